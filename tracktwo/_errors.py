@@ -1,0 +1,79 @@
+"""The one exception root of tracktwo.
+
+Every error tracktwo raises on purpose is a ``TrackTwoError``. Each subclass also
+inherits the builtin a caller would naturally catch, so ``except ValueError`` keeps
+working for code that does not know tracktwo::
+
+    TrackTwoError
+     ├── InputError (ValueError)          bad user input: a file, a row, a field, an option
+     │    ├── FileFormatError              a file that cannot be read at all
+     │    └── UnknownCodeError (KeyError)  a country, CAMEO or actor-type code tracktwo does not know
+     ├── NotFoundError (LookupError)       something asked for is not in the store
+     ├── FetchError (OSError)              a download failed in a way that stops the whole run
+     ├── ConfigError (ValueError)          a setting, a mapping file or the data directory is wrong
+     └── EngineError (RuntimeError)        a query engine (DuckDB, Spark) could not be started or used
+
+The CLI prints ``str(error)`` for these and exits with status 2 (input) or 1 (other);
+only ``--debug`` shows a traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "EngineError",
+    "FetchError",
+    "FileFormatError",
+    "InputError",
+    "NotFoundError",
+    "TrackTwoError",
+    "UnknownCodeError",
+]
+
+
+class TrackTwoError(Exception):
+    """Root of every error tracktwo raises on purpose."""
+
+    exit_code = 1
+
+
+class InputError(TrackTwoError, ValueError):
+    """Bad input from the user: a file, a row, a field or an option."""
+
+    exit_code = 2
+
+
+class FileFormatError(InputError):
+    """A file that cannot be read at all: truncated, wrong encoding, not an event file."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class UnknownCodeError(InputError, KeyError):
+    """A code (country, CAMEO event, actor type) that the taxonomy does not know."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class NotFoundError(TrackTwoError, LookupError):
+    """Something asked for is not in the store."""
+
+    exit_code = 2
+
+
+class FetchError(TrackTwoError, OSError):
+    """A download failed in a way that stops the whole run."""
+
+
+class ConfigError(TrackTwoError, ValueError):
+    """A setting, a mapping file or the data directory is wrong."""
+
+    exit_code = 2
+
+
+class EngineError(TrackTwoError, RuntimeError):
+    """A query engine could not be started or used."""

@@ -1,0 +1,95 @@
+"""One way to print rows: ``--format table|csv|json`` on every row-emitting command."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["FormatOption", "OutputFormat", "console", "emit", "err_console"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="table for people; csv or json for scripts."),
+]
+
+
+def _plain(value: Any) -> Any:
+    """JSON- and CSV-friendly scalars: dates as ISO text, NaN as null."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, datetime | date | pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return _plain(value.item())
+    return value
+
+
+def _records(rows: pd.DataFrame | Sequence[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    if isinstance(rows, pd.DataFrame):
+        columns = [str(c) for c in rows.columns]
+        values = rows.astype(object).where(rows.notna(), None).values.tolist()
+    else:
+        columns = list(rows[0].keys()) if rows else []
+        values = [[row.get(c) for c in columns] for row in rows]
+    return columns, [[_plain(v) for v in row] for row in values]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, float):
+        return f"{value:,.3f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def emit(
+    rows: pd.DataFrame | Sequence[dict[str, Any]],
+    fmt: OutputFormat = OutputFormat.table,
+    *,
+    title: str | None = None,
+) -> None:
+    """Print rows in the chosen format: a Rich table, CSV with a header, or a JSON array."""
+    columns, values = _records(rows)
+    if fmt is OutputFormat.json:
+        typer.echo(json.dumps([dict(zip(columns, row, strict=True)) for row in values], indent=2))
+        return
+    if fmt is OutputFormat.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(values)
+        typer.echo(buffer.getvalue(), nl=False)
+        return
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in values:
+        table.add_row(*[_cell(v) for v in row])
+    console.print(table)

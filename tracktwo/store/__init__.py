@@ -1,0 +1,6 @@
+"""Storage: the only backend-aware code in tracktwo (DuckDB by default, Spark on request)."""
+
+from tracktwo.store._duckdb import STORE_FILE, EventStore
+from tracktwo.store._schema import EVENT_COLUMNS, TABLES
+
+__all__ = ["EVENT_COLUMNS", "STORE_FILE", "TABLES", "EventStore"]
