@@ -51,7 +51,10 @@ def main() -> None:
     """Entry point: run the app; turn tracktwo's errors into one readable line."""
     debug = "--debug" in sys.argv
     try:
-        app(standalone_mode=False)
+        # without standalone mode click returns the exit code of typer.Exit instead of exiting
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except TrackTwoError as exc:
         if debug:
             raise

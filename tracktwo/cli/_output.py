@@ -18,8 +18,9 @@ from rich.table import Table
 
 __all__ = ["FormatOption", "OutputFormat", "console", "emit", "err_console"]
 
-console = Console()
-err_console = Console(stderr=True)
+# piped output is not squeezed to 80 columns: tables stay readable in files and CI logs
+console = Console(width=None if Console().is_terminal else 160)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class OutputFormat(StrEnum):
@@ -40,7 +41,10 @@ def _plain(value: Any) -> Any:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
-    if isinstance(value, datetime | date | pd.Timestamp):
+    if isinstance(value, datetime | pd.Timestamp):
+        midnight = value.hour == value.minute == value.second == value.microsecond == 0
+        return value.date().isoformat() if midnight else value.isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if hasattr(value, "item"):  # numpy scalars
         return _plain(value.item())

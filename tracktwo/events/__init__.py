@@ -1,0 +1,22 @@
+"""Event data: formats, ingest, fetch and quarantine."""
+
+from tracktwo.events._ingest import (
+    REEMISSION_WINDOW_MINUTES,
+    IngestReport,
+    ingest_file,
+    ingest_paths,
+)
+from tracktwo.events._quarantine import QuarantinedRow
+from tracktwo.events._status import quarantine_rows, store_status
+from tracktwo.events._synth import write_synthetic_gdelt2
+
+__all__ = [
+    "REEMISSION_WINDOW_MINUTES",
+    "IngestReport",
+    "QuarantinedRow",
+    "ingest_file",
+    "ingest_paths",
+    "quarantine_rows",
+    "store_status",
+    "write_synthetic_gdelt2",
+]

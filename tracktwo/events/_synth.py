@@ -125,6 +125,7 @@ def write_synthetic_gdelt2(
 ) -> Path:
     """Write a GDELT 2.0 export (tab-separated, no header); ``.zip`` zips it like GDELT does."""
     path = Path(path)
+    first_id = int(kwargs.pop("first_id", 1_000_000_000))  # type: ignore[call-overload]
     zipped = path.suffix == ".zip"
     inner = path.with_suffix("") if zipped else path
     with open(inner, "wb") as out:
@@ -132,7 +133,7 @@ def write_synthetic_gdelt2(
         while done < n_rows:
             take = min(chunk_rows, n_rows - done)
             frame = synthetic_gdelt2_frame(
-                take, seed=seed + done, first_id=1_000_000_000 + done, **kwargs  # type: ignore[arg-type]
+                take, seed=seed + done, first_id=first_id + done, **kwargs  # type: ignore[arg-type]
             )
             buffer = io.BytesIO()
             frame.write_csv(buffer, separator="\t", include_header=False, quote_style="never")

@@ -1,0 +1,184 @@
+"""``tracktwo votes | signals | coverage``: the pulse's other signals, one library call each."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tracktwo._errors import InputError
+from tracktwo.cli._app import app, state
+from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
+from tracktwo.datasets import dataset_path
+from tracktwo.pulse._coverage import coverage_totals, import_coverage
+from tracktwo.pulse._signals import import_signal, list_signals, signal_series
+from tracktwo.pulse._votes import ingest_votes, voting_agreement
+from tracktwo.store._duckdb import EventStore
+
+__all__ = ["coverage_app", "signals_app", "votes_app"]
+
+votes_app = typer.Typer(
+    help="UN General Assembly votes and voting agreement.", no_args_is_help=True
+)
+signals_app = typer.Typer(help="External per-day scores for a country pair.", no_args_is_help=True)
+coverage_app = typer.Typer(
+    help="Events recorded per country: the denominators.", no_args_is_help=True
+)
+
+app.add_typer(votes_app, name="votes")
+app.add_typer(signals_app, name="signals")
+app.add_typer(coverage_app, name="coverage")
+
+CountryA = Annotated[str, typer.Argument(help="First country: ISO3 (KHM), ISO2 or name.")]
+CountryB = Annotated[str, typer.Argument(help="Second country.")]
+Since = Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")]
+Until = Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")]
+
+
+def _day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise InputError(f"{option} {text!r} is not a date YYYY-MM-DD") from None
+
+
+def _store() -> EventStore:
+    return EventStore(state.home)
+
+
+def _summary(text: str) -> None:
+    """One line whatever the terminal width, so scripts can grep it."""
+    console.print(text, soft_wrap=True)
+
+
+# -- votes -----------------------------------------------------------------------------------
+
+
+@votes_app.command("ingest")
+def votes_ingest(
+    votes_csv: Annotated[
+        Path | None,
+        typer.Argument(help="un_votes.csv[.gz] (default: the shipped KHM/USA extract)."),
+    ] = None,
+    roll_calls_csv: Annotated[
+        Path | None, typer.Argument(help="un_roll_calls.csv[.gz] (default: the shipped one).")
+    ] = None,
+) -> None:
+    """Store UN roll calls and votes (all-or-nothing; re-ingesting replaces)."""
+    votes_path = votes_csv or dataset_path("un_votes_khm_usa.csv.gz")
+    calls_path = roll_calls_csv or dataset_path("un_roll_calls.csv.gz")
+    with _store() as store:
+        report = ingest_votes(store, votes_path, calls_path)
+    _summary(
+        f"[green]Stored[/] {report.votes:,} votes of {report.countries} countries on "
+        f"{report.roll_calls:,} roll calls ({report.first_date} .. {report.last_date}); "
+        f"{report.votes_replaced:,} replaced earlier ones."
+    )
+
+
+@votes_app.command("agreement")
+def votes_agreement(
+    country_a: CountryA,
+    country_b: CountryB,
+    freq: Annotated[str, typer.Option(help="month, quarter or year.")] = "year",
+    since: Since = None,
+    until: Until = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Voting agreement per period: 1 same vote, 0.5 one abstained, 0 yes against no."""
+    with _store() as store:
+        frame = voting_agreement(
+            store, country_a, country_b, freq, _day(since, "--since"), _day(until, "--until")
+        )
+    emit(frame, fmt, title=f"UN voting agreement {country_a.upper()}-{country_b.upper()}")
+
+
+# -- signals ---------------------------------------------------------------------------------
+
+
+@signals_app.command("import")
+def signals_import(
+    file: Annotated[Path, typer.Argument(help="CSV: date,country1,country2,<value>.")],
+    name: Annotated[str | None, typer.Option(help="Signal name (default: file stem).")] = None,
+) -> None:
+    """Store a per-day dyad score (all-or-nothing; a name imported again is replaced)."""
+    with _store() as store:
+        report = import_signal(store, file, name)
+    _summary(
+        f"[green]Stored[/] signal {report.name!r}: {report.rows:,} days for {report.pairs} "
+        f"pair(s), {report.first_date} .. {report.last_date}; "
+        f"{report.rows_replaced:,} rows replaced."
+    )
+
+
+@signals_app.command("list")
+def signals_list(fmt: FormatOption = OutputFormat.table) -> None:
+    """The stored signals: pairs, first and last day, rows."""
+    with _store() as store:
+        frame = list_signals(store)
+    emit(frame, fmt, title="Signals")
+
+
+@signals_app.command("series")
+def signals_series(
+    country_a: CountryA,
+    country_b: CountryB,
+    freq: Annotated[str, typer.Option(help="month, quarter or year.")] = "month",
+    name: Annotated[str | None, typer.Option(help="Only this signal.")] = None,
+    since: Since = None,
+    until: Until = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Per period: days with a value and the mean daily value (either pair order)."""
+    with _store() as store:
+        frame = signal_series(
+            store,
+            country_a,
+            country_b,
+            freq,
+            name,
+            _day(since, "--since"),
+            _day(until, "--until"),
+        )
+    emit(frame, fmt, title=f"Signals {country_a.upper()}-{country_b.upper()}")
+
+
+# -- coverage --------------------------------------------------------------------------------
+
+
+@coverage_app.command("import")
+def coverage_import(
+    file: Annotated[Path, typer.Argument(help="CSV: day|month|year,country (FIPS),total.")],
+    freq: Annotated[
+        str | None, typer.Option(help="day, month or year when the first column does not say.")
+    ] = None,
+) -> None:
+    """Store per-country event totals (GDELTtools layout)."""
+    with _store() as store:
+        report = import_coverage(store, file, freq)
+    skipped = ""
+    if report.skipped_codes:
+        codes = ", ".join(report.skipped_codes)
+        skipped = f"; skipped {report.rows_skipped:,} rows of codes that are no country: {codes}"
+    _summary(
+        f"[green]Stored[/] {report.rows:,} {report.freq} totals of {report.countries} "
+        f"countries ({report.first_period} .. {report.last_period}); "
+        f"{report.rows_replaced:,} replaced{skipped}."
+    )
+
+
+@coverage_app.command("totals")
+def coverage_totals_command(
+    country_a: CountryA,
+    country_b: CountryB,
+    freq: Annotated[str, typer.Option(help="month, quarter or year.")] = "year",
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Events recorded in the two countries together, per fully covered period."""
+    with _store() as store:
+        frame = coverage_totals(store, country_a, country_b, freq)
+    emit(frame, fmt, title=f"Coverage {country_a.upper()} + {country_b.upper()}")

@@ -1,0 +1,289 @@
+"""Ingest event files into the store: all-or-nothing per file, idempotent, quarantining bad rows.
+
+The rules, as documented in docs/ingest.md:
+  * a file's format is detected from its first line (57/58 fields: GDELT 1.0, 61: GDELT 2.0,
+    an ICEWS header: ICEWS);
+  * an event already stored (same ``event_uid``: the GLOBALEVENTID, or a content hash for
+    ICEWS) is not added again, so ingesting a file twice adds nothing;
+  * a row that cannot be read goes to ``quarantine`` with file, line and reason;
+  * a file that cannot be read at all raises FileFormatError and stores nothing;
+  * re-emissions: within one (actor1_code, actor2_code, event_code, source_url) group ordered
+    by date_added, an event added at most REEMISSION_WINDOW after the previous one is flagged
+    ``is_reemission`` and left out of every figure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from tracktwo._errors import FileFormatError
+from tracktwo.events import _gdelt
+from tracktwo.events._open import first_line, plain_file
+from tracktwo.events._quarantine import QuarantinedRow
+from tracktwo.store import EVENT_COLUMNS, EventStore
+from tracktwo.taxonomy import Taxonomy, load_taxonomy
+
+__all__ = ["REEMISSION_WINDOW_MINUTES", "IngestReport", "ingest_file", "ingest_paths"]
+
+REEMISSION_WINDOW_MINUTES = 90
+_COLUMNS = ", ".join(name for name, _, _ in EVENT_COLUMNS)
+
+
+@dataclass
+class IngestReport:
+    source_file: str
+    path: str
+    source_format: str
+    rows_read: int
+    rows_added: int
+    rows_already_stored: int
+    rows_quarantined: int
+    reemissions: int
+
+    def as_row(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _ensure_cameo_table(con: duckdb.DuckDBPyConnection, taxonomy: Taxonomy) -> None:
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS cameo_codes (code VARCHAR)")
+    if con.execute("SELECT count(*) FROM cameo_codes").fetchall()[0][0] == 0:
+        con.executemany("INSERT INTO cameo_codes VALUES (?)", [[c] for c in taxonomy.cameo])
+
+
+def _detect(first: str, shown_as: str) -> str | int:
+    fields = first.count("\t") + 1
+    if _gdelt.layout_for_field_count(fields):
+        return fields
+    from tracktwo.events._icews import is_icews_header
+
+    if is_icews_header(first):
+        return "icews"
+    raise FileFormatError(
+        shown_as,
+        f"not an event file: its first line has {fields} tab-separated field(s); expected 57 or "
+        "58 (GDELT 1.0), 61 (GDELT 2.0) or an ICEWS header line",
+    )
+
+
+def _decoded_lines(path: Path, shown_as: str) -> Iterator[str]:
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                yield raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as exc:
+                raise FileFormatError(shown_as, f"not UTF-8 text (line {number})") from exc
+
+
+def _stage_icews(
+    con: duckdb.DuckDBPyConnection, path: Path, source_file: str, taxonomy: Taxonomy
+) -> list[QuarantinedRow]:
+    from tracktwo.events._icews import read_icews
+
+    table, bad = read_icews(_decoded_lines(path, source_file), source_file=source_file,
+                            taxonomy=taxonomy)  # fmt: skip
+    con.execute(f"DROP TABLE IF EXISTS {_gdelt.STAGING}")
+    con.register("icews_arrow", table)
+    try:
+        con.execute(
+            f"CREATE TEMP TABLE {_gdelt.STAGING} AS "
+            f"SELECT {_COLUMNS}, NULL::VARCHAR AS _problem FROM icews_arrow"
+        )
+    finally:
+        con.unregister("icews_arrow")
+    return bad
+
+
+def _validation_failures(
+    con: duckdb.DuckDBPyConnection, plain: Path, source_format: str
+) -> list[QuarantinedRow]:
+    """Rows that parsed but cannot be used (unknown code ...), with their line numbers."""
+    rows = con.execute(
+        f"SELECT global_event_id::VARCHAR, _problem FROM {_gdelt.STAGING} "
+        "WHERE _problem IS NOT NULL"
+    ).fetchall()
+    if not rows:
+        return []
+    lines = _gdelt.problem_lines(plain, {r[0] for r in rows if r[0]})
+    raw_by_line: dict[int, str] = {}
+    wanted = set(lines.values())
+    with plain.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number in wanted:
+                raw_by_line[number] = raw.decode("utf-8", "replace").rstrip("\r\n")
+    return [
+        QuarantinedRow(lines.get(gid or "", 0), problem, raw_by_line.get(lines.get(gid or "", 0), ""))
+        for gid, problem in rows
+    ]
+
+
+def _insert_new_events(con: duckdb.DuckDBPyConnection) -> None:
+    """Add the staged rows whose event_uid is not stored yet (first copy within the file)."""
+    # GDELT rows are keyed by the integer GLOBALEVENTID: an integer anti-join is much
+    # cheaper than one on the text uid, and within-file repeats are rare, so the costly
+    # de-duplicating window only runs when the file really repeats an id.
+    staged = _gdelt.STAGING
+    repeats = _count(
+        con,
+        f"SELECT count(*) - count(DISTINCT event_uid) FROM {staged} WHERE _problem IS NULL",
+    )
+    first_copy = "QUALIFY row_number() OVER (PARTITION BY s.event_uid) = 1" if repeats else ""
+    con.execute(
+        f"""INSERT INTO events ({_COLUMNS})
+        SELECT {_COLUMNS} FROM {staged} s
+        WHERE s._problem IS NULL
+          AND s.event_uid NOT IN (SELECT event_uid FROM events)
+        {first_copy}"""
+    )
+
+
+def _flag_reemissions(con: duckdb.DuckDBPyConnection) -> int:
+    """Re-flag every event sharing a re-emission key with a staged row; return how many are set.
+
+    The group key is hashed into one 64-bit integer so the window partitions on a number
+    rather than on four text columns (a collision would need ~4 billion keys to be likely).
+    """
+    key = "hash(actor1_code, actor2_code, event_code, source_url)"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE touched_keys AS
+        SELECT DISTINCT {key} AS k FROM {_gdelt.STAGING}
+        WHERE source_url IS NOT NULL AND _problem IS NULL"""
+    )
+    con.execute(
+        f"""UPDATE events SET is_reemission = flagged.flag
+        FROM (
+            SELECT event_uid,
+                   coalesce(date_added - lag(date_added) OVER (
+                       PARTITION BY k ORDER BY date_added, event_uid
+                   ) <= INTERVAL {REEMISSION_WINDOW_MINUTES} MINUTE, false) AS flag
+            FROM (SELECT event_uid, date_added, {key} AS k FROM events
+                  WHERE source_url IS NOT NULL) e
+            SEMI JOIN touched_keys USING (k)
+        ) flagged
+        WHERE events.event_uid = flagged.event_uid
+          AND events.is_reemission IS DISTINCT FROM flagged.flag"""
+    )
+    count = _count(
+        con,
+        f"""SELECT count(*) FROM events e
+        WHERE e.is_reemission AND e.event_uid IN (SELECT event_uid FROM {_gdelt.STAGING})""",
+    )
+    con.execute("DROP TABLE IF EXISTS touched_keys")
+    return count
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(con.execute(sql).fetchall()[0][0])
+
+
+def ingest_file(
+    store: EventStore,
+    path: str | os.PathLike[str],
+    *,
+    taxonomy: Taxonomy | None = None,
+    source_name: str | None = None,
+) -> IngestReport:
+    """Ingest one event file (plain, .gz or .zip). All-or-nothing: on error nothing is kept."""
+    path = Path(path)
+    taxonomy = taxonomy or load_taxonomy()
+    source_file = source_name or path.name
+    con = store.con
+    scratch = store.home / "tmp"
+    with plain_file(path, scratch) as plain:
+        detected = _detect(first_line(plain, Path(source_file)), source_file)
+        _ensure_cameo_table(con, taxonomy)
+        before = store.count("events")
+        with store.transaction():
+            if detected == "icews":
+                source_format = "icews"
+                quarantined = _stage_icews(con, plain, source_file, taxonomy)
+            else:
+                layout, quarantined = _gdelt.stage_gdelt(
+                    con, plain, int(detected), source_file, scratch
+                )
+                source_format = layout.name
+                quarantined += _validation_failures(con, plain, source_format)
+            staged_ok = _count(
+                con, f"SELECT count(*) FROM {_gdelt.STAGING} WHERE _problem IS NULL"
+            )
+            _insert_new_events(con)
+            added = store.count("events") - before
+            reemissions = _flag_reemissions(con)
+            _store_quarantine(con, source_file, quarantined)
+            report = IngestReport(
+                source_file=source_file,
+                path=str(path),
+                source_format=source_format,
+                rows_read=staged_ok + len(quarantined),
+                rows_added=added,
+                rows_already_stored=staged_ok - added,
+                rows_quarantined=len(quarantined),
+                reemissions=reemissions,
+            )
+            _record_file(con, report, _sha256(path))
+            con.execute(f"DROP TABLE IF EXISTS {_gdelt.STAGING}")
+    return report
+
+
+def _store_quarantine(
+    con: duckdb.DuckDBPyConnection, source_file: str, rows: list[QuarantinedRow]
+) -> None:
+    if not rows:
+        return
+    now = datetime.now()
+    con.executemany(
+        "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?)",
+        [[source_file, row.line, row.reason, row.raw[:2000], now] for row in rows],
+    )
+
+
+def _record_file(con: duckdb.DuckDBPyConnection, report: IngestReport, sha256: str) -> None:
+    con.execute(
+        "INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            report.source_file, report.path, sha256, report.source_format, report.rows_read,
+            report.rows_added, report.rows_already_stored, report.rows_quarantined, datetime.now(),
+        ],
+    )  # fmt: skip
+
+
+def ingest_paths(
+    store: EventStore,
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    taxonomy: Taxonomy | None = None,
+    on_file_done: Callable[[Path, IngestReport | FileFormatError], None] | None = None,
+    stop_on_error: bool = False,
+) -> tuple[list[IngestReport], list[FileFormatError]]:
+    """Ingest several files, each all-or-nothing; a failed file does not stop the others."""
+    reports: list[IngestReport] = []
+    failures: list[FileFormatError] = []
+    for raw_path in paths:
+        path = Path(raw_path)
+        try:
+            report = ingest_file(store, path, taxonomy=taxonomy)
+        except FileFormatError as exc:
+            failures.append(exc)
+            if on_file_done:
+                on_file_done(path, exc)
+            if stop_on_error:
+                break
+            continue
+        reports.append(report)
+        if on_file_done:
+            on_file_done(path, report)
+    return reports, failures

@@ -1,0 +1,75 @@
+"""Query engines for the pulse: the embedded DuckDB store, a local Spark session, or any
+Ibis connection URL (a Spark cluster, GDELT's BigQuery tables ...) holding an ``events``
+table in tracktwo's canonical schema.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import ibis
+
+from tracktwo._errors import EngineError
+from tracktwo.store._duckdb import EventStore
+
+__all__ = ["ENGINES", "events_table", "spark_session"]
+
+ENGINES = ("duckdb", "spark")
+_SPARK_STATE: dict[str, Any] = {}
+
+
+def spark_session(scratch: Path | None = None) -> Any:
+    """A local Spark session bound to loopback, with no UI and a private warehouse folder."""
+    if "session" in _SPARK_STATE:
+        return _SPARK_STATE["session"]
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        raise EngineError("the Spark engine needs Java (a JDK 17 or newer): none found on PATH")
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise EngineError(
+            "the Spark engine needs PySpark: pip install 'tracktwo[spark]'"
+        ) from exc
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    warehouse = Path(tempfile.mkdtemp(prefix="tracktwo-spark-", dir=scratch))
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("tracktwo")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.warehouse.dir", str(warehouse / "warehouse"))
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    _SPARK_STATE["session"] = session
+    return session
+
+
+def _spark_events(store: EventStore) -> Any:
+    """Hand the stored events to Spark as Parquet (Spark reads it in parallel)."""
+    export = store.home / "tmp" / "spark-events.parquet"
+    export.parent.mkdir(parents=True, exist_ok=True)
+    store.con.execute(f"COPY events TO '{export}' (FORMAT parquet)")
+    con = ibis.pyspark.connect(spark_session(store.home / "tmp"))
+    return con.read_parquet(str(export), table_name="tracktwo_events")
+
+
+def events_table(store: EventStore, engine: str = "duckdb") -> Any:
+    """The ``events`` table as an Ibis expression on the chosen engine."""
+    if engine == "duckdb":
+        return store.table("events")
+    if engine == "spark":
+        return _spark_events(store)
+    if "://" in engine:
+        try:
+            return ibis.connect(engine).table("events")
+        except Exception as exc:  # any backend's connection error, reported the same way
+            raise EngineError(f"cannot use the engine {engine!r}: {exc}") from exc
+    raise EngineError(f"unknown engine {engine!r}: use duckdb, spark or a connection URL")
