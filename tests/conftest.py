@@ -18,7 +18,10 @@ _CAMEO = Path(__file__).parents[1] / "tracktwo" / "taxonomy" / "data" / "cameo.t
 def _official_goldstein() -> dict[str, tuple[str, str]]:
     # read straight from the shipped GDELT lookup, not through tracktwo's loader
     with _CAMEO.open(encoding="utf-8") as handle:
-        return {r["code"]: (r["goldstein"], r["quad_class"]) for r in csv.DictReader(handle, delimiter="\t")}
+        return {
+            r["code"]: (r["goldstein"], r["quad_class"])
+            for r in csv.DictReader(handle, delimiter="\t")
+        }
 
 
 GOLDSTEIN = _official_goldstein()

@@ -44,7 +44,8 @@ G2_TEMPLATE = (
     "\t1\t036\t036\t03\t1\t4.0\t25\t3\t25\t-0.385604"  # 25-34 IsRootEvent .. AvgTone
     + "\t" * 8  # 35-42 Actor1Geo_* (8 fields in 2.0: ADM2Code added)
     + "\t" * 8  # 43-50 Actor2Geo_*
-    + "\t1\t\tCB" + "\t" * 5  # 51-58 ActionGeo_* (CountryCode CB at 53)
+    + "\t1\t\tCB"
+    + "\t" * 5  # 51-58 ActionGeo_* (CountryCode CB at 53)
     + "\t20180924063000\thttps://news.example.org/story/0"  # 59 DATEADDED, 60 SOURCEURL
 )
 assert G2_TEMPLATE.count("\t") == 60
@@ -181,9 +182,13 @@ def test_sample_spot_check_a_58_field_row(store: EventStore) -> None:
     assert (row["num_mentions"], row["num_sources"], row["num_articles"]) == (12, 2, 12)
     assert row["avg_tone"] == pytest.approx(-3.40034628703348, abs=1e-12)
     assert raw[51] == "US" and row["action_country"] == "US"  # ActionGeo_CountryCode
-    assert row["source_url"] == raw[V1_SOURCEURL] == (
-        "http://neworleanscitybusiness.com/blog/2016/07/27/"
-        "cities-turn-to-local-action-to-block-oil-trains/"
+    assert (
+        row["source_url"]
+        == raw[V1_SOURCEURL]
+        == (
+            "http://neworleanscitybusiness.com/blog/2016/07/27/"
+            "cities-turn-to-local-action-to-block-oil-trains/"
+        )
     )
     assert row["source_format"] == "gdelt1"
     assert row["is_reemission"] is False
@@ -505,7 +510,7 @@ def _mixed_width_file(folder: Path) -> Path:
     bad = lines[520].split("\t")
     assert len(bad) == 57
     bad[31] = "lots"  # NumMentions
-    return write_lines(folder / "mixed.tsv", lines[0:3] + [lines[519], "\t".join(bad), lines[521]])
+    return write_lines(folder / "mixed.tsv", [*lines[0:3], lines[519], "\t".join(bad), lines[521]])
 
 
 def test_quarantine_for_57_field_rows_maps_back_to_file_lines(
@@ -523,9 +528,7 @@ def test_quarantine_for_57_field_rows_maps_back_to_file_lines(
     reason="BUG: a bad row of the other GDELT 1.0 width (57 in a 58-first file) is "
     "quarantined twice: once from the first pass's CAST reject, once from the second pass",
 )
-def test_bad_row_of_the_other_width_is_quarantined_once(
-    store: EventStore, tmp_path: Path
-) -> None:
+def test_bad_row_of_the_other_width_is_quarantined_once(store: EventStore, tmp_path: Path) -> None:
     report = ingest_file(store, _mixed_width_file(tmp_path / "in"))
     # 6 lines: 5 stored + 1 quarantined
     assert (report.rows_read, report.rows_added, report.rows_quarantined) == (6, 5, 1)
@@ -552,9 +555,7 @@ def test_line_with_two_bad_fields_is_quarantined_once(store: EventStore, tmp_pat
     strict=True,
     reason="BUG: a row with an empty GLOBALEVENTID is quarantined with line 0 and empty raw",
 )
-def test_missing_globaleventid_quarantined_with_its_line(
-    store: EventStore, tmp_path: Path
-) -> None:
+def test_missing_globaleventid_quarantined_with_its_line(store: EventStore, tmp_path: Path) -> None:
     lines = [g2_line({G2_ID: "401"}), g2_line({G2_ID: ""})]
     ingest_file(store, write_lines(tmp_path / "in" / "noid.tsv", lines))
     rows = store.con.execute("SELECT line, reason, raw FROM quarantine").fetchall()

@@ -11,8 +11,8 @@ import math
 from datetime import date
 
 import pytest
-
 from conftest import gdelt2_line
+
 from tracktwo import InputError, UnknownCodeError
 from tracktwo.events import ingest_file
 from tracktwo.pulse import pulse

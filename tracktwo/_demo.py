@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from tracktwo.datasets import dataset_path
@@ -23,6 +24,7 @@ from tracktwo.store import EventStore
 __all__ = ["DemoResult", "run_demo"]
 
 PAIR = ("KHM", "USA")
+SIGNALS_SINCE = date(2005, 1, 1)
 
 
 @dataclass
@@ -53,7 +55,8 @@ def run_demo(
         import_coverage(store, dataset_path("gdelt1_monthly_totals_khm_usa.csv"))
         say("computing the pulse")
         by_track = pulse(store, *PAIR, freq="year", by="track", signals=False)
-        signals = pulse(store, *PAIR, freq="year", by="none")
+        # signals from 2005, the span of the shipped events, so the panels line up
+        signals = pulse(store, *PAIR, freq="year", by="none", since=SIGNALS_SINCE)
         charts = [store.home / "pulse-KHM-USA.svg", store.home / "pulse-KHM-USA.png"]
         for chart in charts:
             pulse_chart(

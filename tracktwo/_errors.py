@@ -7,11 +7,11 @@ working for code that does not know tracktwo::
     TrackTwoError
      ├── InputError (ValueError)          bad user input: a file, a row, a field, an option
      │    ├── FileFormatError              a file that cannot be read at all
-     │    └── UnknownCodeError (KeyError)  a country, CAMEO or actor-type code tracktwo does not know
+     │    └── UnknownCodeError (KeyError)  a country, CAMEO or actor-type code it does not know
      ├── NotFoundError (LookupError)       something asked for is not in the store
      ├── FetchError (OSError)              a download failed in a way that stops the whole run
-     ├── ConfigError (ValueError)          a setting, a mapping file or the data directory is wrong
-     └── EngineError (RuntimeError)        a query engine (DuckDB, Spark) could not be started or used
+     ├── ConfigError (ValueError)          a setting, a mapping file or the data folder is wrong
+     └── EngineError (RuntimeError)        a query engine (DuckDB, Spark) cannot start or run
 
 The CLI prints ``str(error)`` for these and exits with status 2 (input) or 1 (other);
 only ``--debug`` shows a traceback.

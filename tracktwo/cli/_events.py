@@ -33,7 +33,9 @@ def _progress() -> Progress:
 
 @events_app.command("ingest")
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="GDELT 1.0/2.0 or ICEWS files (.zip/.gz ok).")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="GDELT 1.0/2.0 or ICEWS files (.zip/.gz ok).")
+    ],
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Ingest event files: each all-or-nothing; bad rows go to the quarantine."""

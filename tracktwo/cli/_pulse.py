@@ -32,13 +32,19 @@ def pulse(
     country_b: Annotated[str, typer.Argument(help="Second country (ISO3, e.g. USA).")],
     freq: Annotated[str, typer.Option(help="month, quarter or year.")] = "month",
     by: Annotated[str, typer.Option(help="track, area or none.")] = "track",
-    directed: Annotated[bool, typer.Option(help="Split each series by direction A→B / B→A.")] = False,
+    directed: Annotated[
+        bool, typer.Option(help="Split each series by direction A→B / B→A.")
+    ] = False,
     since: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
     chart: Annotated[Path | None, typer.Option(help="Write a chart: FILE.svg or FILE.png.")] = None,
-    engine: Annotated[str, typer.Option(help="duckdb, spark or an Ibis connection URL.")] = "duckdb",
+    engine: Annotated[
+        str, typer.Option(help="duckdb, spark or an Ibis connection URL.")
+    ] = "duckdb",
     sql: Annotated[bool, typer.Option("--sql", help="Print the generated SQL and stop.")] = False,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap (same seed, same intervals).")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the bootstrap (same seed, same intervals).")
+    ] = 0,
     signals: Annotated[bool, typer.Option(help="Add UN votes and imported signals.")] = True,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -96,7 +102,9 @@ def _print_tables(result: object) -> None:
 
 @app.command("demo")
 def demo(
-    serve: Annotated[bool, typer.Option(help="(The dashboard comes with a later release.)")] = False,
+    serve: Annotated[
+        bool, typer.Option(help="(The dashboard comes with a later release.)")
+    ] = False,
 ) -> None:
     """Build the Cambodia–US store from the shipped real data and show its pulse."""
     from tracktwo._demo import run_demo
@@ -105,9 +113,8 @@ def demo(
     _print_tables(result.pulse)
     votes = result.signals.signals
     if not votes.empty:
-        recent = votes[votes["period"] >= date(2010, 1, 1)]
-        emit(recent[["period", "series", "events", "value", "is_record_low", "is_change_point"]],
-             OutputFormat.table, title="Official-channel signals since 2010 (yearly)")  # fmt: skip
+        emit(votes[["period", "series", "events", "value", "is_record_low", "is_change_point"]],
+             OutputFormat.table, title="Official-channel signals since 2005 (yearly)")  # fmt: skip
         for series, part in votes.groupby("series"):
             low = part[part["is_all_time_low"].astype(bool)]
             if not low.empty:

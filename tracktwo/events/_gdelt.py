@@ -135,13 +135,16 @@ def _rejects(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str | None,
 
 def _reason(error_type: str, column: str | None, raw: str, message: str, expected: int) -> str:
     if error_type in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
-        return f"wrong column count: expected {expected} tab-separated fields, found {raw.count(chr(9)) + 1}"
+        found = raw.count("\t") + 1
+        return f"wrong column count: expected {expected} tab-separated fields, found {found}"
     if error_type == "CAST" and column:
         value = re.search(r'string "([^"]*)"', message)
         shown = value.group(1) if value else "?"
         kind = _TYPED.get(column, "VARCHAR").lower().replace("bigint", "integer")
         kind = {"tinyint": "integer", "double": "number", "date": "YYYYMMDD date"}.get(kind, kind)
-        return f"field {column}: cannot read '{shown}' as {'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+        return (
+            f"field {column}: cannot read '{shown}' as {'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+        )
     return f"{error_type.lower()}: {message}"
 
 

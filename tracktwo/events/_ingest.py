@@ -126,7 +126,9 @@ def _validation_failures(
             if number in wanted:
                 raw_by_line[number] = raw.decode("utf-8", "replace").rstrip("\r\n")
     return [
-        QuarantinedRow(lines.get(gid or "", 0), problem, raw_by_line.get(lines.get(gid or "", 0), ""))
+        QuarantinedRow(
+            lines.get(gid or "", 0), problem, raw_by_line.get(lines.get(gid or "", 0), "")
+        )
         for gid, problem in rows
     ]
 
@@ -217,9 +219,7 @@ def ingest_file(
                 )
                 source_format = layout.name
                 quarantined += _validation_failures(con, plain, source_format)
-            staged_ok = _count(
-                con, f"SELECT count(*) FROM {_gdelt.STAGING} WHERE _problem IS NULL"
-            )
+            staged_ok = _count(con, f"SELECT count(*) FROM {_gdelt.STAGING} WHERE _problem IS NULL")
             _insert_new_events(con)
             added = store.count("events") - before
             reemissions = _flag_reemissions(con)

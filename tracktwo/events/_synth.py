@@ -117,7 +117,9 @@ def synthetic_gdelt2_frame(
             "SOURCEURL": [f"https://news.example.org/story/{u}" for u in url_id],
         }
     )  # fmt: skip
-    return pl.DataFrame({name: pl.Series(name, list(cols[name]), dtype=pl.Utf8) for name in GDELT2_COLUMNS})
+    return pl.DataFrame(
+        {name: pl.Series(name, list(cols[name]), dtype=pl.Utf8) for name in GDELT2_COLUMNS}  # type: ignore[call-overload]
+    )
 
 
 def write_synthetic_gdelt2(
@@ -133,7 +135,10 @@ def write_synthetic_gdelt2(
         while done < n_rows:
             take = min(chunk_rows, n_rows - done)
             frame = synthetic_gdelt2_frame(
-                take, seed=seed + done, first_id=first_id + done, **kwargs  # type: ignore[arg-type]
+                take,
+                seed=seed + done,
+                first_id=first_id + done,
+                **kwargs,  # type: ignore[arg-type]
             )
             buffer = io.BytesIO()
             frame.write_csv(buffer, separator="\t", include_header=False, quote_style="never")

@@ -170,9 +170,9 @@ def _signal_rows(
     signals = signal_series(store, pair[0], pair[1], freq, None, since, until)
     if not signals.empty:
         parts.append(
-            signals.rename(columns={"days": "events"}).assign(
-                series="signal: " + signals["name"]
-            )[["period", "events", "value", "series"]]
+            signals.rename(columns={"days": "events"}).assign(series="signal: " + signals["name"])[
+                ["period", "events", "value", "series"]
+            ]
         )
     if not parts:
         return pd.DataFrame(columns=["period", "series", "events", "value"])

@@ -31,9 +31,7 @@ def spark_session(scratch: Path | None = None) -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
-        raise EngineError(
-            "the Spark engine needs PySpark: pip install 'tracktwo[spark]'"
-        ) from exc
+        raise EngineError("the Spark engine needs PySpark: pip install 'tracktwo[spark]'") from exc
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     warehouse = Path(tempfile.mkdtemp(prefix="tracktwo-spark-", dir=scratch))
     session = (

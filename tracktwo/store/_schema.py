@@ -29,7 +29,11 @@ EVENT_COLUMNS: list[tuple[str, str, str]] = [
     ("event_code", "VARCHAR", "CAMEO event code, e.g. 0311"),
     ("event_base_code", "VARCHAR", "3-digit CAMEO base code"),
     ("event_root_code", "VARCHAR", "2-digit CAMEO root code"),
-    ("quad_class", "TINYINT", "1 verbal coop, 2 material coop, 3 verbal conflict, 4 material conflict"),
+    (
+        "quad_class",
+        "TINYINT",
+        "1 verbal coop, 2 material coop, 3 verbal conflict, 4 material conflict",
+    ),
     ("goldstein", "DOUBLE", "Goldstein scale, -10 .. +10"),
     ("num_mentions", "INTEGER", "mentions in the first 15 minutes / day (ICEWS: 1)"),
     ("num_sources", "INTEGER", "distinct sources (ICEWS: 1)"),

@@ -61,7 +61,9 @@ class Countries:
             return self.iso2_to_iso3[key.upper()]
         if key.casefold() in self.name_to_iso3:
             return self.name_to_iso3[key.casefold()]
-        raise UnknownCodeError(f"unknown country {code!r}: give an ISO 3166 alpha-3 code such as KHM")
+        raise UnknownCodeError(
+            f"unknown country {code!r}: give an ISO 3166 alpha-3 code such as KHM"
+        )
 
 
 @dataclass(frozen=True)
