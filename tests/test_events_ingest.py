@@ -523,11 +523,6 @@ def test_quarantine_for_57_field_rows_maps_back_to_file_lines(
     assert "NumMentions" in rows[0][1] and "lots" in rows[0][1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a bad row of the other GDELT 1.0 width (57 in a 58-first file) is "
-    "quarantined twice: once from the first pass's CAST reject, once from the second pass",
-)
 def test_bad_row_of_the_other_width_is_quarantined_once(store: EventStore, tmp_path: Path) -> None:
     report = ingest_file(store, _mixed_width_file(tmp_path / "in"))
     # 6 lines: 5 stored + 1 quarantined
@@ -535,11 +530,6 @@ def test_bad_row_of_the_other_width_is_quarantined_once(store: EventStore, tmp_p
     assert store.count("quarantine") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a line with two unreadable fields is quarantined twice (two rows, "
-    "rows_quarantined 2, rows_read 3 for a 2-line file)",
-)
 def test_line_with_two_bad_fields_is_quarantined_once(store: EventStore, tmp_path: Path) -> None:
     lines = [
         g2_line({G2_ID: "301"}),
@@ -551,10 +541,6 @@ def test_line_with_two_bad_fields_is_quarantined_once(store: EventStore, tmp_pat
     assert store.con.execute("SELECT line FROM quarantine").fetchall() == [(2,)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a row with an empty GLOBALEVENTID is quarantined with line 0 and empty raw",
-)
 def test_missing_globaleventid_quarantined_with_its_line(store: EventStore, tmp_path: Path) -> None:
     lines = [g2_line({G2_ID: "401"}), g2_line({G2_ID: ""})]
     ingest_file(store, write_lines(tmp_path / "in" / "noid.tsv", lines))
@@ -563,11 +549,6 @@ def test_missing_globaleventid_quarantined_with_its_line(store: EventStore, tmp_
     assert rows[0][0] == 2 and "GLOBALEVENTID" in rows[0][1] and rows[0][2] == lines[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an unknown-code row whose GLOBALEVENTID repeats an earlier line is "
-    "quarantined with the earlier line's number and text",
-)
 def test_unknown_code_with_repeated_id_quarantined_with_its_own_line(
     store: EventStore, tmp_path: Path
 ) -> None:

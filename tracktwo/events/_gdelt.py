@@ -148,6 +148,26 @@ def _reason(error_type: str, column: str | None, raw: str, message: str, expecte
     return f"{error_type.lower()}: {message}"
 
 
+Reject = tuple[int, str, str | None, str, str]
+
+
+def _by_line(rejects: list[Reject]) -> dict[int, list[Reject]]:
+    """DuckDB reports one reject per bad field; a line is quarantined once."""
+    grouped: dict[int, list[Reject]] = {}
+    for reject in rejects:
+        grouped.setdefault(reject[0], []).append(reject)
+    return grouped
+
+
+def _one_row(line: int, line_rejects: list[Reject], expected: int) -> QuarantinedRow:
+    reasons = [
+        _reason(kind, column, raw, message, expected)
+        for _, kind, column, raw, message in line_rejects
+    ]
+    reasons = list(dict.fromkeys(reasons))  # one mention of each distinct problem
+    return QuarantinedRow(line, "; ".join(reasons), line_rejects[0][3])
+
+
 def _clear_rejects(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE IF EXISTS csv_rejects")
     con.execute("DROP TABLE IF EXISTS csv_scans")
@@ -185,13 +205,13 @@ def stage_gdelt(
     quarantined: list[QuarantinedRow] = []
     other_layout_lines: list[tuple[int, str]] = []
     other_count = 58 if field_count == 57 else 57 if field_count == 58 else None
-    for line, error_type, column, raw, message in rejects:
-        if other_count and error_type.endswith("COLUMNS") and raw.count("\t") + 1 == other_count:
+    for line, line_rejects in _by_line(rejects).items():
+        raw = line_rejects[0][3]
+        if other_count and raw.count("\t") + 1 == other_count:
+            # a GDELT 1.0 row of the other width: read it again with that layout
             other_layout_lines.append((line, raw))
             continue
-        quarantined.append(
-            QuarantinedRow(line, _reason(error_type, column, raw, message, field_count), raw)
-        )
+        quarantined.append(_one_row(line, line_rejects, field_count))
     if other_layout_lines and other_count:
         quarantined += _stage_other_layout(
             con, other_layout_lines, LAYOUTS[other_count], source_file, scratch
@@ -216,19 +236,23 @@ def _stage_other_layout(
         side_file.unlink(missing_ok=True)
     # map the side file's line numbers back to the original file's
     return [
-        QuarantinedRow(
-            lines[line - 1][0], _reason(kind, column, raw, message, len(layout.columns)), raw
-        )
-        for line, kind, column, raw, message in rejects
+        _one_row(lines[line - 1][0], line_rejects, len(layout.columns))
+        for line, line_rejects in _by_line(rejects).items()
     ]
 
 
-def problem_lines(path: Path, event_ids: set[str]) -> dict[str, int]:
-    """Line numbers of the given GLOBALEVENTIDs (only called when rows failed validation)."""
-    found: dict[str, int] = {}
+def find_lines(path: Path, pending: dict[tuple[str, ...], list[str]]) -> list[tuple[int, str, str]]:
+    """(line, problem, raw) for rows keyed by (GLOBALEVENTID, EventCode, Actor1Code,
+    Actor2Code); each key is consumed as often as it is pending, in file order."""
+    index = [GDELT2_COLUMNS.index(c) for c in ("EventCode", "Actor1Code", "Actor2Code")]
+    found: list[tuple[int, str, str]] = []
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
-            key = raw.split(b"\t", 1)[0].decode("utf-8", "replace")
-            if key in event_ids and key not in found:
-                found[key] = number
+            fields = raw.decode("utf-8", "replace").rstrip("\r\n").split("\t")
+            if len(fields) < max(index) + 1:
+                continue
+            key = (fields[0], *(fields[i] for i in index))
+            problems = pending.get(key)
+            if problems:
+                found.append((number, problems.pop(0), "\t".join(fields)))
     return found

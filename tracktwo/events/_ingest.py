@@ -108,29 +108,25 @@ def _stage_icews(
     return bad
 
 
-def _validation_failures(
-    con: duckdb.DuckDBPyConnection, plain: Path, source_format: str
-) -> list[QuarantinedRow]:
-    """Rows that parsed but cannot be used (unknown code ...), with their line numbers."""
+def _validation_failures(con: duckdb.DuckDBPyConnection, plain: Path) -> list[QuarantinedRow]:
+    """Rows that parsed but cannot be used (unknown code ...), with their line numbers.
+
+    DuckDB keeps no line number for rows it parsed, so the (rare) unusable rows are found
+    again by a scan matching their GLOBALEVENTID, event code and actor codes; among
+    repeats of one id the code and actors tell the lines apart.
+    """
     rows = con.execute(
-        f"SELECT global_event_id::VARCHAR, _problem FROM {_gdelt.STAGING} "
-        "WHERE _problem IS NOT NULL"
+        f"""SELECT coalesce(global_event_id::VARCHAR, ''), coalesce(event_code, ''),
+                   coalesce(actor1_code, ''), coalesce(actor2_code, ''), _problem
+            FROM {_gdelt.STAGING} WHERE _problem IS NOT NULL"""
     ).fetchall()
     if not rows:
         return []
-    lines = _gdelt.problem_lines(plain, {r[0] for r in rows if r[0]})
-    raw_by_line: dict[int, str] = {}
-    wanted = set(lines.values())
-    with plain.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if number in wanted:
-                raw_by_line[number] = raw.decode("utf-8", "replace").rstrip("\r\n")
-    return [
-        QuarantinedRow(
-            lines.get(gid or "", 0), problem, raw_by_line.get(lines.get(gid or "", 0), "")
-        )
-        for gid, problem in rows
-    ]
+    pending: dict[tuple[str, ...], list[str]] = {}
+    for *key, problem in rows:
+        pending.setdefault(tuple(key), []).append(problem)
+    found = _gdelt.find_lines(plain, pending)
+    return [QuarantinedRow(line, problem, raw) for line, problem, raw in found]
 
 
 def _insert_new_events(con: duckdb.DuckDBPyConnection) -> None:
@@ -218,7 +214,7 @@ def ingest_file(
                     con, plain, int(detected), source_file, scratch
                 )
                 source_format = layout.name
-                quarantined += _validation_failures(con, plain, source_format)
+                quarantined += _validation_failures(con, plain)
             staged_ok = _count(con, f"SELECT count(*) FROM {_gdelt.STAGING} WHERE _problem IS NULL")
             _insert_new_events(con)
             added = store.count("events") - before
