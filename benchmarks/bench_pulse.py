@@ -10,8 +10,8 @@ events drawn with DuckDB's deterministic ``hash()`` from the same actors as
 codes with their QuadClass and Goldstein values, spread over ``--years`` years. As in the
 synthetic GDELT files, 9% of the rows are re-emissions: a copy of an earlier event (new
 GLOBALEVENTID, same actors, code and URL) added 15-75 minutes later, flagged
-``is_reemission`` as ingest would flag it. The store is kept under the temp dir and reused
-by later runs with the same parameters.
+``is_reemission``; the build checks that every flag is the one ingest's rule gives. The
+store is kept under the temp dir and reused by later runs with the same parameters.
 
 Printed: the first (cold: fresh process and connection, OS file cache not dropped) call
 and the best of 3 warm calls, with a breakdown: the cells query
@@ -32,7 +32,7 @@ from typing import Any
 
 TARGET_SECONDS = 1.0
 TARGET_ROWS = 10_000_000
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 REEMISSION_SHARE = 0.09
 WARM_CALLS = 3
 
@@ -101,6 +101,7 @@ def build_store(home: Path, rows: int, years: int) -> dict[str, Any]:
     """Create the store in ``home`` (a fresh directory); return its description."""
     import pandas as pd
 
+    from tracktwo.events._ingest import REEMISSION_WINDOW_MINUTES
     from tracktwo.events._synth import ACTORS, _event_codes
     from tracktwo.store import EventStore
 
@@ -127,7 +128,19 @@ def build_store(home: Path, rows: int, years: int) -> dict[str, Any]:
            OR (actor1_country = 'USA' AND actor2_country = 'KHM')"""
     ).fetchone()
     assert pair is not None
+    # the flags must be the ones ingest's rule gives (tracktwo.events._ingest)
+    mismatched = con.execute(
+        f"""SELECT count(*) FROM (
+            SELECT is_reemission, coalesce(date_added - lag(date_added) OVER (
+                PARTITION BY hash(actor1_code, actor2_code, event_code, source_url)
+                ORDER BY date_added, event_uid) <= INTERVAL {REEMISSION_WINDOW_MINUTES} MINUTE,
+                false) AS rule
+            FROM events) WHERE rule IS DISTINCT FROM is_reemission"""
+    ).fetchone()
+    assert mismatched is not None
     store.close()
+    if mismatched[0]:
+        raise SystemExit(f"generated store: {mismatched[0]:,} re-emission flags break the rule")
     return {
         "rows": rows,
         "years": years,
