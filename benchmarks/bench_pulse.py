@@ -172,7 +172,7 @@ def ensure_store(rows: int, years: int, rebuild: bool) -> tuple[Path, dict[str, 
 
 # the functions pulse calls after the cells query, timed by wrapping them in its module
 STAGES = {
-    "bootstrap_series_ci": "bootstrap CIs",
+    "_intervals": "bootstrap CIs (exact + large-sample)",
     "mark_extremes": "records / all-time extremes",
     "change_points": "change points",
     "_with_coverage": "coverage",
@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     import_start = time.perf_counter()
-    from tracktwo.pulse._expr import pulse_cells
+    from tracktwo.pulse._expr import pulse_events, pulse_moments
     from tracktwo.pulse._pulse import pulse
     from tracktwo.store import EventStore, events_table
     from tracktwo.taxonomy import load_taxonomy
@@ -240,10 +240,10 @@ def main(argv: list[str] | None = None) -> int:
 
         def run_cells() -> tuple[float, Any]:
             start = time.perf_counter()
-            expr = pulse_cells(
+            rows = pulse_events(
                 events_table(store), "KHM", "USA", taxonomy=taxonomy, freq="month", by="track"
             )
-            cells = expr.to_pandas()
+            cells = pulse_moments(rows, directed=False).to_pandas()
             return time.perf_counter() - start, cells
 
         cold, result = run_pulse()
@@ -262,15 +262,15 @@ def main(argv: list[str] | None = None) -> int:
     events = result.events
     print(
         f"result    {len(events):,} event-series rows ({events['series'].nunique()} series), "
-        f"{len(result.signals):,} signal rows; cells query returns {len(cells):,} cells"
+        f"{len(result.signals):,} signal rows; moments query returns {len(cells):,} rows"
     )
     print()
     print(f"pulse cold (first call in this process)  {cold:6.2f} s")
     print(f"pulse warm (best of {WARM_CALLS})                  {best:6.2f} s"
           f"   (all: {', '.join(f'{s:.2f}' for s, _ in warm)})")  # fmt: skip
-    print(f"  cells query, to_pandas (best of {WARM_CALLS})     {cells_seconds:6.2f} s")
+    print(f"  moments query, to_pandas (best of {WARM_CALLS})   {cells_seconds:6.2f} s")
     rest = best - cells_seconds
-    print(f"  the rest (warm best - cells)           {rest:6.2f} s, of which:")
+    print(f"  the rest (warm best - query)           {rest:6.2f} s, of which:")
     for name, label in STAGES.items():
         print(f"    {label:34s} {best_stages.get(name, 0.0):6.2f} s"
               f"   (cold call: {cold_stages.get(name, 0.0):.2f} s)")  # fmt: skip

@@ -150,3 +150,20 @@ def test_user_tracks_file_changes_the_split(khm_usa, tmp_path):
                    taxonomy=load_taxonomy(folder)).events  # fmt: skip
     counts = dict(zip(events["series"], events["events"], strict=True))
     assert counts == {"official": 6, "people": 2}
+
+
+def test_a_period_with_many_events_uses_the_large_sample_interval(store, write_gdelt2):
+    # 6,000 official events in June 2019 (> 1,000): 4,000 of 042 (+1.9) and 2,000 of 112
+    # (-2.0), one mention each: mean (4000·1.9 - 2000·2.0) / 6000 = 0.6; share of +1.9 is
+    # p = 2/3, so the standard error is 3.9·sqrt(p(1-p)/6000) = 0.02374 and the 95% interval
+    # about 0.6 ± 1.96·0.02374 = [0.5535, 0.6465].
+    lines = [
+        gdelt2_line(i, "20190610", KGOV, UGOV, "042" if i <= 4000 else "112")
+        for i in range(1, 6001)
+    ]
+    ingest_file(store, write_gdelt2("many.tsv", lines))
+    june = _row(pulse(store, "KHM", "USA", signals=False).events, "official", date(2019, 6, 1))
+    assert june["events"] == 6000
+    assert june["value"] == pytest.approx(0.6)
+    assert june["ci_low"] == pytest.approx(0.5535, abs=0.006)
+    assert june["ci_high"] == pytest.approx(0.6465, abs=0.006)

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import ruptures
 
 from tracktwo._errors import InputError
 from tracktwo.pulse._stats import (
@@ -15,6 +16,7 @@ from tracktwo.pulse._stats import (
     bootstrap_series_ci,
     change_points,
     default_penalty,
+    large_sample_ci,
     mark_extremes,
 )
 
@@ -387,3 +389,64 @@ def test_flat_differences_fall_back_to_the_standard_deviation() -> None:
 
 def test_penalty_rule_is_one_line() -> None:
     assert "\n" not in PENALTY_RULE and "ln(n)" in PENALTY_RULE
+
+
+# -- the large-sample form, used for periods with more than 5,000 events -------------------
+
+
+def _sums(values: np.ndarray, weights: np.ndarray, counts: np.ndarray) -> tuple[float, ...]:
+    w, g, n = weights, values, counts
+    return (
+        float((n * w).sum()),
+        float((n * w * g).sum()),
+        float((n * w * w).sum()),
+        float((n * w * w * g).sum()),
+        float((n * w * w * g * g).sum()),
+    )
+
+
+def test_large_sample_interval_agrees_with_the_exact_bootstrap() -> None:
+    # 12,000 events over 40 cells: the exact multinomial bootstrap is the reference; two exact
+    # runs with different seeds differ by a few % of the width, the normal form must too.
+    rng = np.random.default_rng(5)
+    values = rng.choice([-10.0, -2.0, 0.0, 1.9, 3.4, 7.0], 40)
+    weights = rng.integers(1, 30, 40).astype(float)
+    counts = rng.integers(100, 500, 40)
+    exact = bootstrap_ci(values, weights, counts, n_boot=4000, rng=np.random.default_rng(1))
+    normal = large_sample_ci(
+        int(counts.sum()), _sums(values, weights, counts), n_boot=4000,
+        rng=np.random.default_rng(2),
+    )  # fmt: skip
+    width = exact[1] - exact[0]
+    assert abs(normal[0] - exact[0]) < 0.1 * width
+    assert abs(normal[1] - exact[1]) < 0.1 * width
+
+
+def test_large_sample_interval_of_one_value_is_that_value() -> None:
+    # every event scores -2.0 (three mention weights): Σwg = -2·Σw in every resample
+    values, weights, counts = np.array([-2.0] * 3), np.array([1.0, 4.0, 9.0]), np.array([9e3] * 3)
+    low, high = large_sample_ci(27000, _sums(values, weights, counts), rng=np.random.default_rng(0))
+    assert (low, high) == (pytest.approx(-2.0), pytest.approx(-2.0))
+
+
+def test_large_sample_interval_by_hand_normal_theory() -> None:
+    # 10,000 events, half at +1 and half at -1, weights 1: the mean is 0 and its standard
+    # error sqrt(1 / 10000) = 0.01, so the 95% interval is about ±1.96 · 0.01
+    sums = (10000.0, 0.0, 10000.0, 0.0, 10000.0)
+    low, high = large_sample_ci(10000, sums, n_boot=20000, rng=np.random.default_rng(3))
+    assert low == pytest.approx(-0.0196, abs=0.0008)
+    assert high == pytest.approx(0.0196, abs=0.0008)
+
+
+def test_prefix_sum_cost_gives_ruptures_own_l2_answer() -> None:
+    # tracktwo runs PELT with an O(1) prefix-sum form of the l2 cost; ruptures' built-in
+    # model="l2" is the reference it must match, split for split
+    rng = np.random.default_rng(9)
+    for _ in range(10):
+        series = np.concatenate(
+            [rng.normal(0, 1, 40), rng.normal(2.5, 1, 35), rng.normal(-1, 0.5, 45)]
+        )
+        penalty = 3.0 * math.log(series.size)
+        reference = ruptures.Pelt(model="l2", min_size=2, jump=1).fit(series.reshape(-1, 1))
+        expected = [end for end in reference.predict(pen=penalty) if end < series.size]
+        assert change_points(series, penalty=penalty) == expected

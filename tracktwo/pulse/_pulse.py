@@ -16,10 +16,16 @@ import pandas as pd
 
 from tracktwo._errors import InputError, NotFoundError
 from tracktwo.pulse._coverage import coverage_totals
-from tracktwo.pulse._expr import GROUPINGS, pulse_cells
-from tracktwo.pulse._periods import check_range, period_start, validate_freq
+from tracktwo.pulse._expr import GROUPINGS, group_keys, pulse_cells, pulse_events, pulse_moments
+from tracktwo.pulse._periods import check_range, validate_freq
 from tracktwo.pulse._signals import signal_series
-from tracktwo.pulse._stats import bootstrap_series_ci, change_points, mark_extremes
+from tracktwo.pulse._stats import (
+    bootstrap_series_ci,
+    change_points,
+    group_rng,
+    large_sample_ci,
+    mark_extremes,
+)
 from tracktwo.pulse._votes import voting_agreement
 from tracktwo.store import EventStore, events_table
 from tracktwo.taxonomy import Taxonomy, load_taxonomy
@@ -31,6 +37,9 @@ SERIES_COLUMNS = [
     "coverage_share", "is_all_time_low", "is_all_time_high", "is_record_low", "is_change_point",
 ]  # fmt: skip
 VOTES_SERIES = "UN vote agreement"
+# periods with more events than this use the large-sample (normal) form of the bootstrap;
+# fewer, the exact multinomial resampling of their cells (see docs/pulse-method.md)
+EXACT_BOOTSTRAP_MAX_EVENTS = 1000
 
 
 @dataclass
@@ -42,8 +51,13 @@ class PulseResult:
     freq: str
     by: str
     frame: pd.DataFrame
-    sql: str = ""
+    expr: Any = None
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def sql(self) -> str:
+        """The SQL of the main query (compiled on demand: it is long)."""
+        return str(ibis.to_sql(self.expr)) if self.expr is not None else ""
 
     @property
     def events(self) -> pd.DataFrame:
@@ -69,17 +83,13 @@ def _validate(freq: str, by: str, since: date | None, until: date | None) -> str
     return validate_freq(freq)
 
 
-def _summarise(cells: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+def _summarise(moments: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """events, mention-weighted mean Goldstein and cooperative share per period and series."""
-    work = cells.assign(
-        w=cells["weight"] * cells["n"],
-        wg=cells["weight"] * cells["n"] * cells["goldstein"],
-        coop=cells["n"].where(cells["cooperative"], 0),
-    )
-    grouped = work.groupby(keys, as_index=False)[["n", "w", "wg", "coop"]].sum()
-    grouped["value"] = grouped["wg"] / grouped["w"]
-    grouped["coop_share"] = grouped["coop"] / grouped["n"]
-    return grouped.rename(columns={"n": "events"})[[*keys, "events", "value", "coop_share"]]
+    summary = moments[keys].copy()
+    summary["events"] = moments["events"].astype("int64")
+    summary["value"] = moments["swg"] / moments["sw"]
+    summary["coop_share"] = moments["coop"] / moments["events"]
+    return summary
 
 
 def _as_dates(column: Any) -> list[date]:
@@ -129,15 +139,41 @@ def _fill_gaps(summary: pd.DataFrame, keys: list[str], freq: str) -> pd.DataFram
     return full
 
 
-def _event_series(
-    cells: pd.DataFrame, keys: list[str], freq: str, seed: int, n_boot: int
+def _intervals(
+    moments: pd.DataFrame, cells: pd.DataFrame, keys: list[str], seed: int, n_boot: int
 ) -> pd.DataFrame:
-    if cells.empty:
+    """Exact bootstrap for the small periods (from cells), large-sample form for the rest."""
+    large = moments[moments["events"] > EXACT_BOOTSTRAP_MAX_EVENTS]
+    rows = []
+    for record in large.itertuples(index=False):
+        key = tuple(getattr(record, k) for k in keys)
+        sums = (record.sw, record.swg, record.sww, record.swwg, record.swwgg)
+        low, high = large_sample_ci(
+            int(record.events), sums, n_boot=n_boot, rng=group_rng(seed, key)
+        )
+        rows.append({**dict(zip(keys, key, strict=True)), "ci_low": low, "ci_high": high})
+    parts = [pd.DataFrame(rows, columns=[*keys, "ci_low", "ci_high"])]
+    if not cells.empty:
+        parts.append(bootstrap_series_ci(cells, group_cols=keys, n_boot=n_boot, seed=seed))
+    return pd.concat([p for p in parts if not p.empty] or parts, ignore_index=True)
+
+
+def _event_series(
+    rows: Any, moments: pd.DataFrame, keys: list[str], freq: str, seed: int, n_boot: int,
+    directed: bool,
+) -> pd.DataFrame:  # fmt: skip
+    if moments.empty:
         return pd.DataFrame(columns=[*keys, "events", "value", "coop_share", "ci_low", "ci_high"])
-    summary = _summarise(cells, keys)
-    boot_cells = cells.groupby([*keys, "goldstein", "weight"], as_index=False)["n"].sum()
-    intervals = bootstrap_series_ci(boot_cells, group_cols=keys, n_boot=n_boot, seed=seed)
-    summary = summary.merge(intervals, on=keys, how="left")
+    small = moments[moments["events"] <= EXACT_BOOTSTRAP_MAX_EVENTS]
+    cells = pd.DataFrame()
+    if not small.empty:
+        periods = sorted(set(small["period"]))
+        cells = pulse_cells(rows, directed, periods).to_pandas()
+        cells["period"] = _as_dates(cells["period"])
+        # keep only the small groups (a period can hold a small and a large series)
+        cells = cells.merge(small[keys], on=keys, how="inner")
+    summary = _summarise(moments, keys)
+    summary = summary.merge(_intervals(moments, cells, keys, seed, n_boot), on=keys, how="left")
     return _fill_gaps(summary, keys, freq)
 
 
@@ -207,15 +243,15 @@ def pulse(
     taxonomy = taxonomy or load_taxonomy()
     freq = _validate(freq, by, since, until)
     pair = _pair(taxonomy, country_a, country_b)
-    expr = pulse_cells(
+    rows = pulse_events(
         events_table(store, engine), pair[0], pair[1], taxonomy=taxonomy, freq=freq, by=by,
         directed=directed, since=since, until=until,
     )  # fmt: skip
-    cells = expr.to_pandas()
-    cells["period"] = [period_start(p if isinstance(p, date) else p.date(), freq)
-                       for p in cells["period"]]  # fmt: skip
-    keys = ["period", "series", *(["direction"] if directed else [])]
-    events = _event_series(cells, keys, freq, seed, n_boot)
+    expr = pulse_moments(rows, directed)
+    moments = expr.to_pandas()
+    moments["period"] = _as_dates(moments["period"])
+    keys = group_keys(directed)
+    events = _event_series(rows, moments, keys, freq, seed, n_boot, directed)
     if directed and not events.empty:
         events["series"] = events["series"] + " " + events["direction"]
         events = events.drop(columns="direction")
@@ -229,5 +265,4 @@ def pulse(
                       [pd.DataFrame(columns=SERIES_COLUMNS)], ignore_index=True)  # fmt: skip
     frame["period"] = _as_dates(frame["period"])
     frame = frame.sort_values(["kind", "series", "period"], kind="stable").reset_index(drop=True)
-    sql = str(ibis.to_sql(expr)) if engine == "duckdb" else ""
-    return PulseResult(pair[0], pair[1], freq, by, frame, sql=sql)
+    return PulseResult(pair[0], pair[1], freq, by, frame, expr=expr)

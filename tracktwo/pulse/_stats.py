@@ -32,6 +32,8 @@ __all__ = [
     "bootstrap_series_ci",
     "change_points",
     "default_penalty",
+    "group_rng",
+    "large_sample_ci",
     "mark_extremes",
 ]
 
@@ -134,7 +136,43 @@ def bootstrap_ci(
     return _percentile_interval(means, level)
 
 
-def _group_seed(seed: int, key: tuple[object, ...]) -> np.random.Generator:
+def large_sample_ci(
+    events: int,
+    sums: tuple[float, float, float, float, float],
+    *,
+    n_boot: int = 1000,
+    level: float = 0.95,
+    rng: np.random.Generator,
+) -> tuple[float, float]:
+    """The bootstrap interval of ``Σwg / Σw`` for a period with many events, from five sums.
+
+    Resampling N events with replacement makes the resampled sums ``(Σw, Σwg)`` a sum of N
+    independent draws of one event's ``(w, wg)``; for large N that is bivariate normal with
+    mean ``(Σw, Σwg)`` and covariance N·Cov(w, wg), both known exactly from
+    ``sums = (Σw, Σwg, Σw², Σw²g, Σw²g²)``. Drawing the sums from it costs n_boot draws
+    whatever the number of cells, where the exact multinomial draw costs n_boot × cells.
+    """
+    _check_bootstrap_options(n_boot, level)
+    sw, swg, sww, swwg, swwgg = (float(v) for v in sums)
+    if events <= 0 or sw <= 0:
+        return math.nan, math.nan
+    mean = np.array([sw, swg]) / events
+    second = np.array([[sww, swwg], [swwg, swwgg]]) / events
+    covariance = (second - np.outer(mean, mean)) * events
+    ratio = swg / sw
+    # Σ w²(g − ratio)² is 0 exactly when every weighted event has the value ``ratio``:
+    # then Σwg = ratio·Σw in every resample
+    spread = swwgg - 2 * ratio * swwg + ratio * ratio * sww
+    if spread <= 1e-12 * (swwgg + ratio * ratio * sww):
+        return ratio, ratio
+    drawn = rng.multivariate_normal(mean * events, covariance, size=n_boot, method="eigh")
+    usable = drawn[:, 0] > 0
+    if not usable.any():
+        return math.nan, math.nan
+    return _percentile_interval(drawn[usable, 1] / drawn[usable, 0], level)
+
+
+def group_rng(seed: int, key: tuple[object, ...]) -> np.random.Generator:
     """A generator that depends only on the seed and the group's key, never on other groups."""
     key_text = "\x1f".join(str(part) for part in key)
     return np.random.default_rng([seed, zlib.crc32(key_text.encode("utf-8"))])
@@ -183,7 +221,7 @@ def bootstrap_series_ci(
             group.to_numpy(),
             n_boot=n_boot,
             level=level,
-            rng=_group_seed(seed, key_tuple),
+            rng=group_rng(seed, key_tuple),
         )
         rows.append(
             {**dict(zip(group_cols, key_tuple, strict=True)), "ci_low": low, "ci_high": high}
@@ -270,12 +308,31 @@ def default_penalty(values: np.ndarray) -> float:
     return 4.0 * sigma**2 * math.log(values.size)
 
 
+class _PrefixSumL2(ruptures.base.BaseCost):
+    """ruptures' "l2" cost (sum of squared deviations from the segment mean), from prefix
+    sums: O(1) per segment instead of a NumPy call, ~10x faster for PELT on short series."""
+
+    model = "l2_prefix"
+    min_size = 1
+
+    def fit(self, signal: np.ndarray) -> _PrefixSumL2:
+        values = np.asarray(signal, dtype=float).reshape(-1)
+        self.signal = values.reshape(-1, 1)  # ruptures reads the length from it
+        self._sums = np.concatenate([[0.0], np.cumsum(values)]).tolist()
+        self._squares = np.concatenate([[0.0], np.cumsum(values * values)]).tolist()
+        return self
+
+    def error(self, start: int, end: int) -> float:
+        total = self._sums[end] - self._sums[start]
+        return max(self._squares[end] - self._squares[start] - total * total / (end - start), 0.0)
+
+
 def change_points(
     values: FloatSeries, *, penalty: float | None = None, min_size: int = 2
 ) -> list[int]:
     """0-based indices of the first period of each new segment found by PELT.
 
-    Runs ``ruptures.Pelt(model="l2", min_size=min_size, jump=1)`` on the non-NaN
+    Runs ``ruptures.Pelt(min_size=min_size, jump=1)`` with the l2 cost on the non-NaN
     values; indices refer to positions in ``values`` (NaNs included). The
     default penalty is ``4·σ²·ln(n)`` where ``n`` is the number of non-NaN
     values and ``σ = median(|d - median(d)|) / 0.6745 / √2`` for the first
@@ -297,6 +354,7 @@ def change_points(
     pen = default_penalty(known) if penalty is None else float(penalty)
     if penalty is None and pen == 0.0:
         return []
-    algorithm = ruptures.Pelt(model="l2", min_size=min_size, jump=1).fit(known.reshape(-1, 1))
+    algorithm = ruptures.Pelt(custom_cost=_PrefixSumL2(), min_size=min_size, jump=1)
+    algorithm.fit(known.reshape(-1, 1))
     segment_ends = algorithm.predict(pen=pen)
     return [int(positions[end]) for end in segment_ends if end < known.size]
