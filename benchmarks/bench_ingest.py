@@ -81,8 +81,8 @@ def _child_ingest(path: str, home: str) -> dict[str, Any]:
     # the stages of ingest_file, looked up at call time, so wrapping them times them
     timed(_gdelt, "stage_gdelt", "read file into staging (read_csv)")
     timed(_ingest, "_validation_failures", "validation failures")
-    timed(_ingest, "_insert_new_events", "insert into events")
-    timed(_ingest, "_flag_reemissions", "re-emission flagging")
+    timed(_ingest, "_new_rows", "new rows (anti-join on stored uids)")
+    timed(_ingest, "_reemission_flags", "re-emission flags")
     timed(_ingest, "_sha256", "sha256 of the file")
 
     class TimedStore(EventStore):
@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         for label, seconds in stages.items():
             print(f"  {label:36s} {seconds:7.2f} s")
         other = best_ingest["seconds"] - sum(stages.values())
-        print(f"  {'other (count, cameo table, ...)':36s} {other:7.2f} s")
+        print(f"  {'rest: INSERT into events, counts':36s} {other:7.2f} s")
         print()
         print(f"target: ingest >= {RATIO_TARGET:.0%} of polars' rate      "
               f"{_verdict(ratio >= RATIO_TARGET)} ({ratio:.0%})")  # fmt: skip

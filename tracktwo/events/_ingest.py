@@ -129,59 +129,79 @@ def _validation_failures(con: duckdb.DuckDBPyConnection, plain: Path) -> list[Qu
     return [QuarantinedRow(line, problem, raw) for line, problem, raw in found]
 
 
-def _insert_new_events(con: duckdb.DuckDBPyConnection) -> None:
-    """Add the staged rows whose event_uid is not stored yet (first copy within the file)."""
-    # GDELT rows are keyed by the integer GLOBALEVENTID: an integer anti-join is much
-    # cheaper than one on the text uid, and within-file repeats are rare, so the costly
-    # de-duplicating window only runs when the file really repeats an id.
+_KEY = "hash(actor1_code, actor2_code, event_code, source_url)"
+
+
+def _new_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """``new_rows``: staged rows not stored yet (first copy of a repeated id), narrow.
+
+    Keyed by the staging table's integer rowid so later joins avoid the text uid; ``k`` is
+    the re-emission group hashed into one integer (a collision needs ~4 billion keys).
+    """
     staged = _gdelt.STAGING
     repeats = _count(
-        con,
-        f"SELECT count(*) - count(DISTINCT event_uid) FROM {staged} WHERE _problem IS NULL",
+        con, f"SELECT count(*) - count(DISTINCT event_uid) FROM {staged} WHERE _problem IS NULL"
     )
-    first_copy = "QUALIFY row_number() OVER (PARTITION BY s.event_uid) = 1" if repeats else ""
+    # the de-duplicating window is costly and within-file repeats are rare: only when needed
+    first_copy = "QUALIFY row_number() OVER (PARTITION BY event_uid ORDER BY rowid) = 1"
     con.execute(
-        f"""INSERT INTO events ({_COLUMNS})
-        SELECT {_COLUMNS} FROM {staged} s
-        WHERE s._problem IS NULL
-          AND s.event_uid NOT IN (SELECT event_uid FROM events)
-        {first_copy}"""
+        f"""CREATE OR REPLACE TEMP TABLE new_rows AS
+        SELECT rowid AS rid, event_uid, date_added,
+               CASE WHEN source_url IS NOT NULL THEN {_KEY} END AS k
+        FROM {staged}
+        WHERE _problem IS NULL AND event_uid NOT IN (SELECT event_uid FROM events)
+        {first_copy if repeats else ""}"""
     )
 
 
-def _flag_reemissions(con: duckdb.DuckDBPyConnection) -> int:
-    """Re-flag every event sharing a re-emission key with a staged row; return how many are set.
-
-    The group key is hashed into one 64-bit integer so the window partitions on a number
-    rather than on four text columns (a collision would need ~4 billion keys to be likely).
-    """
-    key = "hash(actor1_code, actor2_code, event_code, source_url)"
+def _reemission_flags(con: duckdb.DuckDBPyConnection) -> None:
+    """``flags``: the rule applied to the new rows and the stored rows sharing their keys."""
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE touched_keys AS
-        SELECT DISTINCT {key} AS k FROM {_gdelt.STAGING}
-        WHERE source_url IS NOT NULL AND _problem IS NULL"""
-    )
-    con.execute(
-        f"""UPDATE events SET is_reemission = flagged.flag
-        FROM (
-            SELECT event_uid,
-                   coalesce(date_added - lag(date_added) OVER (
-                       PARTITION BY k ORDER BY date_added, event_uid
-                   ) <= INTERVAL {REEMISSION_WINDOW_MINUTES} MINUTE, false) AS flag
-            FROM (SELECT event_uid, date_added, {key} AS k FROM events
+        f"""CREATE OR REPLACE TEMP TABLE flags AS
+        WITH keys AS (SELECT DISTINCT k FROM new_rows WHERE k IS NOT NULL),
+        candidates AS (
+            SELECT rid, event_uid, date_added, k FROM new_rows WHERE k IS NOT NULL
+            UNION ALL
+            SELECT NULL AS rid, e.event_uid, e.date_added, e.k
+            FROM (SELECT event_uid, date_added, {_KEY} AS k FROM events
                   WHERE source_url IS NOT NULL) e
-            SEMI JOIN touched_keys USING (k)
-        ) flagged
-        WHERE events.event_uid = flagged.event_uid
-          AND events.is_reemission IS DISTINCT FROM flagged.flag"""
+            SEMI JOIN keys USING (k)
+        )
+        SELECT rid, event_uid,
+               coalesce(date_added - lag(date_added) OVER (
+                   PARTITION BY k ORDER BY date_added, event_uid
+               ) <= INTERVAL {REEMISSION_WINDOW_MINUTES} MINUTE, false) AS flag
+        FROM candidates"""
     )
-    count = _count(
-        con,
-        f"""SELECT count(*) FROM events e
-        WHERE e.is_reemission AND e.event_uid IN (SELECT event_uid FROM {_gdelt.STAGING})""",
+
+
+def _insert_with_flags(con: duckdb.DuckDBPyConnection) -> int:
+    """Insert the new rows with their re-emission flag set; re-flag stored rows a new row
+    changes (a file that fills a gap); return how many of the file's new rows are flagged.
+
+    The flags are computed before the insert: updating millions of just-inserted rows made
+    the commit as slow as the insert itself.
+    """
+    _new_rows(con)
+    _reemission_flags(con)
+    columns = [name for name, _, _ in EVENT_COLUMNS if name != "is_reemission"]
+    selected = ", ".join(f"s.{name}" for name in columns)
+    con.execute(
+        f"""INSERT INTO events ({", ".join(columns)}, is_reemission)
+        SELECT {selected}, coalesce(f.flag, false)
+        FROM {_gdelt.STAGING} s
+        JOIN new_rows n ON s.rowid = n.rid
+        LEFT JOIN (SELECT rid, flag FROM flags WHERE rid IS NOT NULL) f ON f.rid = n.rid"""
     )
-    con.execute("DROP TABLE IF EXISTS touched_keys")
-    return count
+    con.execute(
+        """UPDATE events SET is_reemission = f.flag
+        FROM (SELECT event_uid, flag FROM flags WHERE rid IS NULL) f
+        WHERE events.event_uid = f.event_uid AND events.is_reemission IS DISTINCT FROM f.flag"""
+    )
+    flagged = _count(con, "SELECT count(*) FROM flags WHERE rid IS NOT NULL AND flag")
+    for table in ("new_rows", "flags"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return flagged
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -205,20 +225,21 @@ def ingest_file(
         detected = _detect(first_line(plain, Path(source_file)), source_file)
         _ensure_cameo_table(con, taxonomy)
         before = store.count("events")
+        # staging happens outside the transaction (temp tables only): inside it, the insert
+        # into `events` took twice as long; nothing reaches the store before BEGIN
+        if detected == "icews":
+            source_format = "icews"
+            quarantined = _stage_icews(con, plain, source_file, taxonomy)
+        else:
+            layout, quarantined = _gdelt.stage_gdelt(
+                con, plain, int(detected), source_file, scratch
+            )
+            source_format = layout.name
+            quarantined += _validation_failures(con, plain)
+        staged_ok = _count(con, f"SELECT count(*) FROM {_gdelt.STAGING} WHERE _problem IS NULL")
         with store.transaction():
-            if detected == "icews":
-                source_format = "icews"
-                quarantined = _stage_icews(con, plain, source_file, taxonomy)
-            else:
-                layout, quarantined = _gdelt.stage_gdelt(
-                    con, plain, int(detected), source_file, scratch
-                )
-                source_format = layout.name
-                quarantined += _validation_failures(con, plain)
-            staged_ok = _count(con, f"SELECT count(*) FROM {_gdelt.STAGING} WHERE _problem IS NULL")
-            _insert_new_events(con)
+            reemissions = _insert_with_flags(con)
             added = store.count("events") - before
-            reemissions = _flag_reemissions(con)
             _store_quarantine(con, source_file, quarantined)
             report = IngestReport(
                 source_file=source_file,

@@ -31,7 +31,7 @@ class EventStore:
         self,
         home: str | os.PathLike[str] | None = None,
         *,
-        memory_limit: str = "1GB",
+        memory_limit: str = "512MB",
     ) -> None:
         self.home = resolve_home(home)
         self.path = self.home / STORE_FILE
