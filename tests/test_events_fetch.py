@@ -304,6 +304,19 @@ def test_second_run_resumes_without_downloading_again(
     assert _stored_ids(store) == _good_ids(fixture)
 
 
+def test_resume_is_per_dyad(store: EventStore, server: Server, fixture: Fixture) -> None:
+    # the files fetched for Cambodia-US must be fetched again for Cambodia-China
+    _fetch(store, server)
+    china = _fetch(store, server, dyads=[("KHM", "CHN")])
+    assert (china.fetched, china.already_fetched) == (4, 0)
+    khm_chn = {("KHM", "CHN"), ("CHN", "KHM")}
+    expected = sorted(i for stamp in GOOD for i in fixture.dyad_ids(stamp, khm_chn))
+    assert china.rows_kept == len(expected) > 0
+    assert _stored_ids(store) == sorted(_good_ids(fixture) + expected)
+    # and a third run for Cambodia-US still has nothing new to fetch
+    assert _fetch(store, server).already_fetched == 4
+
+
 def test_dropped_connection_is_missing_then_completed_by_a_second_run(
     store: EventStore, server: Server, fixture: Fixture
 ) -> None:

@@ -261,22 +261,29 @@ def _wanted_pairs(dyads: Sequence[Dyad]) -> set[tuple[bytes, bytes]]:
 # --------------------------------------------------------------------------- the ledger
 
 
-def _previous(store: EventStore, url: str) -> tuple[str, str] | None:
-    """(status, md5) recorded for a URL by an earlier run, if any."""
-    row = store.con.execute(
-        "SELECT status, md5 FROM fetched_files WHERE url = ? ORDER BY fetched_at DESC LIMIT 1",
-        [url],
-    ).fetchone()
-    return (str(row[0]), str(row[1])) if row else None
+def _previous(store: EventStore, url: str, label: str) -> tuple[str, str] | None:
+    """(status, md5) recorded for a URL by an earlier run for the same dyads, if any.
+
+    The ledger is per (file, dyads): a file fetched for KHM-USA still has to be fetched for
+    KHM-CHN. A run that kept every row ("all") covers any dyad.
+    """
+    rows = store.con.execute(
+        "SELECT status, md5 FROM fetched_files WHERE url = ? AND (dyads = ? OR dyads = 'all') "
+        "ORDER BY dyads = ? DESC, fetched_at DESC LIMIT 1",
+        [url, label, label],
+    ).fetchall()
+    return (str(rows[0][0]), str(rows[0][1])) if rows else None
 
 
-def _record(store: EventStore, entry: MasterEntry, status: str, rows_kept: int | None) -> None:
-    """One row per URL: the latest outcome replaces the earlier one."""
+def _record(
+    store: EventStore, entry: MasterEntry, label: str, status: str, rows_kept: int | None
+) -> None:
+    """One row per URL and dyads: the latest outcome replaces the earlier one."""
     with store.transaction() as con:
-        con.execute("DELETE FROM fetched_files WHERE url = ?", [entry.url])
+        con.execute("DELETE FROM fetched_files WHERE url = ? AND dyads = ?", [entry.url, label])
         con.execute(
-            "INSERT INTO fetched_files VALUES (?, ?, ?, ?, ?, ?)",
-            [entry.url, entry.size, entry.md5, status, rows_kept, datetime.now()],
+            "INSERT INTO fetched_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [entry.url, entry.size, entry.md5, status, rows_kept, datetime.now(), label],
         )
 
 
@@ -389,7 +396,7 @@ class _Run:
         return self.download_dir / f"{entry.stamp:%Y%m%d%H%M%S}.export.{self.label}.tsv"
 
     def handle(self, entry: MasterEntry) -> None:
-        previous = _previous(self.store, entry.url)
+        previous = _previous(self.store, entry.url, self.label)
         if previous == ("fetched", entry.md5) or (
             previous and self.skip_downloaded(entry, *previous)
         ):
@@ -402,14 +409,14 @@ class _Run:
                 f"cannot write {exc.filename or self.download_dir}: {exc.strerror}"
             ) from exc
         except _Missing as exc:
-            _record(self.store, entry, "missing", None)
+            _record(self.store, entry, self.label, "missing", None)
             self.report.missing.append((entry.url, str(exc)))
             return
         except _Corrupt as exc:
-            _record(self.store, entry, "corrupt", None)
+            _record(self.store, entry, self.label, "corrupt", None)
             self.report.corrupt.append((entry.url, str(exc)))
             return
-        _record(self.store, entry, "fetched" if self.ingest else "downloaded", kept)
+        _record(self.store, entry, self.label, "fetched" if self.ingest else "downloaded", kept)
         self.report.fetched += 1
         self.report.rows_kept += kept
 
@@ -426,8 +433,9 @@ class _Run:
             except _Corrupt:
                 return False  # download it again from scratch
         self.store.con.execute(
-            "UPDATE fetched_files SET status = 'fetched', fetched_at = ? WHERE url = ?",
-            [datetime.now(), entry.url],
+            "UPDATE fetched_files SET status = 'fetched', fetched_at = ? "
+            "WHERE url = ? AND dyads = ?",
+            [datetime.now(), entry.url, self.label],
         )
         return True
 

@@ -73,6 +73,7 @@ TABLES: dict[str, str] = {
     period_start DATE, freq VARCHAR, country VARCHAR, total BIGINT, source_file VARCHAR
 )""",
     "fetched_files": """CREATE TABLE IF NOT EXISTS fetched_files (
-    url VARCHAR, size BIGINT, md5 VARCHAR, status VARCHAR, rows_kept BIGINT, fetched_at TIMESTAMP
+    url VARCHAR, size BIGINT, md5 VARCHAR, status VARCHAR, rows_kept BIGINT, fetched_at TIMESTAMP,
+    dyads VARCHAR
 )""",
 }
