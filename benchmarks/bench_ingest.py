@@ -83,7 +83,7 @@ def _child_ingest(path: str, home: str) -> dict[str, Any]:
     timed(_ingest, "_validation_failures", "validation failures")
     timed(_ingest, "_new_rows", "new rows (anti-join on stored uids)")
     timed(_ingest, "_reemission_flags", "re-emission flags")
-    timed(_ingest, "_sha256", "sha256 of the file")
+    timed(_ingest, "_sha256", "sha256 of the file (on a thread, overlaps)")
 
     class TimedStore(EventStore):
         """The store, timing the COMMIT that ends ingest_file's transaction."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -158,14 +159,23 @@ def _reemission_flags(con: duckdb.DuckDBPyConnection) -> None:
     """``flags``: the rule applied to the new rows and the stored rows sharing their keys."""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE flags AS
-        WITH keys AS (SELECT DISTINCT k FROM new_rows WHERE k IS NOT NULL),
-        candidates AS (
-            SELECT rid, event_uid, date_added, k FROM new_rows WHERE k IS NOT NULL
-            UNION ALL
-            SELECT NULL AS rid, e.event_uid, e.date_added, e.k
+        WITH stored AS (
+            SELECT e.event_uid, e.date_added, e.k
             FROM (SELECT event_uid, date_added, {_KEY} AS k FROM events
                   WHERE source_url IS NOT NULL) e
-            SEMI JOIN keys USING (k)
+            SEMI JOIN (SELECT DISTINCT k FROM new_rows WHERE k IS NOT NULL) USING (k)
+        ),
+        -- only groups of two or more events can hold a re-emission: the window sorts
+        -- just those (a hash count is much cheaper than sorting every row)
+        shared AS (
+            SELECT k FROM (SELECT k FROM new_rows WHERE k IS NOT NULL
+                           UNION ALL SELECT k FROM stored)
+            GROUP BY k HAVING count(*) > 1
+        ),
+        candidates AS (
+            SELECT rid, event_uid, date_added, k FROM new_rows SEMI JOIN shared USING (k)
+            UNION ALL
+            SELECT NULL AS rid, event_uid, date_added, k FROM stored SEMI JOIN shared USING (k)
         )
         SELECT rid, event_uid,
                coalesce(date_added - lag(date_added) OVER (
@@ -186,26 +196,52 @@ def _insert_with_flags(con: duckdb.DuckDBPyConnection) -> int:
     _reemission_flags(con)
     columns = [name for name, _, _ in EVENT_COLUMNS if name != "is_reemission"]
     selected = ", ".join(f"s.{name}" for name in columns)
+    # semi-joins on small integer sets, not joins: the wide staging rows stream straight
+    # into the table (a join spilled to disk at 5M rows under the memory limit)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE flagged_new AS "
+        "SELECT rid FROM flags WHERE rid IS NOT NULL AND flag"
+    )
+    every_staged_row_is_new = _count(con, "SELECT count(*) FROM new_rows") == _count(
+        con, f"SELECT count(*) FROM {_gdelt.STAGING} WHERE _problem IS NULL"
+    )
+    which = (
+        "s._problem IS NULL" if every_staged_row_is_new else "s.rowid IN (SELECT rid FROM new_rows)"
+    )
     con.execute(
         f"""INSERT INTO events ({", ".join(columns)}, is_reemission)
-        SELECT {selected}, coalesce(f.flag, false)
+        SELECT {selected}, s.rowid IN (SELECT rid FROM flagged_new)
         FROM {_gdelt.STAGING} s
-        JOIN new_rows n ON s.rowid = n.rid
-        LEFT JOIN (SELECT rid, flag FROM flags WHERE rid IS NOT NULL) f ON f.rid = n.rid"""
+        WHERE {which}"""
     )
     con.execute(
         """UPDATE events SET is_reemission = f.flag
         FROM (SELECT event_uid, flag FROM flags WHERE rid IS NULL) f
         WHERE events.event_uid = f.event_uid AND events.is_reemission IS DISTINCT FROM f.flag"""
     )
-    flagged = _count(con, "SELECT count(*) FROM flags WHERE rid IS NOT NULL AND flag")
-    for table in ("new_rows", "flags"):
+    flagged = _count(con, "SELECT count(*) FROM flagged_new")
+    for table in ("new_rows", "flags", "flagged_new"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return flagged
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(con.execute(sql).fetchall()[0][0])
+
+
+def _sha256_in_background(path: Path) -> Callable[[], str]:
+    """Hash the file on a thread while DuckDB parses it (hashlib releases the GIL)."""
+    result: dict[str, str] = {}
+    worker = threading.Thread(
+        target=lambda: result.setdefault("digest", _sha256(path)), daemon=True
+    )
+    worker.start()
+
+    def digest() -> str:
+        worker.join()
+        return result.get("digest") or _sha256(path)
+
+    return digest
 
 
 def ingest_file(
@@ -225,6 +261,7 @@ def ingest_file(
         detected = _detect(first_line(plain, Path(source_file)), source_file)
         _ensure_cameo_table(con, taxonomy)
         before = store.count("events")
+        sha256 = _sha256_in_background(path)
         # staging happens outside the transaction (temp tables only): inside it, the insert
         # into `events` took twice as long; nothing reaches the store before BEGIN
         if detected == "icews":
@@ -251,7 +288,7 @@ def ingest_file(
                 rows_quarantined=len(quarantined),
                 reemissions=reemissions,
             )
-            _record_file(con, report, _sha256(path))
+            _record_file(con, report, sha256())
             con.execute(f"DROP TABLE IF EXISTS {_gdelt.STAGING}")
     return report
 
