@@ -94,6 +94,9 @@ def _projection(layout: GdeltLayout) -> str:
             "$source_file AS source_file",
             f"'{layout.name}' AS source_format",
             "false AS is_reemission",
+            # the re-emission group, hashed here while the file streams in parallel
+            f"CASE WHEN {url} IS NOT NULL "
+            f"THEN hash(Actor1Code, Actor2Code, EventCode, {url}) END AS _k",
             # why a row that parsed is still unusable (checked against the CAMEO list)
             """CASE
                 WHEN GLOBALEVENTID IS NULL THEN 'field GLOBALEVENTID: missing'

@@ -102,7 +102,7 @@ def _stage_icews(
     try:
         con.execute(
             f"CREATE TEMP TABLE {_gdelt.STAGING} AS "
-            f"SELECT {_COLUMNS}, NULL::VARCHAR AS _problem FROM icews_arrow"
+            f"SELECT {_COLUMNS}, NULL::VARCHAR AS _problem, NULL::UBIGINT AS _k FROM icews_arrow"
         )
     finally:
         con.unregister("icews_arrow")
@@ -137,7 +137,8 @@ def _new_rows(con: duckdb.DuckDBPyConnection) -> None:
     """``new_rows``: staged rows not stored yet (first copy of a repeated id), narrow.
 
     Keyed by the staging table's integer rowid so later joins avoid the text uid; ``k`` is
-    the re-emission group hashed into one integer (a collision needs ~4 billion keys).
+    the re-emission group hashed into one integer (a collision needs ~4 billion keys),
+    computed while staging with the same ``hash`` as ``_KEY`` over the stored columns.
     """
     staged = _gdelt.STAGING
     repeats = _count(
@@ -147,8 +148,7 @@ def _new_rows(con: duckdb.DuckDBPyConnection) -> None:
     first_copy = "QUALIFY row_number() OVER (PARTITION BY event_uid ORDER BY rowid) = 1"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE new_rows AS
-        SELECT rowid AS rid, event_uid, date_added,
-               CASE WHEN source_url IS NOT NULL THEN {_KEY} END AS k
+        SELECT rowid AS rid, event_uid, date_added, _k AS k
         FROM {staged}
         WHERE _problem IS NULL AND event_uid NOT IN (SELECT event_uid FROM events)
         {first_copy if repeats else ""}"""
