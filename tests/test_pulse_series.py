@@ -37,6 +37,8 @@ LINES = [
     # March 2019
     gdelt2_line(9, "20190302", UGOV, KGOV, "190", mentions=1),
     gdelt2_line(10, "20190303", UMIL, KMIL, "042", mentions=1),
+    # the data runs to the end of March (another pair): March is fully covered
+    gdelt2_line(11, "20190329", KGOV, CGOV, "042", mentions=1),
 ]
 
 
@@ -90,7 +92,7 @@ def test_people_and_mixed_tracks_and_gaps(khm_usa):
 
 def test_reemission_and_other_pairs_are_not_counted(khm_usa):
     events = pulse(khm_usa, "KHM", "USA", freq="year", by="none", signals=False).events
-    # 10 rows: event 5 is Cambodia-China, event 6 re-emits event 1 -> 8 count
+    # 11 rows: events 5 and 11 are Cambodia-China, event 6 re-emits event 1 -> 8 count
     assert events["events"].tolist() == [8]
 
 
@@ -167,3 +169,33 @@ def test_a_period_with_many_events_uses_the_large_sample_interval(store, write_g
     assert june["value"] == pytest.approx(0.6)
     assert june["ci_low"] == pytest.approx(0.5535, abs=0.006)
     assert june["ci_high"] == pytest.approx(0.6465, abs=0.006)
+
+
+def test_a_period_covered_for_less_than_half_is_partial(khm_usa):
+    # --until 2019-02-10 covers 10 of February's 28 days: February is shown (event 7,
+    # -2.0) but, partial, it is not a record low though it is lower than January's 0.925
+    events = pulse(khm_usa, "KHM", "USA", until=date(2019, 2, 10), signals=False).events
+    feb = _row(events, "official", date(2019, 2, 1))
+    assert feb["value"] == pytest.approx(-2.0)
+    assert bool(feb["is_partial"]) and not bool(feb["is_record_low"])
+    jan = _row(events, "official", date(2019, 1, 1))
+    assert not bool(jan["is_partial"]) and bool(jan["is_all_time_low"])
+
+
+def test_un_votes_2020_is_partial(store):
+    # the shipped UN votes end on 2020-01-14 (one roll call in 2020): that year is partial,
+    # so its agreement of 0 is not reported as a record low
+    from tracktwo.datasets import dataset_path
+    from tracktwo.pulse import ingest_votes
+
+    ingest_votes(
+        store, dataset_path("un_votes_khm_usa.csv.gz"), dataset_path("un_roll_calls.csv.gz")
+    )
+    votes = pulse(store, "KHM", "USA", freq="year", since=date(2015, 1, 1)).signals
+    last = votes[votes["period"] == date(2020, 1, 1)].iloc[0]
+    assert (last["events"], bool(last["is_partial"]), bool(last["is_record_low"])) == (
+        1,
+        True,
+        False,
+    )
+    assert not votes[votes["period"] < date(2020, 1, 1)]["is_partial"].any()

@@ -83,14 +83,14 @@ def _print_tables(result: object) -> None:
         )
         return
     shown = ["period", "series", "events", "value", "ci_low", "ci_high", "coop_share",
-             "coverage_share", "is_record_low", "is_change_point"]  # fmt: skip
+             "coverage_share", "is_partial", "is_record_low", "is_change_point"]  # fmt: skip
     events = result.events
     if not events.empty:
         emit(events[shown], OutputFormat.table,
              title=f"{result.country_a}–{result.country_b}: events by {result.by} "
                    f"(value = mention-weighted mean Goldstein)")  # fmt: skip
     if not result.signals.empty:
-        emit(result.signals[["period", "series", "events", "value", "is_record_low",
+        emit(result.signals[["period", "series", "events", "value", "is_partial", "is_record_low",
                              "is_change_point"]], OutputFormat.table,
              title="Official-channel signals (events = roll calls or days)")  # fmt: skip
     for series, part in result.frame.groupby("series"):
@@ -113,7 +113,9 @@ def demo(
     _print_tables(result.pulse)
     votes = result.signals.signals
     if not votes.empty:
-        emit(votes[["period", "series", "events", "value", "is_record_low", "is_change_point"]],
+        shown = ["period", "series", "events", "value", "is_partial", "is_record_low",
+                 "is_change_point"]  # fmt: skip
+        emit(votes[shown],
              OutputFormat.table, title="Official-channel signals since 2005 (yearly)")  # fmt: skip
         for series, part in votes.groupby("series"):
             low = part[part["is_all_time_low"].astype(bool)]

@@ -7,7 +7,7 @@ the cells in memory, which is small: periods × series × distinct (Goldstein, m
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import ibis
@@ -34,7 +34,8 @@ __all__ = ["SERIES_COLUMNS", "PulseResult", "pulse"]
 
 SERIES_COLUMNS = [
     "period", "kind", "series", "events", "value", "ci_low", "ci_high", "coop_share",
-    "coverage_share", "is_all_time_low", "is_all_time_high", "is_record_low", "is_change_point",
+    "coverage_share", "is_partial", "is_all_time_low", "is_all_time_high", "is_record_low",
+    "is_change_point",
 ]  # fmt: skip
 VOTES_SERIES = "UN vote agreement"
 # periods with more events than this use the large-sample (normal) form of the bootstrap;
@@ -107,21 +108,61 @@ def _all_periods(first: date, last: date, freq: str) -> list[date]:
     return periods
 
 
-def _mark_series(frame: pd.DataFrame, group_keys: list[str]) -> pd.DataFrame:
-    """Record lows, all-time extremes and change points, series by series, in period order."""
+Span = tuple[date, date] | None
+
+
+def _next_period(start: date, freq: str) -> date:
+    month = start.month - 1 + {"month": 1, "quarter": 3, "year": 12}[freq]
+    return date(start.year + month // 12, month % 12 + 1, 1)
+
+
+def _clip(span: Span, since: date | None, until: date | None) -> Span:
+    if span is None:
+        return None
+    first, last = span
+    return (max(first, since) if since else first, min(last, until) if until else last)
+
+
+PARTIAL_BELOW = 0.5
+
+
+def _partial(periods: pd.Series, freq: str, span: Span) -> list[bool]:
+    """Periods the data (clipped by --since/--until) covers for less than half their days:
+    their figures are shown but they are never a record low, an extreme or a change point
+    (UN votes end on 2020-01-14, so "2020" holds one roll call)."""
+    if span is None:
+        return [False] * len(periods)
+    first, last = span
+    flags = []
+    for start in periods:
+        end = _next_period(start, freq) - timedelta(days=1)
+        covered = (min(end, last) - max(start, first)).days + 1
+        flags.append(covered < PARTIAL_BELOW * ((end - start).days + 1))
+    return flags
+
+
+def _mark_series(
+    frame: pd.DataFrame, group_keys: list[str], freq: str, spans: dict[str, Span] | Span
+) -> pd.DataFrame:
+    """Record lows, all-time extremes and change points, series by series, in period order,
+    over the periods the data covers fully."""
     parts = []
-    for _, part in frame.groupby(group_keys, sort=True, dropna=False):
+    for key, part in frame.groupby(group_keys, sort=True, dropna=False):
         part = part.sort_values("period").reset_index(drop=True)
-        marks = mark_extremes(part["value"].tolist())
+        name = key[0] if isinstance(key, tuple) else key
+        span = spans.get(str(name)) if isinstance(spans, dict) else spans
+        part["is_partial"] = _partial(part["period"], freq, span)
+        values = part["value"].where(~part["is_partial"]).tolist()
+        marks = mark_extremes(values)
         part[list(marks.columns)] = marks.to_numpy()
         part["is_change_point"] = False
-        for index in change_points(part["value"].tolist()):
+        for index in change_points(values):
             part.loc[index, "is_change_point"] = True
         parts.append(part)
     if not parts:
         return frame.assign(
-            is_all_time_low=False, is_all_time_high=False, is_record_low=False,
-            is_change_point=False,
+            is_partial=False, is_all_time_low=False, is_all_time_high=False,
+            is_record_low=False, is_change_point=False,
         )  # fmt: skip
     return pd.concat(parts, ignore_index=True)
 
@@ -215,6 +256,34 @@ def _signal_rows(
     return pd.concat(parts, ignore_index=True)
 
 
+def _span(store: EventStore, sql: str, params: list[object] | None = None) -> Span:
+    rows = store.con.execute(sql, params or []).fetchall()
+    if not rows or rows[0][0] is None:
+        return None
+    return (pd.Timestamp(rows[0][0]).date(), pd.Timestamp(rows[0][1]).date())
+
+
+def _events_span(events: Any) -> Span:
+    """First and last day of all stored events (of any pair): what the data covers."""
+    bounds = events.aggregate(first=events.event_date.min(), last=events.event_date.max())
+    row = bounds.to_pandas().iloc[0]
+    if pd.isna(row["first"]):
+        return None
+    return (pd.Timestamp(row["first"]).date(), pd.Timestamp(row["last"]).date())
+
+
+def _signal_spans(store: EventStore) -> dict[str, Span]:
+    spans: dict[str, Span] = {
+        VOTES_SERIES: _span(store, "SELECT min(vote_date), max(vote_date) FROM roll_calls")
+    }
+    names = store.con.execute("SELECT DISTINCT name FROM signals").fetchall()
+    for (name,) in names:
+        spans[f"signal: {name}"] = _span(
+            store, "SELECT min(signal_date), max(signal_date) FROM signals WHERE name = ?", [name]
+        )
+    return spans
+
+
 def _tidy(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     frame = frame.assign(kind=kind)
     for column in SERIES_COLUMNS:
@@ -243,8 +312,9 @@ def pulse(
     taxonomy = taxonomy or load_taxonomy()
     freq = _validate(freq, by, since, until)
     pair = _pair(taxonomy, country_a, country_b)
+    table = events_table(store, engine)
     rows = pulse_events(
-        events_table(store, engine), pair[0], pair[1], taxonomy=taxonomy, freq=freq, by=by,
+        table, pair[0], pair[1], taxonomy=taxonomy, freq=freq, by=by,
         directed=directed, since=since, until=until,
     )  # fmt: skip
     expr = pulse_moments(rows, directed)
@@ -255,12 +325,13 @@ def pulse(
     if directed and not events.empty:
         events["series"] = events["series"] + " " + events["direction"]
         events = events.drop(columns="direction")
-    events = _mark_series(events, ["series"])
+    events = _mark_series(events, ["series"], freq, _clip(_events_span(table), since, until))
     events = _with_coverage(events, store, pair, freq)
     frames = [_tidy(events, "events")]
     if signals:
-        frames.append(_tidy(_mark_series(_signal_rows(store, pair, freq, since, until),
-                                         ["series"]), "signal"))  # fmt: skip
+        spans = {k: _clip(v, since, until) for k, v in _signal_spans(store).items()}
+        signal_rows = _signal_rows(store, pair, freq, since, until)
+        frames.append(_tidy(_mark_series(signal_rows, ["series"], freq, spans), "signal"))
     frame = pd.concat([f[SERIES_COLUMNS] for f in frames if not f.empty] or
                       [pd.DataFrame(columns=SERIES_COLUMNS)], ignore_index=True)  # fmt: skip
     frame["period"] = _as_dates(frame["period"])
