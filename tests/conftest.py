@@ -81,3 +81,37 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if marker.args and marker.args[0]:
                 reason = marker.kwargs.get("reason", "")
                 raise pytest.UsageError(f"CI must run {item.nodeid}, but it would skip: {reason}")
+
+
+# -- the registry on SQLite and on a real PostgreSQL server ---------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    """One PostgreSQL server per test worker; skipped (locally) where the binaries are missing."""
+    import os
+
+    from _postgres import pg_binaries, postgres_server
+
+    if pg_binaries() is None:
+        reason = "PostgreSQL server binaries are not installed (apt-get install postgresql)"
+        if os.environ.get("TRACKTWO_REQUIRE_ALL") == "1":
+            pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
+        pytest.skip(reason)
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def registry(request: pytest.FixtureRequest, tmp_path: Path):
+    """A fresh, migrated registry on each backend."""
+    from tracktwo.bridges import Registry
+
+    if request.param == "sqlite":
+        opened = Registry(home=tmp_path / "home")
+    else:
+        from _postgres import fresh_database
+
+        opened = Registry(fresh_database(request.getfixturevalue("postgres_admin_url")))
+    yield opened
+    opened.close()

@@ -1,0 +1,117 @@
+"""The registry's tables as SQLAlchemy 2 models: actors, ties between actors of two countries,
+and activities on ties. The schema itself is created by the Alembic migrations in
+``tracktwo/bridges/migrations``; these classes map it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = ["Activity", "Actor", "Base", "Tie"]
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Actor(Base):
+    """Anyone who can hold a tie: a city, a university, a business, a diaspora expert ..."""
+
+    __tablename__ = "actors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    local_name: Mapped[str | None] = mapped_column(String(300))  # e.g. the Khmer name
+    country: Mapped[str] = mapped_column(String(3), index=True)  # ISO 3166 alpha-3
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    place: Mapped[str | None] = mapped_column(String(300))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    population: Mapped[int | None] = mapped_column(Integer)
+    students: Mapped[int | None] = mapped_column(Integer)
+    members: Mapped[int | None] = mapped_column(Integer)
+    areas_offered: Mapped[list[str]] = mapped_column(JSON, default=list)
+    areas_needed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    description: Mapped[str | None] = mapped_column(Text)
+    # politicisation: which government funds it; openly hostile to / aligned with the
+    # counterpart's government. Either makes the actor "politicised" in the scorecard.
+    funded_by: Mapped[str | None] = mapped_column(String(3))
+    stance: Mapped[str | None] = mapped_column(String(20))  # hostile | aligned | None
+    geonames_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    wikidata_id: Mapped[str | None] = mapped_column(String(20), index=True)
+    web_domain: Mapped[str | None] = mapped_column(String(200), index=True)
+    alt_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime, server_default=func.now(), onupdate=func.now()
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def politicised(self) -> bool:
+        return bool(self.funded_by) or self.stance in ("hostile", "aligned")
+
+
+class Tie(Base):
+    """A relationship between two actors of different countries."""
+
+    __tablename__ = "ties"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_a_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    actor_b_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(40))
+    areas: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    anonymised: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime, server_default=func.now(), onupdate=func.now()
+    )
+
+    actor_a: Mapped[Actor] = relationship(foreign_keys=[actor_a_id])
+    actor_b: Mapped[Actor] = relationship(foreign_keys=[actor_b_id])
+    activities: Mapped[list[Activity]] = relationship(
+        back_populates="tie", cascade="all, delete-orphan", order_by="Activity.activity_date"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Activity(Base):
+    """Something that happened on a tie: a visit, an exchange, a joint project ..."""
+
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tie_id: Mapped[int] = mapped_column(ForeignKey("ties.id", ondelete="CASCADE"), index=True)
+    activity_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(
+        String(40)
+    )  # visit, exchange, joint_project, agreement, event
+    participants: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+    tie: Mapped[Tie] = relationship(back_populates="activities")
