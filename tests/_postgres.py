@@ -62,8 +62,8 @@ def postgres_server() -> Iterator[str]:
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run(_as_server_user([str(binaries / "pg_ctl"), "-D", str(data), "-m",
-                                        "immediate", "stop"]), capture_output=True, timeout=60)  # fmt: skip
+        stop = [str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+        subprocess.run(_as_server_user(stop), capture_output=True, timeout=60)
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -26,7 +26,7 @@ __all__ = ["Activity", "Actor", "Base", "Tie"]
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}  # noqa: RUF012
 
 
 class Actor(Base):
@@ -62,7 +62,8 @@ class Actor(Base):
         DateTime, server_default=func.now(), onupdate=func.now()
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    # optimistic locking: an UPDATE of a row someone else changed meanwhile fails
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     @property
     def politicised(self) -> bool:
@@ -96,7 +97,8 @@ class Tie(Base):
         back_populates="tie", cascade="all, delete-orphan", order_by="Activity.activity_date"
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    # optimistic locking: an UPDATE of a row someone else changed meanwhile fails
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class Activity(Base):
