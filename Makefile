@@ -28,6 +28,7 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_pulse.py
+	$(BIN)/python benchmarks/bench_scorecard.py
 
 clean:
 	rm -rf $(VENV) tracktwo-data .pytest_cache .mypy_cache .ruff_cache

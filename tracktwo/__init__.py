@@ -7,6 +7,7 @@ Measure a country pair's relationship by channel (pulse), map the ties between t
 from tracktwo._config import resolve_home
 from tracktwo._errors import (
     ConfigError,
+    ConflictError,
     EngineError,
     FetchError,
     FileFormatError,
@@ -20,6 +21,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
+    "ConflictError",
     "EngineError",
     "FetchError",
     "FileFormatError",

@@ -10,6 +10,7 @@ working for code that does not know tracktwo::
      │    └── UnknownCodeError (KeyError)  a country, CAMEO or actor-type code it does not know
      ├── NotFoundError (LookupError)       something asked for is not in the store
      ├── FetchError (OSError)              a download failed in a way that stops the whole run
+     ├── ConflictError (RuntimeError)      a row changed since the editor read it
      ├── ConfigError (ValueError)          a setting, a mapping file or the data folder is wrong
      └── EngineError (RuntimeError)        a query engine (DuckDB, Spark) cannot start or run
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "ConflictError",
     "EngineError",
     "FetchError",
     "FileFormatError",
@@ -67,6 +69,10 @@ class NotFoundError(TrackTwoError, LookupError):
 
 class FetchError(TrackTwoError, OSError):
     """A download failed in a way that stops the whole run."""
+
+
+class ConflictError(TrackTwoError, RuntimeError):
+    """The row changed since the editor read it: reload it and apply the change again."""
 
 
 class ConfigError(TrackTwoError, ValueError):

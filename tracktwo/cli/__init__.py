@@ -1,6 +1,13 @@
 """Typer commands: thin, one library call each."""
 
-from tracktwo.cli import _bridges, _events, _pulse, _signals  # noqa: F401  (register the commands)
+from tracktwo.cli import (  # noqa: F401  (register the commands)
+    _bridges,
+    _bridges_edit,
+    _bridges_score,
+    _events,
+    _pulse,
+    _signals,
+)
 from tracktwo.cli._app import app, main
 
 __all__ = ["app", "main"]

@@ -82,7 +82,13 @@ def emit(
     """Print rows in the chosen format: a Rich table, CSV with a header, or a JSON array."""
     columns, values = _records(rows)
     if fmt is OutputFormat.json:
-        typer.echo(json.dumps([dict(zip(columns, row, strict=True)) for row in values], indent=2))
+        typer.echo(
+            json.dumps(
+                [dict(zip(columns, row, strict=True)) for row in values],
+                indent=2,
+                ensure_ascii=False,  # Khmer names stay readable
+            )
+        )
         return
     if fmt is OutputFormat.csv:
         buffer = io.StringIO()

@@ -1,0 +1,567 @@
+"""Editing the bridges registry: add, change, list and remove actors, ties and activities.
+
+Every value is checked before anything is written, and a bad one raises ``InputError`` with a
+message that starts with the field's name (``"kind: unknown actor kind 'spaceport'; ..."``).
+Every write is one transaction: it all happens or none of it does.
+
+Lost updates are prevented by an optimistic version check. An editor reads a row with its
+``version``, and sends that number back with the change (``expected_version``). The change runs
+as ``UPDATE ... SET version = version + 1 WHERE id = :id AND version = :expected``; if someone
+else changed the row meanwhile, no row matches and the edit raises ``ConflictError`` instead of
+overwriting their change. On PostgreSQL the UPDATE waits for a concurrent writer's row lock and
+then re-checks the version; on SQLite writers take turns on the database lock.
+
+Everything returned is plain data (dicts of column values), never a live ORM object.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
+from functools import partial
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Executable, Table, delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from tracktwo._errors import ConflictError, InputError, NotFoundError, UnknownCodeError
+from tracktwo.bridges._kinds import load_vocabulary
+from tracktwo.bridges._models import Activity, Actor, Tie
+from tracktwo.bridges._registry import Registry
+from tracktwo.taxonomy import load_taxonomy
+
+__all__ = [
+    "ACTIVITY_KINDS",
+    "ACTOR_FIELDS",
+    "STANCES",
+    "TIE_FIELDS",
+    "ConflictError",
+    "add_actor",
+    "add_tie",
+    "get_actor",
+    "get_tie",
+    "list_activities",
+    "list_actors",
+    "list_ties",
+    "log_activity",
+    "remove_actor",
+    "remove_tie",
+    "update_actor",
+    "update_tie",
+]
+
+ACTIVITY_KINDS = ("visit", "exchange", "joint_project", "agreement", "event")
+STANCES = ("hostile", "aligned")
+ACTOR_FIELDS = (
+    "name", "local_name", "country", "kind", "place", "latitude", "longitude", "population",
+    "students", "members", "areas_offered", "areas_needed", "description", "funded_by", "stance",
+    "geonames_id", "wikidata_id", "web_domain", "alt_names",
+)  # fmt: skip
+TIE_FIELDS = ("channel", "areas", "status", "start_date", "end_date", "evidence", "anonymised")
+
+ACTORS: Table = Actor.__table__  # type: ignore[assignment]
+TIES: Table = Tie.__table__  # type: ignore[assignment]
+ACTIVITIES: Table = Activity.__table__  # type: ignore[assignment]
+
+Row = dict[str, Any]
+Rule = Callable[[str, Any], Any]
+
+
+# -- checking one value ----------------------------------------------------------------------
+
+
+def _text(field: str, value: Any, *, limit: int | None, required: bool = False) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InputError(f"{field}: must not be empty")
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"{field}: must be text, not {type(value).__name__}")
+    cleaned = value.strip()
+    if limit is not None and len(cleaned) > limit:
+        raise InputError(f"{field}: at most {limit} characters, got {len(cleaned)}")
+    return cleaned
+
+
+def _whole(field: str, value: Any) -> int | None:
+    """A count (population, students, members, participants): a whole number >= 0."""
+    if value is None or value == "":
+        return None
+    number = value
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        number = int(value)
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise InputError(f"{field}: must be a whole number, not {value!r}")
+    if number < 0:
+        raise InputError(f"{field}: must not be negative, got {number}")
+    return number
+
+
+def _coordinate(field: str, value: Any, *, limit: float) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{field}: must be a number, not {value!r}") from None
+    if isinstance(value, bool) or not -limit <= number <= limit:
+        raise InputError(f"{field}: must lie between -{limit:g} and {limit:g}, got {value!r}")
+    return number
+
+
+def _country(field: str, value: Any, *, required: bool) -> str | None:
+    text = _text(field, value, limit=None, required=required)
+    if text is None:
+        return None
+    try:
+        return load_taxonomy().countries.iso3(text)
+    except UnknownCodeError as exc:
+        raise UnknownCodeError(f"{field}: {exc}") from None
+
+
+def _vocabulary_word(field: str, value: Any, *, check: str) -> str:
+    text = _text(field, value, limit=None, required=True)
+    try:
+        return str(getattr(load_vocabulary(), check)(text))
+    except InputError as exc:
+        raise InputError(f"{field}: {exc}") from None
+
+
+def _one_of(field: str, value: Any, *, allowed: tuple[str, ...], required: bool) -> str | None:
+    text = _text(field, value, limit=None, required=required)
+    if text is None:
+        return None
+    chosen = text.lower().replace(" ", "_").replace("-", "_")
+    if chosen not in allowed:
+        raise InputError(f"{field}: {value!r} is not one of: {', '.join(allowed)}")
+    return chosen
+
+
+def _words(field: str, value: Any) -> list[str]:
+    """A list of strings; a single string is read as a comma-separated list."""
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, Iterable) or isinstance(items, Mapping):
+        raise InputError(f"{field}: must be a list of text, not {type(value).__name__}")
+    words: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise InputError(f"{field}: every item must be text, not {item!r}")
+        if item.strip() and item.strip() not in words:
+            words.append(item.strip())
+    return words
+
+
+def _areas(field: str, value: Any) -> list[str]:
+    known = load_taxonomy().areas
+    areas = [word.lower() for word in _words(field, value)]
+    for area in areas:
+        if area not in known:
+            raise InputError(f"{field}: unknown area {area!r}; one of: {', '.join(known)}")
+    return areas
+
+
+def _day(field: str, value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InputError(f"{field}: {value!r} is not a date like 2019-01-31") from None
+
+
+def _required_day(field: str, value: Any) -> date:
+    day = _day(field, value)
+    if day is None:
+        raise InputError(f"{field}: a date is required")
+    return day
+
+
+def _wikidata(field: str, value: Any) -> str | None:
+    text = _text(field, value, limit=20)
+    if text is not None and not re.fullmatch(r"Q[1-9]\d*", text.upper()):
+        raise InputError(f"{field}: {value!r} is not a Wikidata id like Q1000")
+    return text.upper() if text else None
+
+
+def _flag(field: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InputError(f"{field}: must be true or false, not {value!r}")
+    return value
+
+
+def _limit(table: Table, field: str) -> int | None:
+    return getattr(table.c[field].type, "length", None)
+
+
+def _actor_rules() -> dict[str, Rule]:
+    def text(field: str, required: bool = False) -> Rule:
+        return partial(_text, limit=_limit(ACTORS, field), required=required)
+
+    return {
+        "name": text("name", required=True),
+        "local_name": text("local_name"),
+        "country": partial(_country, required=True),
+        "kind": partial(_vocabulary_word, check="kind"),
+        "place": text("place"),
+        "latitude": partial(_coordinate, limit=90.0),
+        "longitude": partial(_coordinate, limit=180.0),
+        "population": _whole,
+        "students": _whole,
+        "members": _whole,
+        "areas_offered": _areas,
+        "areas_needed": _areas,
+        "description": text("description"),
+        "funded_by": partial(_country, required=False),
+        "stance": partial(_one_of, allowed=STANCES, required=False),
+        "geonames_id": _whole,
+        "wikidata_id": _wikidata,
+        "web_domain": text("web_domain"),
+        "alt_names": _words,
+    }
+
+
+def _tie_rules() -> dict[str, Rule]:
+    return {
+        "channel": partial(_vocabulary_word, check="channel"),
+        "areas": _areas,
+        "status": partial(_vocabulary_word, check="status"),
+        "start_date": _day,
+        "end_date": _day,
+        "evidence": partial(_text, limit=None),
+        "anonymised": _flag,
+    }
+
+
+def _clean(values: Mapping[str, Any], rules: Mapping[str, Rule], what: str) -> Row:
+    unknown = sorted(set(values) - set(rules))
+    if unknown:
+        raise InputError(f"{unknown[0]}: not a field of {what}; the fields are {', '.join(rules)}")
+    return {field: rules[field](field, value) for field, value in values.items()}
+
+
+def _check_dates(start: date | None, end: date | None) -> None:
+    if start is not None and end is not None and end < start:
+        raise InputError(f"end_date: {end} is before start_date {start}")
+
+
+def _check_version(expected: Any) -> int:
+    if isinstance(expected, bool) or not isinstance(expected, int) or expected < 1:
+        raise InputError(
+            f"expected_version: must be the version you read (1 or more), not {expected!r}"
+        )
+    return expected
+
+
+def _write(session: Session, statement: Executable) -> CursorResult[Any]:
+    """``session.execute`` typed as what an INSERT, UPDATE or DELETE gives back."""
+    return cast("CursorResult[Any]", session.execute(statement))
+
+
+def _inserted(session: Session, table: Table, values: Row) -> int:
+    key = _write(session, insert(table).values(**values)).inserted_primary_key
+    assert key is not None  # a single-row INSERT always reports its key
+    return int(key[0])
+
+
+# -- reading rows as plain dicts -------------------------------------------------------------
+
+
+def _row(session: Session, table: Table, row_id: int, what: str) -> Row:
+    found = session.execute(select(table).where(table.c.id == row_id)).mappings().first()
+    if found is None:
+        raise NotFoundError(f"{what}: no {what.removesuffix('_id')} with id {row_id}")
+    return dict(found)
+
+
+def _with_track(actor: Row) -> Row:
+    actor["track"] = load_vocabulary().kinds.get(actor["kind"], "other")
+    actor["politicised"] = bool(actor["funded_by"]) or actor["stance"] in STANCES
+    return actor
+
+
+def get_actor(registry: Registry, actor_id: int) -> Row:
+    """One actor's columns, with its ``track`` and whether it is ``politicised``."""
+    with registry.read() as session:
+        return _with_track(_row(session, ACTORS, actor_id, "actor_id"))
+
+
+def get_tie(registry: Registry, tie_id: int) -> Row:
+    """One tie's columns, with its ``activities`` (oldest first)."""
+    with registry.read() as session:
+        tie = _row(session, TIES, tie_id, "tie_id")
+        tie["activities"] = _activities(session, tie_id)
+        return tie
+
+
+def _activities(session: Session, tie_id: int) -> list[Row]:
+    query = select(ACTIVITIES).where(ACTIVITIES.c.tie_id == tie_id)
+    query = query.order_by(ACTIVITIES.c.activity_date, ACTIVITIES.c.id)
+    return [dict(row) for row in session.execute(query).mappings()]
+
+
+def list_activities(registry: Registry, tie_id: int) -> list[Row]:
+    """The activities logged on a tie, oldest first."""
+    with registry.read() as session:
+        _row(session, TIES, tie_id, "tie_id")
+        return _activities(session, tie_id)
+
+
+# -- actors ----------------------------------------------------------------------------------
+
+
+def add_actor(registry: Registry, **fields: Any) -> Row:
+    """Add an actor; ``name``, ``country`` and ``kind`` are required. Returns the stored row."""
+    for field in ("name", "country", "kind"):
+        fields.setdefault(field, None)
+    values = _clean(fields, _actor_rules(), "an actor")
+    for field in ("areas_offered", "areas_needed", "alt_names"):
+        values.setdefault(field, [])
+    with registry.session() as session:
+        new_id = _inserted(session, ACTORS, values)
+        return _with_track(_row(session, ACTORS, new_id, "actor_id"))
+
+
+def update_actor(registry: Registry, actor_id: int, expected_version: int, **changes: Any) -> Row:
+    """Change an actor read at ``expected_version``; ``ConflictError`` if it changed since."""
+    values = _clean(changes, _actor_rules(), "an actor")
+    if not values:
+        raise InputError("changes: give at least one field to change")
+    with registry.session() as session:
+        _versioned_update(session, ACTORS, actor_id, _check_version(expected_version), values)
+        if "country" in values:
+            _check_ties_still_cross_border(session, actor_id)
+        return _with_track(_row(session, ACTORS, actor_id, "actor_id"))
+
+
+def _versioned_update(
+    session: Session, table: Table, row_id: int, expected: int, values: Row
+) -> None:
+    # the version test sits in the UPDATE itself, so checking and writing cannot be split by
+    # another writer; the UPDATE is the first statement, so SQLite takes its write lock there
+    changed = _write(
+        session,
+        update(table)
+        .where(table.c.id == row_id, table.c.version == expected)
+        .values(**values, version=table.c.version + 1),
+    )
+    if changed.rowcount != 1:
+        _raise_missing_or_stale(session, table, row_id, expected)
+
+
+def _raise_missing_or_stale(session: Session, table: Table, row_id: int, expected: int) -> None:
+    what = "actor" if table is ACTORS else "tie"
+    current = session.execute(select(table.c.version).where(table.c.id == row_id)).scalar()
+    if current is None:
+        raise NotFoundError(f"{what}_id: no {what} with id {row_id}")
+    raise ConflictError(
+        f"{what} {row_id} was changed by someone else since you read it: it is at version "
+        f"{current}, you edited version {expected}; reload it and apply your change again"
+    )
+
+
+def _check_ties_still_cross_border(session: Session, actor_id: int) -> None:
+    a, b = ACTORS.alias("a"), ACTORS.alias("b")
+    same = session.execute(
+        select(TIES.c.id)
+        .join(a, a.c.id == TIES.c.actor_a_id)
+        .join(b, b.c.id == TIES.c.actor_b_id)
+        .where(or_(TIES.c.actor_a_id == actor_id, TIES.c.actor_b_id == actor_id))
+        .where(a.c.country == b.c.country)
+        .order_by(TIES.c.id)
+    ).scalars().all()  # fmt: skip
+    if same:
+        raise InputError(
+            f"country: actor {actor_id} would then share a country with the other side of "
+            f"tie(s) {', '.join(map(str, same))}; a tie joins actors of two countries"
+        )
+
+
+def remove_actor(registry: Registry, actor_id: int, expected_version: int | None = None) -> Row:
+    """Remove an actor with its ties and their activities; returns what was removed."""
+    with registry.session() as session:
+        touching = or_(TIES.c.actor_a_id == actor_id, TIES.c.actor_b_id == actor_id)
+        ties = list(session.execute(select(TIES.c.id).where(touching)).scalars())
+        activities = _count_activities(session, ties)
+        # deleted here rather than left to ON DELETE CASCADE, which SQLite only honours on
+        # connections that turned foreign keys on
+        session.execute(delete(ACTIVITIES).where(ACTIVITIES.c.tie_id.in_(ties)))
+        session.execute(delete(TIES).where(TIES.c.id.in_(ties)))
+        _versioned_delete(session, ACTORS, actor_id, expected_version)
+    return {"actor_id": actor_id, "ties": len(ties), "activities": activities}
+
+
+def _count_activities(session: Session, tie_ids: list[int]) -> int:
+    query = select(func.count()).select_from(ACTIVITIES).where(ACTIVITIES.c.tie_id.in_(tie_ids))
+    return int(session.execute(query).scalar_one())
+
+
+def _versioned_delete(session: Session, table: Table, row_id: int, expected: int | None) -> None:
+    query = delete(table).where(table.c.id == row_id)
+    if expected is not None:
+        query = query.where(table.c.version == _check_version(expected))
+    if _write(session, query).rowcount != 1:
+        _raise_missing_or_stale(session, table, row_id, expected or 0)
+
+
+def list_actors(
+    registry: Registry,
+    country: str | None = None,
+    kind: str | None = None,
+    area: str | None = None,
+    search: str | None = None,
+) -> list[Row]:
+    """Actors by id; ``area`` matches areas offered or needed, ``search`` any of the names."""
+    query = select(ACTORS).order_by(ACTORS.c.id)
+    if country is not None:
+        query = query.where(ACTORS.c.country == _country("country", country, required=True))
+    if kind is not None:
+        query = query.where(ACTORS.c.kind == _vocabulary_word("kind", kind, check="kind"))
+    wanted_area = _areas("area", area)[0] if area else None
+    needle = search.casefold().strip() if search else None
+    with registry.read() as session:
+        rows = [dict(row) for row in session.execute(query).mappings()]
+    if wanted_area:  # JSON lists: filtered here, the same way on both backends
+        rows = [r for r in rows if wanted_area in r["areas_offered"] + r["areas_needed"]]
+    if needle:
+        rows = [r for r in rows if needle in _names_of(r)]
+    return [_with_track(r) for r in rows]
+
+
+def _names_of(actor: Row) -> str:
+    names = [actor["name"], actor["local_name"] or "", *actor["alt_names"]]
+    return "\n".join(names).casefold()
+
+
+# -- ties ------------------------------------------------------------------------------------
+
+
+def add_tie(
+    registry: Registry,
+    actor_a_id: int,
+    actor_b_id: int,
+    channel: str,
+    *,
+    areas: Iterable[str] | str = (),
+    status: str = "active",
+    start_date: date | str | None = None,
+    end_date: date | str | None = None,
+    evidence: str | None = None,
+) -> Row:
+    """Tie two actors of different countries. Returns the stored row."""
+    values = _clean(
+        {"channel": channel, "areas": areas, "status": status, "start_date": start_date,
+         "end_date": end_date, "evidence": evidence},
+        _tie_rules(), "a tie",
+    )  # fmt: skip
+    _check_dates(values["start_date"], values["end_date"])
+    with registry.session() as session:
+        _check_two_countries(session, actor_a_id, actor_b_id)
+        values.update(actor_a_id=actor_a_id, actor_b_id=actor_b_id)
+        new_id = _inserted(session, TIES, values)
+        return _row(session, TIES, new_id, "tie_id")
+
+
+def _check_two_countries(session: Session, actor_a_id: int, actor_b_id: int) -> None:
+    if actor_a_id == actor_b_id:
+        raise InputError(f"actor_b_id: a tie joins two actors, not actor {actor_a_id} to itself")
+    countries = {}
+    for field, actor_id in (("actor_a_id", actor_a_id), ("actor_b_id", actor_b_id)):
+        # FOR SHARE: nobody can move the actor to another country until this tie is written
+        query = select(ACTORS.c.country).where(ACTORS.c.id == actor_id).with_for_update(read=True)
+        countries[field] = session.execute(query).scalar()
+        if countries[field] is None:
+            raise NotFoundError(f"{field}: no actor with id {actor_id}")
+    if countries["actor_a_id"] == countries["actor_b_id"]:
+        raise InputError(
+            f"actor_b_id: actors {actor_a_id} and {actor_b_id} are both in "
+            f"{countries['actor_a_id']}; a tie joins actors of two different countries"
+        )
+
+
+def update_tie(registry: Registry, tie_id: int, expected_version: int, **changes: Any) -> Row:
+    """Change a tie read at ``expected_version``; ``ConflictError`` if it changed since."""
+    values = _clean(changes, _tie_rules(), "a tie")
+    if not values:
+        raise InputError("changes: give at least one field to change")
+    with registry.session() as session:
+        _versioned_update(session, TIES, tie_id, _check_version(expected_version), values)
+        tie = _row(session, TIES, tie_id, "tie_id")
+        _check_dates(tie["start_date"], tie["end_date"])  # raising rolls the change back
+        return tie
+
+
+def remove_tie(registry: Registry, tie_id: int, expected_version: int | None = None) -> Row:
+    """Remove a tie and its activities; returns what was removed."""
+    with registry.session() as session:
+        activities = _count_activities(session, [tie_id])
+        session.execute(delete(ACTIVITIES).where(ACTIVITIES.c.tie_id == tie_id))
+        _versioned_delete(session, TIES, tie_id, expected_version)
+    return {"tie_id": tie_id, "activities": activities}
+
+
+def list_ties(
+    registry: Registry,
+    country_a: str | None = None,
+    country_b: str | None = None,
+    status: str | None = None,
+) -> list[Row]:
+    """Ties by id with both actors' names and countries, the number of activities and the
+    last activity's date. One country: ties touching it; two: ties between them."""
+    a, b = ACTORS.alias("a"), ACTORS.alias("b")
+    done = (
+        select(ACTIVITIES.c.tie_id, func.count().label("activities"),
+               func.max(ACTIVITIES.c.activity_date).label("last_activity"))
+        .group_by(ACTIVITIES.c.tie_id).subquery()
+    )  # fmt: skip
+    query = (
+        select(TIES, a.c.name.label("actor_a"), a.c.country.label("country_a"),
+               b.c.name.label("actor_b"), b.c.country.label("country_b"),
+               func.coalesce(done.c.activities, 0).label("activities"), done.c.last_activity)
+        .join(a, a.c.id == TIES.c.actor_a_id).join(b, b.c.id == TIES.c.actor_b_id)
+        .outerjoin(done, done.c.tie_id == TIES.c.id).order_by(TIES.c.id)
+    )  # fmt: skip
+    given = {"country_a": country_a, "country_b": country_b}
+    sides = [_country(field, code, required=True) for field, code in given.items() if code]
+    if len(sides) == 2:
+        query = query.where(or_((a.c.country == sides[0]) & (b.c.country == sides[1]),
+                                (a.c.country == sides[1]) & (b.c.country == sides[0])))  # fmt: skip
+    elif sides:
+        query = query.where(or_(a.c.country == sides[0], b.c.country == sides[0]))
+    if status is not None:
+        query = query.where(TIES.c.status == _vocabulary_word("status", status, check="status"))
+    with registry.read() as session:
+        return [dict(row) for row in session.execute(query).mappings()]
+
+
+# -- activities ------------------------------------------------------------------------------
+
+
+def log_activity(
+    registry: Registry,
+    tie_id: int,
+    activity_date: date | str,
+    kind: str,
+    participants: int | None = None,
+    note: str | None = None,
+) -> Row:
+    """Record something that happened on a tie: a visit, an exchange, a joint project ..."""
+    values = {
+        "activity_date": _required_day("activity_date", activity_date),
+        "kind": _one_of("kind", kind, allowed=ACTIVITY_KINDS, required=True),
+        "participants": _whole("participants", participants),
+        "note": _text("note", note, limit=None),
+    }
+    with registry.session() as session:
+        query = select(TIES.c.id).where(TIES.c.id == tie_id).with_for_update(read=True)
+        if session.execute(query).scalar() is None:
+            raise NotFoundError(f"tie_id: no tie with id {tie_id}")
+        values["tie_id"] = tie_id
+        new_id = _inserted(session, ACTIVITIES, values)
+        return _row(session, ACTIVITIES, new_id, "activity_id")

@@ -1,0 +1,76 @@
+"""``tracktwo bridges score A B`` and ``tracktwo bridges dormant A B``: the scorecard of the
+ties between two countries, and the ties that have fallen silent."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tracktwo.bridges._scorecard import scorecard, scorecard_by_year
+from tracktwo.bridges._status import DEFAULT_DORMANT_MONTHS, dormant_ties
+from tracktwo.cli._app import state
+from tracktwo.cli._bridges import bridges_app, open_registry
+from tracktwo.cli._output import FormatOption, OutputFormat, emit
+from tracktwo.cli._pulse import parse_day
+from tracktwo.taxonomy import load_taxonomy
+
+CountryA = Annotated[str, typer.Argument(help="First country (ISO3, e.g. KHM).")]
+CountryB = Annotated[str, typer.Argument(help="Second country (ISO3, e.g. USA).")]
+AtOption = Annotated[
+    str | None, typer.Option("--at", help="The date to score, YYYY-MM-DD (default today).")
+]
+
+
+@bridges_app.command("score")
+def score(
+    country_a: CountryA,
+    country_b: CountryB,
+    at: AtOption = None,
+    by_year: Annotated[
+        bool, typer.Option("--by-year", help="One row per year, at 31 December.")
+    ] = False,
+    dormant_months: Annotated[
+        int, typer.Option(help="Months without activity after which a tie is dormant.")
+    ] = DEFAULT_DORMANT_MONTHS,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Diversity and resilience of the active ties between two countries (docs/scorecard.md)."""
+    day = parse_day(at, "--at")
+    taxonomy = load_taxonomy(state.taxonomy)
+    with open_registry() as registry:
+        if by_year:
+            table = scorecard_by_year(
+                registry, country_a, country_b, at=day, dormant_months=dormant_months,
+                taxonomy=taxonomy,
+            )  # fmt: skip
+            if fmt is OutputFormat.table:  # a row per metric, a column per year: fits a screen
+                table = table.set_index("year").T.reset_index(names="metric")
+                table.columns = [str(c) for c in table.columns]
+            emit(table, fmt, title=f"Scorecard by year: {country_a.upper()}–{country_b.upper()}")
+            return
+        card = scorecard(
+            registry, country_a, country_b, at=day, dormant_months=dormant_months,
+            taxonomy=taxonomy,
+        )  # fmt: skip
+    emit(card.as_rows(), fmt, title=f"Scorecard {card.country_a}–{card.country_b}, {card.at}")
+
+
+@bridges_app.command("dormant")
+def dormant(
+    country_a: CountryA,
+    country_b: CountryB,
+    at: AtOption = None,
+    months: Annotated[
+        int, typer.Option(help="Months without activity after which a tie is dormant.")
+    ] = DEFAULT_DORMANT_MONTHS,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The dormant ties between two countries, the most recently silent first."""
+    day = parse_day(at, "--at")
+    with open_registry() as registry:
+        table = dormant_ties(
+            registry, country_a, country_b, at=day, months=months,
+            taxonomy=load_taxonomy(state.taxonomy),
+        )  # fmt: skip
+    emit(table, fmt, title=f"Dormant ties {country_a.upper()}–{country_b.upper()}")
