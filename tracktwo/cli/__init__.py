@@ -3,6 +3,7 @@
 from tracktwo.cli import (  # noqa: F401  (register the commands)
     _bridges,
     _bridges_edit,
+    _bridges_io,
     _bridges_score,
     _events,
     _pulse,

@@ -1,0 +1,615 @@
+"""Import actors, ties and activities from CSV, JSON or JSON Lines into the registry.
+
+One file is one transaction: every row is checked (field by field, then against the registry:
+does the named actor exist, are the two ends in different countries) and if any row is bad
+nothing is written and :class:`RowsRejected` carries the report of every bad row (line, field,
+reason). Re-importing the same file changes nothing: actors are upserted on an external id
+(geonames_id, wikidata_id, web_domain), else on normalised name + country + kind; ties on the
+unordered actor pair + channel; activities on tie + date + kind. The columns are listed in
+docs/bridges-import.md; export to files lives in :mod:`tracktwo.bridges._export`.
+"""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import gzip
+import io
+import json
+import lzma
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracktwo._errors import FileFormatError, InputError
+from tracktwo.bridges._kinds import Vocabulary, load_vocabulary
+from tracktwo.bridges._matching import FUZZY_THRESHOLD, ActorBook, TieBook
+from tracktwo.bridges._models import Activity, Actor, Tie
+from tracktwo.bridges._registry import Registry
+from tracktwo.taxonomy import load_taxonomy
+
+__all__ = [
+    "ACTIVITY_KINDS",
+    "RECORD_KINDS",
+    "ImportReport",
+    "RowProblem",
+    "RowsRejected",
+    "import_file",
+    "read_records",
+]
+
+RECORD_KINDS = ("actor", "tie", "activity")
+ACTIVITY_KINDS = ("visit", "exchange", "joint_project", "agreement", "event")
+STANCES = ("hostile", "aligned")
+LIST_SEPARATOR = "|"  # inside one CSV cell: "health|education"
+_SHOWN_PROBLEMS = 20
+_EXTRA_CELLS = "(extra cells)"  # where csv puts cells beyond the header's columns
+
+ACTOR_FIELDS = (
+    "name", "local_name", "country", "kind", "place", "latitude", "longitude", "population",
+    "students", "members", "areas_offered", "areas_needed", "description", "funded_by",
+    "stance", "geonames_id", "wikidata_id", "web_domain", "alt_names",
+)  # fmt: skip
+_END_FIELDS = tuple(f"{f}_{s}" for s in "ab" for f in ("actor", "country", "kind", "ref"))
+TIE_FIELDS = (
+    *_END_FIELDS, "channel", "areas", "status", "start_date", "end_date", "evidence", "anonymised"
+)  # fmt: skip
+ACTIVITY_FIELDS = ("tie_id", *_END_FIELDS, "channel", "date", "kind", "participants", "note")
+# written by the export for people to read; an import skips them
+_INFORMATIONAL = {"record", "id", "track", "version", "created_at", "updated_at"}
+_FIELDS = {"actor": ACTOR_FIELDS, "tie": TIE_FIELDS, "activity": ACTIVITY_FIELDS}
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, field {self.field}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    """What an import (or a loader) did: counts per record kind and status, and the problems."""
+
+    source: str
+    counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    problems: list[RowProblem] = field(default_factory=list)
+    notes: list[RowProblem] = field(default_factory=list)  # fuzzy matches taken, for review
+
+    def count(self, record: str, status: str) -> int:
+        return self.counts[(record, status)]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per record kind: created, updated, unchanged (for ``emit``)."""
+        kinds = [k for k in RECORD_KINDS if any(r == k for r, _ in self.counts)]
+        return [
+            {
+                "record": kind,
+                **{s: self.count(kind, s) for s in ("created", "updated", "unchanged")},
+            }
+            for kind in kinds or ["actor"]
+        ]
+
+    def problem_rows(self) -> list[dict[str, Any]]:
+        return [{"line": p.line, "field": p.field, "reason": p.reason} for p in self.problems]
+
+    def __str__(self) -> str:
+        if self.problems:
+            shown = "\n".join(f"  {p}" for p in self.problems[:_SHOWN_PROBLEMS])
+            more = len(self.problems) - _SHOWN_PROBLEMS
+            tail = f"\n  ... and {more} more" if more > 0 else ""
+            return (
+                f"{self.source}: {len(self.problems)} bad row(s), nothing was written:\n"
+                f"{shown}{tail}"
+            )
+        done = ", ".join(f"{r['record']}s {r['created']} new, {r['updated']} updated, "
+                         f"{r['unchanged']} unchanged" for r in self.rows())  # fmt: skip
+        return f"{self.source}: {done}"
+
+
+class RowsRejected(InputError):
+    """A file with bad rows; ``report`` lists every one. Nothing of the file was written."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+        super().__init__(str(report))
+
+
+# -- reading files ----------------------------------------------------------------------
+
+_OPENERS: dict[str, Callable[..., IO[Any]]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+
+def _format_of(path: Path) -> tuple[str, Callable[..., IO[Any]]]:
+    suffixes = [s.lower() for s in path.suffixes]
+    opener: Callable[..., IO[Any]] = open
+    if suffixes and suffixes[-1] in _OPENERS:
+        opener = _OPENERS[suffixes.pop()]
+    kind = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(
+        suffixes[-1] if suffixes else ""
+    )
+    if kind is None:
+        raise FileFormatError(path, "not a .csv, .json or .jsonl file (optionally .gz/.bz2/.xz)")
+    return kind, opener
+
+
+def read_records(path: str | os.PathLike[str]) -> list[tuple[int, dict[str, Any]]]:
+    """The file's records as (line number, field -> value), empty cells left out."""
+    source = Path(path)
+    kind, opener = _format_of(source)
+    try:
+        with opener(source, "rt", encoding="utf-8-sig", newline="") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        raise FileFormatError(source, "no such file") from None
+    except (OSError, UnicodeDecodeError, EOFError, lzma.LZMAError) as exc:
+        raise FileFormatError(source, f"cannot read it: {exc}") from None
+    reader = {"csv": _csv_records, "json": _json_array_records, "jsonl": _jsonl_records}[kind]
+    return [(line, _compact(record)) for line, record in reader(source, text)]
+
+
+def _compact(record: dict[str, Any]) -> dict[str, Any]:
+    kept = {}
+    for name, value in record.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if value not in (None, "", []):
+            kept[str(name).strip()] = value
+    return kept
+
+
+def _csv_records(source: Path, text: str) -> Iterable[tuple[int, dict[str, Any]]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""), restkey=_EXTRA_CELLS)
+    if not reader.fieldnames:
+        raise FileFormatError(source, "empty CSV file: no header line")
+    while True:
+        line = reader.line_num + 1  # the record's first line (header is line 1)
+        row = next(reader, None)
+        if row is None:
+            return
+        yield line, row
+
+
+def _json_array_records(source: Path, text: str) -> Iterable[tuple[int, dict[str, Any]]]:
+    # decode one element at a time so each record keeps the line it starts on
+    decoder = json.JSONDecoder()
+    position = _skip_space(text, 0)
+    if position >= len(text) or text[position] != "[":
+        raise FileFormatError(source, "a .json file must hold one array of objects")
+    position, line = position + 1, text.count("\n", 0, position) + 1
+    done = position
+    while True:
+        position = _skip_space(text, position, ",")
+        if position >= len(text):
+            raise FileFormatError(source, "the array is not closed with ]")
+        if text[position] == "]":
+            return
+        line += text.count("\n", done, position)
+        try:
+            value, done = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            raise FileFormatError(source, f"line {exc.lineno}: not valid JSON: {exc.msg}") from None
+        yield line, _as_object(source, line, value)
+        line += text.count("\n", position, done)
+        position = done
+
+
+def _skip_space(text: str, position: int, also: str = "") -> int:
+    while position < len(text) and (text[position].isspace() or text[position] in also):
+        position += 1
+    return position
+
+
+def _jsonl_records(source: Path, text: str) -> Iterable[tuple[int, dict[str, Any]]]:
+    for line, content in enumerate(text.splitlines(), start=1):
+        if not content.strip():
+            continue
+        try:
+            value = json.loads(content)
+        except json.JSONDecodeError as exc:
+            raise FileFormatError(source, f"line {line}: not valid JSON: {exc.msg}") from None
+        yield line, _as_object(source, line, value)
+
+
+def _as_object(source: Path, line: int, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise FileFormatError(source, f"line {line}: each record must be a JSON object")
+    return value
+
+
+# -- checking fields --------------------------------------------------------------------
+
+
+class _Fields:
+    """One record's fields, each read with a check; a failed check notes a problem."""
+
+    def __init__(self, line: int, raw: dict[str, Any], problems: list[RowProblem]) -> None:
+        self.line, self.raw, self.problems = line, raw, problems
+        self.vocabulary: Vocabulary = load_vocabulary()
+
+    def bad(self, name: str, reason: str) -> None:
+        self.problems.append(RowProblem(self.line, name, reason))
+
+    def text(self, name: str, *, required: bool = False, longest: int | None = None) -> str | None:
+        value = self.raw.get(name)
+        if value is None:
+            if required:
+                self.bad(name, "is required")
+            return None
+        text = str(value)
+        if longest is not None and len(text) > longest:
+            self.bad(name, f"longer than {longest} characters")
+            return None
+        return text
+
+    def checked(self, name: str, check: Callable[[str], Any], *, required: bool = False) -> Any:
+        text = self.text(name, required=required)
+        if text is None:
+            return None
+        try:
+            return check(text)
+        except (ValueError, KeyError) as exc:  # KeyError's str() would quote the message
+            self.bad(name, str(exc.args[0]) if exc.args else str(exc))
+            return None
+
+    def number(self, name: str, low: float, high: float, kind: type = int) -> Any:
+        def parse(text: str) -> Any:
+            try:
+                value = kind(text)
+            except ValueError:
+                what = "a whole number" if kind is int else "a number"
+                raise ValueError(f"{text!r} is not {what}") from None
+            if not low <= value <= high:
+                raise ValueError(f"{value} is outside {low:g}..{high:g}")
+            return value
+
+        return self.checked(name, parse)
+
+    def listing(self, name: str, check: Callable[[str], str] | None = None) -> list[str] | None:
+        value = self.raw.get(name)
+        if value is None:
+            return None
+        items = value if isinstance(value, list) else str(value).split(LIST_SEPARATOR)
+        chosen = [str(item).strip() for item in items if str(item).strip()]
+        try:
+            return [check(item) for item in chosen] if check else chosen
+        except ValueError as exc:
+            self.bad(name, str(exc))
+            return None
+
+
+def _iso3(text: str) -> str:
+    return load_taxonomy().countries.iso3(text)
+
+
+def _area(text: str) -> str:
+    areas = load_taxonomy().areas
+    chosen = text.strip().lower()
+    if chosen not in areas:
+        raise ValueError(f"unknown area {text!r}; one of: {', '.join(areas)}")
+    return chosen
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date written YYYY-MM-DD") from None
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
+    def check(text: str) -> str:
+        chosen = text.strip().lower().replace(" ", "_").replace("-", "_")
+        if chosen not in options:
+            raise ValueError(f"{text!r} is not one of: {', '.join(options)}")
+        return chosen
+
+    return check
+
+
+def _wikidata(text: str) -> str:
+    if not re.fullmatch(r"Q[1-9]\d*", text.strip().upper()):
+        raise ValueError(f"{text!r} is not a Wikidata id such as Q1850")
+    return text.strip().upper()
+
+
+def _yes_no(text: str) -> bool:
+    chosen = text.strip().lower()
+    if chosen not in ("true", "false", "yes", "no", "1", "0"):
+        raise ValueError(f"{text!r} is not true or false")
+    return chosen in ("true", "yes", "1")
+
+
+def _actor_fields(row: _Fields) -> dict[str, Any]:
+    vocabulary = row.vocabulary
+    return {
+        "name": row.text("name", required=True, longest=300),
+        "local_name": row.text("local_name", longest=300),
+        "country": row.checked("country", _iso3, required=True),
+        "kind": row.checked("kind", vocabulary.kind, required=True),
+        "place": row.text("place", longest=300),
+        "latitude": row.number("latitude", -90, 90, float),
+        "longitude": row.number("longitude", -180, 180, float),
+        **{n: row.number(n, 0, 2**31 - 1) for n in ("population", "students", "members")},
+        "areas_offered": row.listing("areas_offered", _area),
+        "areas_needed": row.listing("areas_needed", _area),
+        "description": row.text("description"),
+        "funded_by": row.checked("funded_by", _iso3),
+        "stance": row.checked("stance", _choice(STANCES)),
+        "geonames_id": row.number("geonames_id", 1, 2**31 - 1),
+        "wikidata_id": row.checked("wikidata_id", _wikidata),
+        "web_domain": row.checked("web_domain", lambda t: t.strip().lower()[:200]),
+        "alt_names": row.listing("alt_names"),
+    }
+
+
+@dataclass(frozen=True)
+class _End:
+    """How a tie or activity row names one actor: an external id, or name + country (+ kind)."""
+
+    side: str
+    name: str | None
+    country: str | None
+    kind: str | None
+    ref: str | None
+
+
+def _end(row: _Fields, side: str) -> _End | None:
+    end = _End(
+        side,
+        row.text(f"actor_{side}", longest=300),
+        row.checked(f"country_{side}", _iso3),
+        row.checked(f"kind_{side}", row.vocabulary.kind),
+        row.text(f"ref_{side}"),
+    )
+    if end.ref is None and (end.name is None or end.country is None):
+        missing = f"actor_{side}" if end.name is None else f"country_{side}"
+        row.bad(missing, f"is required (or ref_{side}, e.g. geonames:1821306)")
+        return None
+    return end
+
+
+def _ends(row: _Fields) -> tuple[_End, _End] | None:
+    end_a, end_b = _end(row, "a"), _end(row, "b")
+    if end_a is None or end_b is None:
+        return None
+    if end_a.country is not None and end_a.country == end_b.country:
+        row.bad("country_b", f"a tie joins two countries; both ends are in {end_a.country}")
+        return None
+    return end_a, end_b
+
+
+def _tie_fields(row: _Fields) -> dict[str, Any]:
+    start = row.checked("start_date", _iso_date)
+    end = row.checked("end_date", _iso_date)
+    if start and end and end < start:
+        row.bad("end_date", f"{end} is before start_date {start}")
+    return {
+        "channel": row.checked("channel", row.vocabulary.channel, required=True),
+        "areas": row.listing("areas", _area),
+        "status": row.checked("status", row.vocabulary.status),
+        "start_date": start,
+        "end_date": end,
+        "evidence": row.text("evidence"),
+        "anonymised": row.checked("anonymised", _yes_no),
+    }
+
+
+def _activity_fields(row: _Fields) -> dict[str, Any]:
+    return {
+        "activity_date": row.checked("date", _iso_date, required=True),
+        "kind": row.checked("kind", _choice(ACTIVITY_KINDS), required=True),
+        "participants": row.number("participants", 0, 2**31 - 1),
+        "note": row.text("note"),
+    }
+
+
+# -- the rows of a file, checked --------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    line: int
+    record: str
+    fields: dict[str, Any]
+    ends: tuple[_End, _End] | None = None
+    tie_id: int | None = None
+
+
+def _record_of(line: int, raw: dict[str, Any], default: str | None) -> str | RowProblem:
+    chosen = str(raw.get("record") or default or "").strip().lower()
+    if chosen:
+        if chosen not in RECORD_KINDS:
+            return RowProblem(line, "record", f"{chosen!r} is not one of {', '.join(RECORD_KINDS)}")
+        return chosen
+    if "date" in raw or "tie_id" in raw:
+        return "activity"
+    if "actor_a" in raw or "ref_a" in raw:
+        return "tie"
+    if "name" in raw:
+        return "actor"
+    return RowProblem(line, "record", "cannot tell an actor, tie or activity: give a record column")
+
+
+def _parse(
+    line: int, raw: dict[str, Any], default: str | None, problems: list[RowProblem]
+) -> _Row | None:
+    record = _record_of(line, raw, default)
+    if isinstance(record, RowProblem):
+        problems.append(record)
+        return None
+    before = len(problems)
+    for name in raw:
+        if name == _EXTRA_CELLS:
+            problems.append(RowProblem(line, name, "more cells than the header has columns"))
+        elif name not in _FIELDS[record] and name not in _INFORMATIONAL:
+            problems.append(RowProblem(line, name, f"not a field of an {record} row"))
+    row = _Fields(line, raw, problems)
+    if record == "actor":
+        parsed = _Row(line, record, _actor_fields(row))
+    elif record == "tie":
+        parsed = _Row(line, record, _tie_fields(row), _ends(row))
+    else:
+        parsed = _activity_row(line, row)
+    return parsed if len(problems) == before else None
+
+
+def _activity_row(line: int, row: _Fields) -> _Row:
+    fields = _activity_fields(row)
+    tie_id = row.number("tie_id", 1, 2**63 - 1)
+    named = any(f in row.raw for f in _END_FIELDS)
+    if named or tie_id is None:
+        channel = row.checked("channel", row.vocabulary.channel, required=True)
+        return _Row(line, "activity", {**fields, "channel": channel}, _ends(row))
+    return _Row(line, "activity", fields, tie_id=tie_id)
+
+
+# -- writing ----------------------------------------------------------------------------
+
+
+class _Writer:
+    """Upserts one file's checked rows in one session, noting rows that name no actor or tie."""
+
+    def __init__(
+        self, session: Session, rows: list[_Row], report: ImportReport, threshold: float
+    ) -> None:
+        self.session, self.rows, self.report = session, rows, report
+        countries = {r.fields["country"] for r in rows if r.record == "actor"}
+        countries |= {e.country for r in rows if r.ends for e in r.ends if e.country}
+        self.actors = ActorBook(session, countries, threshold=threshold)
+        channels = {r.fields["channel"] for r in rows if "channel" in r.fields}
+        self.ties = TieBook(session, channels)
+
+    def bad(self, row: _Row, name: str, reason: str) -> None:
+        self.report.problems.append(RowProblem(row.line, name, reason))
+
+    def run(self) -> None:
+        for row in self._of("actor"):
+            _actor, status = self.actors.upsert(row.fields)
+            self.report.counts[("actor", status)] += 1
+        self.session.flush()  # ties need the new actors' ids
+        for row in self._of("tie"):
+            self._tie(row)
+        self.session.flush()
+        self._activities([r for r in self._of("activity")])
+
+    def _of(self, record: str) -> list[_Row]:
+        return [row for row in self.rows if row.record == record]
+
+    def _actor(self, row: _Row, end: _End) -> Actor | None:
+        if end.ref is not None:
+            try:
+                found = self.actors.by_ref(end.ref)
+            except ValueError as exc:
+                self.bad(row, f"ref_{end.side}", str(exc))
+                return None
+            if found is None:
+                self.bad(row, f"ref_{end.side}", f"no actor in the file or registry is {end.ref}")
+            return found
+        actor, match = self.actors.match(str(end.name), str(end.country), kind=end.kind)
+        if actor is None:
+            self.bad(
+                row,
+                f"actor_{end.side}",
+                f"{match.status}: {end.name!r} in {end.country}: {match.reason}",
+            )
+        elif match.status == "fuzzy":
+            note = f"{end.name!r} taken as {actor.name!r} (score {match.score:.0f})"
+            self.report.notes.append(RowProblem(row.line, f"actor_{end.side}", note))
+        return actor
+
+    def _pair(self, row: _Row) -> tuple[Actor, Actor] | None:
+        assert row.ends is not None
+        actor_a, actor_b = self._actor(row, row.ends[0]), self._actor(row, row.ends[1])
+        if actor_a is None or actor_b is None:
+            return None
+        if actor_a.country == actor_b.country:
+            self.bad(
+                row, "actor_b", f"{actor_a.name} and {actor_b.name} are both in {actor_a.country}"
+            )
+            return None
+        return actor_a, actor_b
+
+    def _tie(self, row: _Row) -> None:
+        pair = self._pair(row)
+        if pair is not None:
+            fields = dict(row.fields)
+            channel = fields.pop("channel")
+            _tie, status = self.ties.upsert(*pair, channel, fields)
+            self.report.counts[("tie", status)] += 1
+
+    def _tie_of(self, row: _Row) -> Tie | None:
+        if row.tie_id is not None:
+            found = self.session.get(Tie, row.tie_id)
+            if found is None:
+                self.bad(row, "tie_id", f"no tie {row.tie_id} in the registry")
+            return found
+        pair = self._pair(row)
+        if pair is None:
+            return None
+        found = self.ties.find(*pair, row.fields["channel"])
+        if found is None:
+            self.bad(row, "channel", f"no {row.fields['channel']} tie between "
+                                     f"{pair[0].name} and {pair[1].name}")  # fmt: skip
+        return found
+
+    def _activities(self, rows: list[_Row]) -> None:
+        targets = [(row, self._tie_of(row)) for row in rows]
+        ids = {tie.id for _row, tie in targets if tie is not None}
+        known = {
+            (a.tie_id, a.activity_date, a.kind): a
+            for a in self.session.scalars(select(Activity).where(Activity.tie_id.in_(ids)))
+        }
+        for row, tie in targets:
+            if tie is not None:
+                self._activity(row, tie, known)
+
+    def _activity(self, row: _Row, tie: Tie, known: dict[tuple[Any, ...], Activity]) -> None:
+        fields = {k: v for k, v in row.fields.items() if k != "channel" and v is not None}
+        key = (tie.id, fields["activity_date"], fields["kind"])
+        existing = known.get(key)
+        if existing is None:
+            known[key] = Activity(tie_id=tie.id, **fields)
+            self.session.add(known[key])
+            self.report.counts[("activity", "created")] += 1
+            return
+        changed = [n for n, v in fields.items() if getattr(existing, n) != v]
+        for name in changed:
+            setattr(existing, name, fields[name])
+        self.report.counts[("activity", "updated" if changed else "unchanged")] += 1
+
+
+def import_file(
+    registry: Registry,
+    path: str | os.PathLike[str],
+    *,
+    kind_of_rows: str | None = None,
+    threshold: float = FUZZY_THRESHOLD,
+) -> ImportReport:
+    """Import one CSV / JSON / JSON Lines file of actors, ties and activities, all or nothing.
+
+    ``kind_of_rows`` (actor, tie or activity) applies to rows without a ``record`` field.
+    Raises :class:`RowsRejected` (an InputError) listing every bad row; then nothing is written.
+    """
+    report = ImportReport(str(path))
+    if kind_of_rows is not None and kind_of_rows not in RECORD_KINDS:
+        raise InputError(f"kind of rows {kind_of_rows!r} is not one of {', '.join(RECORD_KINDS)}")
+    rows = [row for line, raw in read_records(path)
+            if (row := _parse(line, raw, kind_of_rows, report.problems)) is not None]  # fmt: skip
+    with registry.session() as session:
+        _Writer(session, rows, report, threshold).run()
+        if report.problems:
+            report.problems.sort(key=lambda p: p.line)
+            raise RowsRejected(report)  # inside the transaction: it rolls back
+    return report

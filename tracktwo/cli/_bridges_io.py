@@ -1,0 +1,116 @@
+"""``tracktwo bridges import | export | load``: files in and out of the registry, and open data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from tracktwo.bridges._export import export_registry
+from tracktwo.bridges._io import import_file
+from tracktwo.bridges._loaders import MatchReport, load_open_data
+from tracktwo.cli._bridges import bridges_app, open_registry
+from tracktwo.cli._output import FormatOption, OutputFormat, emit, err_console
+
+__all__ = ["export_command", "import_command", "load_command"]
+
+
+class RecordKind(StrEnum):
+    actor = "actor"
+    tie = "tie"
+    activity = "activity"
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+    gexf = "gexf"
+    graphml = "graphml"
+
+
+class Table(StrEnum):
+    actors = "actors"
+    ties = "ties"
+    activities = "activities"
+
+
+class OpenData(StrEnum):
+    places = "places"
+    provinces = "provinces"
+    universities = "universities"
+    sister_cities = "sister-cities"
+
+
+@bridges_app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="A .csv, .json or .jsonl file (.gz etc. fine).")],
+    rows: Annotated[
+        RecordKind | None,
+        typer.Option("--rows", help="What rows without a 'record' column hold."),
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Import actors, ties and activities: all rows or none, re-imports change nothing."""
+    with open_registry() as registry:
+        report = import_file(registry, file, kind_of_rows=rows.value if rows else None)
+    for note in report.notes:
+        err_console.print(f"fuzzy match, please check: {note}", highlight=False)
+    emit(report.rows(), fmt, title=f"Imported {file.name}")
+
+
+@bridges_app.command("export")
+def export_command(
+    path: Annotated[
+        Path, typer.Argument(help="A file (json, jsonl, gexf, graphml) or a folder (csv).")
+    ],
+    to: Annotated[ExportFormat, typer.Option("--to", help="The file format.")] = ExportFormat.json,
+    table: Annotated[Table | None, typer.Option(help="Only this table.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Export the registry to CSV or JSON, or as a graph for Gephi (GEXF, GraphML)."""
+    with open_registry() as registry:
+        counts = export_registry(registry, path, to.value, table=table.value if table else None)
+    emit([{"table": name, "rows": count} for name, count in counts.items()], fmt,
+         title=f"Exported to {path}")  # fmt: skip
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err_console, transient=True) as bar:  # fmt: skip
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@bridges_app.command("load")
+def load_command(
+    source: Annotated[OpenData, typer.Argument(help="Which open data to load.")],
+    country: Annotated[
+        str | None,
+        typer.Option(help="Country (ISO3, ISO2 or name); for sister-cities, pairs with a city "
+                          "there (default: the whole list)."),
+    ] = None,
+    create_unmatched: Annotated[
+        bool, typer.Option(help="sister-cities: create cities no gazetteer knows, from the list.")
+    ] = False,
+    problems: Annotated[bool, typer.Option(help="Also list every unmatched pair.")] = False,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:  # fmt: skip
+    """Load GeoNames places, Cambodia's provinces, universities or the sister-city list."""
+    options = {"create_unmatched": create_unmatched} if source is OpenData.sister_cities else {}
+    with open_registry() as registry, _progress_bar(f"loading {source.value}") as progress:
+        report = load_open_data(registry, source.value, country=country, progress=progress,
+                                **options)  # fmt: skip
+    emit(report.rows(), fmt, title=f"Loaded {source.value}")
+    if problems and isinstance(report, MatchReport) and report.problems:
+        emit(report.problem_rows(), fmt, title="Pairs not written")
