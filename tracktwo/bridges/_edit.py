@@ -453,8 +453,12 @@ def add_tie(
     start_date: date | str | None = None,
     end_date: date | str | None = None,
     evidence: str | None = None,
+    proposal: dict[str, Any] | None = None,
 ) -> Row:
-    """Tie two actors of different countries. Returns the stored row."""
+    """Tie two actors of different countries. Returns the stored row.
+
+    ``proposal`` records why the matchmaker proposed the tie (score, components, model).
+    """
     values = _clean(
         {"channel": channel, "areas": areas, "status": status, "start_date": start_date,
          "end_date": end_date, "evidence": evidence},
@@ -463,7 +467,7 @@ def add_tie(
     _check_dates(values["start_date"], values["end_date"])
     with registry.session() as session:
         _check_two_countries(session, actor_a_id, actor_b_id)
-        values.update(actor_a_id=actor_a_id, actor_b_id=actor_b_id)
+        values.update(actor_a_id=actor_a_id, actor_b_id=actor_b_id, proposal=proposal)
         new_id = _inserted(session, TIES, values)
         return _row(session, TIES, new_id, "tie_id")
 

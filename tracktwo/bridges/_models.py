@@ -85,6 +85,8 @@ class Tie(Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     evidence: Mapped[str | None] = mapped_column(Text)
     anonymised: Mapped[bool] = mapped_column(Boolean, default=False)
+    # for a tie the matchmaker proposed: {"score", "components", "model", "proposed_at"}
+    proposal: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
