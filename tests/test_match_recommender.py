@@ -1,0 +1,147 @@
+"""The matchmaker's features and recommender on small hand-made registries (values by hand)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from tracktwo._errors import InputError, NotFoundError
+from tracktwo.bridges import Actor, Tie
+from tracktwo.match import FEATURES, Recommender
+
+pytestmark = pytest.mark.postgres
+
+KM_PER_DEGREE = 6371.0 * math.pi / 180  # 111.195 km along the equator
+
+
+def _add(registry, **fields) -> int:
+    with registry.session() as session:
+        actor = Actor(**fields)
+        session.add(actor)
+        session.flush()
+        return actor.id
+
+
+def _tie(registry, a: int, b: int) -> int:
+    with registry.session() as session:
+        tie = Tie(actor_a_id=a, actor_b_id=b, channel="sister_city", status="active")
+        session.add(tie)
+        session.flush()
+        return tie.id
+
+
+def _city(registry, name: str, country: str, lon: float, population: int) -> int:
+    return _add(
+        registry, name=name, country=country, kind="city", latitude=0.0, longitude=lon,
+        population=population,
+    )  # fmt: skip
+
+
+def _feature(table, name: str, weight: float) -> np.ndarray:
+    return table[name].to_numpy() / weight
+
+
+def test_kind_and_complementarity(registry) -> None:
+    source = _add(registry, name="RUPP", country="KHM", kind="university",
+                  areas_offered=["agriculture"], areas_needed=["health"])  # fmt: skip
+    partner = _add(registry, name="Tufts", country="USA", kind="university",
+                   areas_offered=["health"], areas_needed=["agriculture", "education"])  # fmt: skip
+    _add(registry, name="Boston", country="USA", kind="city")
+    weights = {"kind_fit": 1.0, "complementarity": 1.0}
+    table = Recommender(weights=weights).fit(registry).recommend(source, k=5)
+    # a city is no partner for a university: only Tufts is a candidate
+    assert table["candidate_id"].tolist() == [partner]
+    # offered_s ∩ needed_c = {agriculture} (1), offered_c ∩ needed_s = {health} (1);
+    # needs: 1 + 2 = 3 -> complementarity 2/3; kind university-university = 1
+    assert table["complementarity"].iloc[0] == pytest.approx(2 / 3)
+    assert table["kind_fit"].iloc[0] == pytest.approx(1.0)
+    assert table["score"].iloc[0] == pytest.approx(1 + 2 / 3)
+    # neutral share: Tufts lists health (neutral), agriculture (neutral), education (neutral) -> 1
+    assert table["neutral_share"].iloc[0] == 0.0  # weight 0: contribution 0
+
+
+def test_distance_population_and_explanation_adds_up(registry) -> None:
+    source = _city(registry, "Here", "KHM", 0.0, 10_000)
+    near = _city(registry, "Near", "USA", 1.0, 100_000)
+    far = _city(registry, "Far", "USA", 2.0, 10_000)
+    weights = {"distance": -1.0, "population_similarity": 2.0, "intercept": 0.5}
+    table = Recommender(weights=weights, capacity=None).fit(registry).recommend(source, k=5)
+    # Near: -log1p(111.195) + 2 * -|4 - 5| = -4.7202 - 2 = -6.7202 (+0.5 intercept)
+    # Far:  -log1p(222.390) + 2 * 0         = -5.4089             (+0.5 intercept)
+    assert table["candidate_id"].tolist() == [far, near]
+    assert table["distance"].tolist() == pytest.approx(
+        [-math.log1p(2 * KM_PER_DEGREE), -math.log1p(KM_PER_DEGREE)], rel=1e-6
+    )
+    assert table["score"].tolist() == pytest.approx([0.5 - 5.40893, 0.5 - 6.72018], abs=1e-4)
+    contributions = table[list(FEATURES)].sum(axis=1).to_numpy()
+    assert contributions == pytest.approx(table["score"].to_numpy() - 0.5)
+    assert table["rank"].tolist() == [1, 2]
+
+
+def test_shared_partners_degree_and_held_out_tie(registry) -> None:
+    a1 = _city(registry, "A1", "KHM", 0.0, 1000)
+    b1 = _city(registry, "B1", "USA", 1.0, 1000)
+    b2 = _city(registry, "B2", "USA", 2.0, 1000)
+    f1 = _city(registry, "F1", "FRA", 3.0, 1000)
+    _tie(registry, a1, f1)
+    _tie(registry, b1, f1)
+    hidden = _tie(registry, a1, b2)
+    weights = {"shared_partners": 1.0, "candidate_degree": 1.0}
+    model = Recommender(weights=weights, capacity=None).fit(registry, exclude_ties={hidden})
+    assert hidden not in model.training_ties_
+    table = model.recommend(a1, k=5, country="USA").set_index("candidate_id")
+    # B1 shares F1 (a third country) with A1: log1p(1); B1's degree 1: log1p(1)
+    assert table.loc[b1, "shared_partners"] == pytest.approx(math.log(2))
+    assert table.loc[b1, "candidate_degree"] == pytest.approx(math.log(2))
+    # the held-out tie is unknown: B2 has degree 0 and is still recommendable
+    assert table.loc[b2, "candidate_degree"] == 0.0
+    assert table.loc[b2, "shared_partners"] == 0.0
+    # with the tie known, B2 is already tied and no longer a candidate
+    known = Recommender(weights=weights, capacity=None).fit(registry)
+    assert known.recommend(a1, k=5, country="USA")["candidate_id"].tolist() == [b1]
+
+
+def test_capacity_penalty(registry) -> None:
+    source = _city(registry, "S", "KHM", 0.0, 1000)
+    busy = _city(registry, "Busy", "USA", 1.0, 1000)
+    for i in range(4):
+        _tie(registry, busy, _city(registry, f"P{i}", "FRA", 5.0 + i, 1000))
+    model = Recommender(weights={}, capacity=1, capacity_weight=2.0).fit(registry)
+    table = model.recommend(source, k=1, country="USA")
+    # 4 active ties, capacity 1: log1p(3) = 1.3863, weight -2 -> -2.7726
+    assert table["candidate_id"].tolist() == [busy]
+    assert table["over_capacity"].iloc[0] == pytest.approx(-2 * math.log(4))
+
+
+def test_fit_learns_from_ties(registry) -> None:
+    # two KHM sources, each tied to the US city nearest in population: the learned weight of
+    # population similarity must come out positive
+    ids = {}
+    for i, pop in enumerate([1_000, 10_000, 100_000, 1_000_000]):
+        ids[("USA", pop)] = _city(registry, f"U{i}", "USA", 10.0 + i, pop)
+        ids[("KHM", pop)] = _city(registry, f"K{i}", "KHM", 20.0 + i, pop)
+    for pop in [1_000, 10_000, 100_000, 1_000_000]:
+        _tie(registry, ids[("KHM", pop)], ids[("USA", pop)])
+    model = Recommender(negatives_per_positive=3, capacity=None).fit(registry)
+    assert model.feature_names_ == list(FEATURES)
+    assert model.coef_[FEATURES.index("population_similarity")] > 0
+    assert model.n_training_pairs_ > 4
+
+
+def test_clear_errors(registry) -> None:
+    with pytest.raises(NotFoundError, match="no actors"):
+        Recommender().fit(registry)
+    lonely = _city(registry, "Lonely", "KHM", 0.0, 1000)
+    with pytest.raises(InputError, match="no ties to learn from"):
+        Recommender().fit(registry)
+    model = Recommender(weights={}).fit(registry)
+    with pytest.raises(NotFoundError, match="no actor with id 999"):
+        model.recommend(999)
+    with pytest.raises(NotFoundError, match="no candidates"):
+        model.recommend(lonely)
+    with pytest.raises(InputError, match="not fitted"):
+        Recommender().recommend(lonely)
+    with pytest.raises(InputError, match="unknown feature"):
+        Recommender(weights={"charm": 1.0}).fit(registry)

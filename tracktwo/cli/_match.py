@@ -1,0 +1,105 @@
+"""``tracktwo match ...``: recommend partners, evaluate the ranking, plan a portfolio, accept."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from tracktwo.cli._app import app
+from tracktwo.cli._bridges import open_registry
+from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
+from tracktwo.match import Recommender, evaluate
+from tracktwo.match._accept import accept_recommendation
+from tracktwo.match._plan import plan_portfolio, resolve_actor
+
+match_app = typer.Typer(help="Recommend new partnerships, evaluate them, plan a portfolio.")
+app.add_typer(match_app, name="match")
+
+
+@match_app.command("recommend")
+def recommend(
+    actor: Annotated[str, typer.Argument(help="Actor id or exact name.")],
+    k: Annotated[int, typer.Option(help="How many partners.")] = 10,
+    kind: Annotated[str | None, typer.Option(help="Only partners of this kind.")] = None,
+    country: Annotated[str | None, typer.Option(help="Only partners in this country.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The best new partners abroad for an actor, each with its score and the contribution of
+    every component (they add up to the score minus the intercept)."""
+    registry = open_registry()
+    source = resolve_actor(registry, actor)
+    model = Recommender().fit(registry)
+    emit(model.recommend(source, k, kind=kind, country=country), fmt,
+         title=f"Recommended partners for actor {source}")  # fmt: skip
+
+
+@match_app.command("evaluate")
+def evaluate_command(
+    holdout: Annotated[float, typer.Option(help="Share of known ties hidden.")] = 0.2,
+    seed: Annotated[int, typer.Option(help="Seed of the hidden share.")] = 0,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Hide a share of the known ties, fit on the rest, rank each hidden tie's true partner:
+    hit@10, hit@50, MRR and median rank percentile for the model and the baselines."""
+    emit(evaluate(open_registry(), holdout=holdout, seed=seed), fmt, title="Ranking evaluation")
+
+
+@match_app.command("portfolio")
+def portfolio(
+    country_a: Annotated[str, typer.Argument(help="Country whose actors seek partners.")],
+    country_b: Annotated[str, typer.Argument(help="Country of the partners.")],
+    n: Annotated[int, typer.Option("--n", help="How many new ties.")] = 20,
+    min_neutral: Annotated[float, typer.Option(help="Least share in neutral areas.")] = 0.8,
+    max_per_actor: Annotated[int, typer.Option(help="Most new ties per actor.")] = 2,
+    allow_politicised: Annotated[bool, typer.Option(help="Allow politicised actors.")] = False,
+    greedy: Annotated[
+        bool, typer.Option(help="Greedy (fast, ≥1/4 of optimum), not CP-SAT.")
+    ] = False,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """A diversified set of new ties (exact with OR-Tools CP-SAT), and the scorecard before and
+    after adopting it."""
+    plan = plan_portfolio(
+        open_registry(), country_a, country_b, n=n, min_neutral=min_neutral,
+        max_per_actor=max_per_actor, allow_politicised=allow_politicised,
+        method="greedy" if greedy else "exact",
+    )  # fmt: skip
+    changes = pd.DataFrame(columns=["metric", "before", "after"])
+    if plan.before is not None and plan.after is not None:
+        before, after = plan.before.as_dict(), plan.after.as_dict()
+        changes = pd.DataFrame(
+            [{"metric": name, "before": before[name], "after": after[name]}
+             for name in before if isinstance(before[name], int | float)]
+        )  # fmt: skip
+    if fmt is not OutputFormat.table:
+        chosen = plan.portfolio.chosen.assign(kind="tie")
+        emit(pd.concat([chosen, changes.assign(kind="scorecard")], ignore_index=True), fmt)
+        return
+    emit(plan.portfolio.chosen, fmt, title=f"Portfolio of {len(plan.portfolio.chosen)} new ties")
+    console.print(plan.portfolio.summary())
+    if changes.empty:
+        console.print(f"No active {country_a}–{country_b} tie yet: no scorecard to compare.")
+        return
+    emit(changes, fmt, title="Scorecard before and after adopting the portfolio")
+
+
+@match_app.command("accept")
+def accept(
+    source: Annotated[str, typer.Argument(help="Actor id or exact name.")],
+    candidate: Annotated[str, typer.Argument(help="The recommended partner: id or exact name.")],
+    channel: Annotated[str | None, typer.Option(help="Channel (default from the kinds).")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Store a recommended partner as a proposed tie with the score and explanation it has now."""
+    registry = open_registry()
+    source_id, candidate_id = resolve_actor(registry, source), resolve_actor(registry, candidate)
+    model = Recommender().fit(registry)
+    ranked = model.recommend(source_id, 1_000_000, exhaustive=True)
+    found = ranked[ranked["candidate_id"] == candidate_id]
+    score = float(found["score"].iloc[0]) if not found.empty else float("nan")
+    parts = {c: float(found[c].iloc[0]) for c in model.feature_names_} if not found.empty else {}
+    tie = accept_recommendation(registry, source_id, candidate_id, score=score, components=parts,
+                                channel=channel)  # fmt: skip
+    emit([tie], fmt, title="Proposed tie")
