@@ -12,7 +12,6 @@ import gzip
 import hashlib
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -102,10 +101,7 @@ def snapshot(store: EventStore) -> dict[str, object]:
     }
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[EventStore]:
-    with EventStore(tmp_path / "home") as opened:
-        yield opened
+# `store`: a fresh event store per test, from conftest.py
 
 
 # ----------------------------------------------------------------------------------------
