@@ -145,3 +145,71 @@ def test_clear_errors(registry) -> None:
         Recommender().recommend(lonely)
     with pytest.raises(InputError, match="unknown feature"):
         Recommender(weights={"charm": 1.0}).fit(registry)
+
+
+def _random_world(seed: int):
+    """A small hand-made world: mixed kinds, unknown populations and places, areas, texts, ties."""
+    import pandas as pd
+
+    from tracktwo.match._features import actor_table
+
+    rng = np.random.default_rng(seed)
+    n = 240
+    words = ["water", "school", "health", "farm", "port", "music", "trade", "rice", "bridge"]
+    areas = ["agriculture", "health", "education"]
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(1, n + 1),
+            "name": [f"A{i}" for i in range(n)],
+            "country": rng.choice(["KHM", "USA", "FRA", "JPN", "BRA", "KEN"], n),
+            "kind": rng.choice(["city", "city", "city", "university", "expert", "academy"], n),
+            "latitude": np.where(rng.random(n) < 0.1, np.nan, rng.uniform(-70, 70, n)),
+            "longitude": rng.uniform(-180, 180, n),
+            "population": np.where(rng.random(n) < 0.1, np.nan, 10 ** rng.uniform(3, 7, n)),
+            "areas_offered": [
+                list(rng.choice(areas, rng.integers(0, 3), replace=False)) for _ in range(n)
+            ],
+            "areas_needed": [
+                list(rng.choice(areas, rng.integers(0, 2), replace=False)) for _ in range(n)
+            ],
+            "description": [
+                " ".join(rng.choice(words, 3)) if rng.random() < 0.5 else None for _ in range(n)
+            ],
+        }
+    )
+    actors = actor_table(frame)
+    actors.capital = (rng.random(n) < 0.08).astype(float) * (frame["kind"] == "city").to_numpy()
+    pairs = rng.choice(n, size=(300, 2)) + 1
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    ties = pd.DataFrame(
+        {
+            "id": np.arange(1, len(pairs) + 1),
+            "actor_a_id": pairs[:, 0],
+            "actor_b_id": pairs[:, 1],
+            "status": rng.choice(["active", "proposed"], len(pairs)),
+        }
+    )
+    weights = {name: float(rng.normal(0, 1.5)) for name in FEATURES}
+    weights["intercept"] = -1.0
+    return frame, actors, ties, weights
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_fast_step_is_exact(seed: int) -> None:
+    frame, actors, ties, weights = _random_world(seed)
+    model = Recommender(weights=weights, capacity=2, candidates=10).fit_tables(actors, ties)
+    ids = frame["id"].to_numpy()
+    for k in (1, 5):
+        fast = model.recommend_many(ids, k=k)
+        exact = model.recommend_many(ids, k=k, exhaustive=True)
+        assert fast[["source_id", "candidate_id", "rank"]].equals(
+            exact[["source_id", "candidate_id", "rank"]]
+        )
+        assert fast["score"].to_numpy() == pytest.approx(exact["score"].to_numpy())
+    for actor in ids[:40]:
+        try:
+            exact = model.recommend(actor, k=5, exhaustive=True)
+        except NotFoundError:
+            continue
+        fast = model.recommend(actor, k=5)
+        assert fast["candidate_id"].tolist() == exact["candidate_id"].tolist()

