@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tracktwo._errors import InputError, NotFoundError
-from tracktwo.bridges import Actor, Tie
+from tracktwo.bridges import Actor, Registry, Tie
 from tracktwo.match import FEATURES, Recommender
 
 pytestmark = pytest.mark.postgres
@@ -213,3 +213,24 @@ def test_fast_step_is_exact(seed: int) -> None:
             continue
         fast = model.recommend(actor, k=5)
         assert fast["candidate_id"].tolist() == exact["candidate_id"].tolist()
+
+
+def test_diaspora_nearby_counts_associations_within_50_km(registry: Registry) -> None:
+    from tracktwo.bridges._edit import add_actor as add
+    from tracktwo.match._features import read_actors
+
+    long_beach = add(registry, name="Long Beach", country="USA", kind="city",
+                     latitude=33.77, longitude=-118.19)  # fmt: skip
+    lowell = add(registry, name="Lowell", country="USA", kind="city",
+                 latitude=42.63, longitude=-71.32)  # fmt: skip
+    # Cambodia Town's association sits in Long Beach (0.9 km away); a second, known only by
+    # its place, also in Long Beach; none near Lowell (about 4,100 km away)
+    add(registry, name="Cambodian Association of America", country="USA", kind="diaspora",
+        latitude=33.78, longitude=-118.18)  # fmt: skip
+    add(registry, name="Khmer Arts Academy", country="USA", kind="diaspora", place="Long Beach")
+    actors = read_actors(registry)
+    nearby = dict(zip(actors.frame["id"], actors.diaspora_nearby, strict=True))
+    # Long Beach: the first association is within 50 km; the second has no coordinates and
+    # its place is "Long Beach" but the city's own place field is empty, so it does not match
+    assert nearby[long_beach["id"]] == pytest.approx(np.log1p(1))
+    assert nearby[lowell["id"]] == 0.0

@@ -63,8 +63,10 @@ FEATURES = (
     "shared_partners",
     "partner_country_ties",
     "neutral_share",
+    "diaspora_nearby",
     "over_capacity",
 )
+DIASPORA_RADIUS_KM = 50.0
 
 # symmetric; pairs not listed are incompatible (0). An expert meets the institutions that may
 # need the expertise at 1; complementarity then says whether they actually do.
@@ -150,6 +152,7 @@ class ActorTable:
     needed: sparse.csr_matrix
     neutral_share: np.ndarray
     text: sparse.csr_matrix  # L2-normalised TF-IDF rows
+    diaspora_nearby: np.ndarray  # log1p(diaspora actors within 50 km / same place, same country)
 
     @property
     def ids(self) -> np.ndarray:
@@ -165,6 +168,7 @@ def read_actors(registry: Registry, *, text: str = "tfidf") -> ActorTable:
     """Every actor of the registry, ready for :func:`pair_features`."""
     columns = [Actor.id, Actor.name, Actor.country, Actor.kind, Actor.latitude, Actor.longitude]
     columns += [Actor.population, Actor.areas_offered, Actor.areas_needed, Actor.description]
+    columns += [Actor.place]
     with registry.engine.connect() as connection:
         frame = pd.read_sql(select(*columns).order_by(Actor.id), connection)
     if frame.empty:
@@ -195,7 +199,32 @@ def actor_table(frame: pd.DataFrame, text: str = "tfidf") -> ActorTable:
         needed=needed,
         neutral_share=neutral,
         text=_text_vectors(frame["description"], text),
+        diaspora_nearby=_diaspora_nearby(frame),
     )
+
+
+def _diaspora_nearby(frame: pd.DataFrame) -> np.ndarray:
+    """log1p of the diaspora associations the registry records in each actor's country within
+    DIASPORA_RADIUS_KM of it (or, without coordinates, in the same place). The registry does
+    not say which country a diaspora comes from, so every diaspora actor nearby counts."""
+    diaspora = np.flatnonzero((frame["kind"] == "diaspora").to_numpy())
+    counts = np.zeros(len(frame))
+    if len(diaspora) == 0:
+        return counts
+    unit = _unit_vectors(frame["latitude"].astype("float64").to_numpy(),
+                         frame["longitude"].astype("float64").to_numpy())  # fmt: skip
+    country = frame["country"].to_numpy()
+    places = frame["place"] if "place" in frame else pd.Series([None] * len(frame))
+    place = places.fillna("").astype(str).str.strip().str.casefold().to_numpy()
+    limit = np.cos(DIASPORA_RADIUS_KM / EARTH_KM)  # cosine of the angle the radius spans
+    for row in diaspora:
+        near = np.zeros(len(frame), dtype=bool)
+        if not np.isnan(unit[row, 0]):
+            near = (unit @ unit[row]) >= limit
+        nearby = (near | ((place == place[row]) & (place != ""))) & (country == country[row])
+        nearby[row] = False  # a diaspora association is not its own neighbour
+        counts += nearby
+    return np.log1p(np.maximum(counts, 0))
 
 
 def _kind_matrix(kinds: list[str]) -> np.ndarray:
@@ -352,6 +381,7 @@ def pair_features(
         "shared_partners": np.log1p(_shared_partners(actors, graph, sources, candidates)),
         "partner_country_ties": np.log1p(np.maximum(country_ties, 0)),
         "neutral_share": actors.neutral_share[candidates],
+        "diaspora_nearby": actors.diaspora_nearby[candidates],
         "over_capacity": np.log1p(np.maximum(active - capacity, 0)) if capacity else 0.0 * own,
     }
     return np.column_stack([columns[name] for name in FEATURES])

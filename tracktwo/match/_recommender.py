@@ -334,6 +334,7 @@ class _ThresholdTopK:
             self.w["candidate_capital"] * actors.capital
             + self.w["candidate_degree"] * np.log1p(graph.degree)
             + self.w["neutral_share"] * actors.neutral_share
+            + self.w["diaspora_nearby"] * actors.diaspora_nearby
         )
         if model.capacity:
             excess = np.maximum(graph.active_degree - model.capacity, 0)
