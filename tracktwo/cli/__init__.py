@@ -8,6 +8,7 @@ from tracktwo.cli import (  # noqa: F401  (register the commands)
     _events,
     _match,
     _pulse,
+    _report,
     _signals,
 )
 from tracktwo.cli._app import app, main

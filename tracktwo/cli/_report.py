@@ -1,0 +1,53 @@
+"""``tracktwo report A B --out brief.html``: the briefing on a country pair, in one HTML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tracktwo.cli._app import app, state
+from tracktwo.cli._bridges import bridges_state, open_registry
+from tracktwo.cli._output import console
+from tracktwo.cli._pulse import parse_day
+from tracktwo.store import EventStore
+from tracktwo.taxonomy import load_taxonomy
+
+
+@app.command("report")
+def report(
+    country_a: Annotated[str, typer.Argument(help="First country (ISO3, e.g. KHM).")],
+    country_b: Annotated[str, typer.Argument(help="Second country (ISO3, e.g. USA).")],
+    out: Annotated[Path, typer.Option("--out", help="The file to write: NAME.html.")] = Path(
+        "briefing.html"
+    ),
+    since: Annotated[
+        str | None, typer.Option(help="First day of the pulse and yearly figures, YYYY-MM-DD.")
+    ] = None,
+    k: Annotated[
+        int, typer.Option("--k", help="Actors of the first country given a recommended partner.")
+    ] = 5,
+    at: Annotated[
+        str | None, typer.Option(help="Date of the scorecard and dormant ties (default today).")
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(help="Registry database URL (default $TRACKTWO_DB, else the data directory)."),
+    ] = None,
+) -> None:
+    """A self-contained briefing: the relationship by channel and its record lows, the
+    scorecard and its trend, dormant ties worth reviving, recommended partnerships."""
+    from tracktwo.report import write_briefing
+    from tracktwo.report._briefing import check_output
+
+    target = check_output(out)  # refuse .pdf before any work
+    if db is not None:
+        bridges_state.db = db
+    with EventStore(state.home) as store, open_registry() as registry:
+        written = write_briefing(
+            store, registry, country_a, country_b, target,
+            since=parse_day(since, "--since"), k=k, at=parse_day(at, "--at"),
+            taxonomy=load_taxonomy(state.taxonomy),
+        )  # fmt: skip
+    console.print(f"Briefing written to {written}")

