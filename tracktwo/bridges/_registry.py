@@ -16,7 +16,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tracktwo._config import resolve_home
@@ -117,7 +117,3 @@ class Registry:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def is_database_error(exc: BaseException) -> bool:
-    return isinstance(exc, SQLAlchemyError)

@@ -11,8 +11,8 @@ import typer
 from tracktwo._errors import InputError
 from tracktwo.cli._app import app, state
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
+from tracktwo.pulse import PulseResult, pulse_chart
 from tracktwo.pulse import pulse as compute_pulse
-from tracktwo.pulse import pulse_chart
 from tracktwo.store import EventStore
 from tracktwo.taxonomy import load_taxonomy
 
@@ -72,10 +72,7 @@ def pulse(
         console.print(f"Chart written to {chart}")
 
 
-def _print_tables(result: object) -> None:
-    from tracktwo.pulse import PulseResult
-
-    assert isinstance(result, PulseResult)
+def _print_tables(result: PulseResult) -> None:
     if result.frame.empty:
         console.print(
             f"No events or signals stored for {result.country_a}–{result.country_b}. "

@@ -15,6 +15,7 @@ from typing import Any
 
 import ibis
 
+from tracktwo.pulse._periods import period_expr, within
 from tracktwo.taxonomy import Taxonomy
 
 __all__ = [
@@ -30,7 +31,6 @@ __all__ = [
 ]
 
 GROUPINGS = ("track", "area", "none")
-_TRUNC = {"month": "M", "quarter": "Q", "year": "Y"}
 
 
 def _any_in(columns: list[Any], codes: frozenset[str] | tuple[str, ...]) -> Any:
@@ -112,11 +112,7 @@ def pulse_events(
     """The pair's events, one row each: period, series[, direction], goldstein, weight,
     cooperative. Re-emitted duplicates are left out (the first emission stays)."""
     t = events.filter(_pair_filter(events, country_a, country_b))
-    t = t.filter(~t.is_reemission.fill_null(False))
-    if since is not None:
-        t = t.filter(t.event_date >= since)
-    if until is not None:
-        t = t.filter(t.event_date <= until)
+    t = t.filter(~t.is_reemission.fill_null(False) & within(t.event_date, since, until))
     if by == "track":
         # each actor's track once, as a column: inlining the CASE per use doubled the query time
         t = t.mutate(_t1=actor_track(t, 1, taxonomy), _t2=actor_track(t, 2, taxonomy))
@@ -128,7 +124,7 @@ def pulse_events(
     # a missing or zero mention count still counts the event once
     weight = ibis.greatest(t.num_mentions.fill_null(1), 1)
     columns = {
-        "period": t.event_date.truncate(_TRUNC[freq]).cast("date"),
+        "period": period_expr(t.event_date, freq).cast("date"),
         "series": series,
         "goldstein": t.goldstein,
         "weight": weight.cast("float64"),

@@ -6,7 +6,7 @@ the cells in memory, which is small: periods × series × distinct (Goldstein, m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ import pandas as pd
 from tracktwo._errors import InputError, NotFoundError
 from tracktwo.pulse._coverage import coverage_totals
 from tracktwo.pulse._expr import GROUPINGS, group_keys, pulse_cells, pulse_events, pulse_moments
-from tracktwo.pulse._periods import check_range, validate_freq
+from tracktwo.pulse._periods import MONTHS_IN, check_range, validate_freq
 from tracktwo.pulse._signals import signal_series
 from tracktwo.pulse._stats import (
     bootstrap_series_ci,
@@ -53,7 +53,6 @@ class PulseResult:
     by: str
     frame: pd.DataFrame
     expr: Any = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def sql(self) -> str:
@@ -100,11 +99,9 @@ def _as_dates(column: Any) -> list[date]:
 
 def _all_periods(first: date, last: date, freq: str) -> list[date]:
     periods, current = [], first
-    step = {"month": 1, "quarter": 3, "year": 12}[freq]
     while current <= last:
         periods.append(current)
-        month = current.month - 1 + step
-        current = date(current.year + month // 12, month % 12 + 1, 1)
+        current = _next_period(current, freq)
     return periods
 
 
@@ -112,7 +109,7 @@ Span = tuple[date, date] | None
 
 
 def _next_period(start: date, freq: str) -> date:
-    month = start.month - 1 + {"month": 1, "quarter": 3, "year": 12}[freq]
+    month = start.month - 1 + MONTHS_IN[freq]
     return date(start.year + month // 12, month % 12 + 1, 1)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -73,11 +72,3 @@ class EventStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def open_store(home: str | os.PathLike[str] | None = None) -> EventStore:
-    return EventStore(home)
-
-
-def data_path(home: Path) -> Path:
-    return home / STORE_FILE
