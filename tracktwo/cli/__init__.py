@@ -9,6 +9,7 @@ from tracktwo.cli import (  # noqa: F401  (register the commands)
     _match,
     _pulse,
     _report,
+    _serve,
     _signals,
 )
 from tracktwo.cli._app import app, main

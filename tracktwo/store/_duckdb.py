@@ -31,19 +31,24 @@ class EventStore:
         home: str | os.PathLike[str] | None = None,
         *,
         memory_limit: str = "512MB",
+        read_only: bool = False,
     ) -> None:
         self.home = resolve_home(home)
         self.path = self.home / STORE_FILE
+        self.read_only = read_only
         try:
-            self.con = duckdb.connect(str(self.path))
+            # read-only: several web workers may read at once, and an ingest can run
+            # whenever none of them has the file open
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
             raise EngineError(f"cannot open the event store {self.path}: {exc}") from exc
         # bounded memory whatever the input size; insertion order is not needed for inserts
         self.con.execute(f"SET memory_limit='{memory_limit}'")
         self.con.execute("SET preserve_insertion_order=false")
         self.con.execute(f"SET temp_directory='{self.home / 'tmp'}'")
-        for ddl in TABLES.values():
-            self.con.execute(ddl)
+        if not read_only:
+            for ddl in TABLES.values():
+                self.con.execute(ddl)
         self.ibis = ibis.duckdb.from_connection(self.con)
 
     def table(self, name: str) -> Any:

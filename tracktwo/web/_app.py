@@ -1,0 +1,171 @@
+"""The FastAPI application factory, the one error envelope, and the server.
+
+Every error leaves the app in one shape. Under ``/api`` it is JSON::
+
+    {"error": {"status": 404, "code": "not_found", "message": "actor_id: no actor with id 7"}}
+
+(plus ``"fields"`` for a request that failed validation); a page gets the same status and
+message as HTML. No traceback reaches a client: an unexpected error is logged and answered
+with status 500 and a one-line message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import tracktwo
+from tracktwo._errors import ConflictError, EngineError, InputError, NotFoundError, TrackTwoError
+from tracktwo.web._auth import AuthError, account_of
+from tracktwo.web._data import DataSources
+from tracktwo.web._settings import WebSettings
+
+__all__ = ["create_app", "error_body", "run_server"]
+
+log = logging.getLogger("tracktwo.web")
+_HERE = Path(__file__).parent
+# no script may run, whatever a page contains: the dashboard has none of its own
+_CSP = (
+    "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+_STATUS_CODES = {400: "invalid_input", 404: "not_found", 405: "method_not_allowed",
+                 409: "conflict", 422: "invalid_request", 503: "unavailable"}  # fmt: skip
+
+
+def error_body(status: int, code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"status": status, "code": code, "message": message, **extra}}
+
+
+def _classify(exc: Exception) -> tuple[int, str, str]:
+    if isinstance(exc, AuthError):
+        return exc.status, exc.code, str(exc)
+    for kind, status in ((NotFoundError, 404), (ConflictError, 409), (InputError, 400),
+                         (EngineError, 503)):  # fmt: skip
+        if isinstance(exc, kind):
+            return status, _STATUS_CODES[status], str(exc)
+    if isinstance(exc, StarletteHTTPException):
+        status = exc.status_code
+        return status, _STATUS_CODES.get(status, f"http_{status}"), str(exc.detail)
+    return 500, "internal", "an unexpected error happened; it has been logged"
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api") or request.url.path == "/openapi.json"
+
+
+def _fields(exc: RequestValidationError) -> list[dict[str, str]]:
+    return [{"field": ".".join(str(p) for p in error.get("loc", ())),
+             "message": str(error.get("msg", ""))} for error in exc.errors()]  # fmt: skip
+
+
+def _error_response(request: Request, exc: Exception) -> Response:
+    status, code, message = _classify(exc)
+    extra: dict[str, Any] = {}
+    if isinstance(exc, RequestValidationError):
+        status, code = 422, "invalid_request"
+        extra["fields"] = _fields(exc)
+        message = "; ".join(f"{f['field']}: {f['message']}" for f in extra["fields"])
+    if status == 500:
+        log.error("unexpected error on %s", request.url.path, exc_info=exc)
+    if _wants_json(request):
+        return JSONResponse(error_body(status, code, message, **extra), status_code=status)
+    if status == 401:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+    templates: Jinja2Templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request, "error.html", {"status": status, "code": code, "message": message,
+                                "account": getattr(request.state, "account", None)},
+        status_code=status,
+    )  # fmt: skip
+
+
+async def _security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    response.headers.setdefault("Content-Security-Policy", _CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
+def _templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(_HERE / "templates"))
+    templates.env.globals["version"] = tracktwo.__version__
+    templates.env.filters["num"] = _number
+    templates.env.filters["share"] = _share
+    templates.env.filters["label"] = lambda text: str(text or "").replace("_", " ")
+    return templates
+
+
+def _number(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{float(value):,.{digits}f}"
+
+
+def _share(value: Any) -> str:
+    return "–" if value is None else f"{float(value):.0%}"
+
+
+def create_app(settings: WebSettings) -> FastAPI:
+    """The dashboard and its JSON API over the data directory and registry of ``settings``."""
+    from tracktwo.web import _forms, _pages
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.sources.close()
+
+    app = FastAPI(
+        title="tracktwo", version=tracktwo.__version__, lifespan=lifespan,
+        description="The pulse, bridges and recommended partnerships of a country pair. "
+        "Every page of the dashboard has its JSON twin here. Reading may be public; changes "
+        "need an editor's API token (`Authorization: Bearer t2_...`).",
+    )  # fmt: skip
+    app.state.sources = DataSources(settings)
+    app.state.templates = _templates()
+    app.middleware("http")(_security_headers)
+    for kind in (TrackTwoError, StarletteHTTPException, RequestValidationError, Exception):
+        app.add_exception_handler(kind, _error_response)
+    app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
+    app.include_router(_pages.router)
+    app.include_router(_forms.router)
+    app.state.account_of = account_of
+    return app
+
+
+def run_server(settings: WebSettings, *, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the dashboard until interrupted (one worker; for several, run uvicorn with
+    ``--factory tracktwo.web._serve:app_from_env --workers N``)."""
+    import uvicorn
+
+    try:
+        app = create_app(settings)
+    except TrackTwoError:
+        raise
+    print(f"tracktwo dashboard on http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+
+
+def app_from_env() -> FastAPI:
+    """For ``uvicorn --factory tracktwo.web._app:app_from_env``: settings from TRACKTWO_*."""
+    return create_app(WebSettings.from_env())

@@ -1,0 +1,108 @@
+"""Who is asking, and may they: the permission checks every route declares.
+
+A request is authenticated by an API token (``Authorization: Bearer t2_...``) or by the
+session cookie. Reading may be public (``WebSettings.public_read``); every change needs an
+editor. A change made with the session cookie must also carry the session's CSRF token (the
+form field ``csrf_token`` or the ``X-CSRF-Token`` header): another site can make a browser send
+the cookie, but cannot read the token. A token-authenticated request carries no cookie, so it
+needs no CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from fastapi import Request
+
+from tracktwo._errors import TrackTwoError
+from tracktwo.web._accounts import Account, session_account, token_account
+from tracktwo.web._data import DataSources
+
+__all__ = [
+    "CSRF_COOKIE",
+    "SESSION_COOKIE",
+    "AuthError",
+    "account_of",
+    "check_csrf",
+    "editor",
+    "login_csrf",
+    "reader",
+    "sources_of",
+]
+
+SESSION_COOKIE = "tracktwo_session"
+CSRF_COOKIE = "tracktwo_csrf"  # the login form's token, before there is a session
+
+
+class AuthError(TrackTwoError, PermissionError):
+    """Not logged in (401), not allowed (403), a missing CSRF token (403), or too many
+    failed logins (429)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+def sources_of(request: Request) -> DataSources:
+    return request.app.state.sources
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def account_of(request: Request) -> Account | None:
+    """The account behind the request's token or session cookie (looked up once)."""
+    if hasattr(request.state, "account"):
+        return request.state.account
+    registry = sources_of(request).registry
+    token = _bearer(request)
+    if token is not None:
+        found = token_account(registry, token)
+        if found is None:
+            raise AuthError(401, "bad_token", "the API token is unknown or was revoked")
+    else:
+        secret = request.cookies.get(SESSION_COOKIE)
+        found = session_account(registry, secret) if secret else None
+    request.state.account = found
+    return found
+
+
+def reader(request: Request) -> Account | None:
+    """Anyone when reading is public; otherwise any logged-in user."""
+    found = account_of(request)
+    if found is None and not sources_of(request).settings.public_read:
+        raise AuthError(401, "login_required", "log in to read this page")
+    return found
+
+
+async def check_csrf(request: Request, expected: str) -> None:
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        sent = str((await request.form()).get("csrf_token") or "")
+    if not sent or not hmac.compare_digest(sent, expected):
+        raise AuthError(403, "csrf", "the form's CSRF token is missing or wrong: reload the page")
+
+
+async def editor(request: Request) -> Account:
+    """A logged-in editor or admin; with the session cookie, also the CSRF token."""
+    found = account_of(request)
+    if found is None:
+        raise AuthError(401, "login_required", "log in to change anything")
+    if not found.can("editor"):
+        raise AuthError(403, "forbidden", f"{found.username} is a {found.role}: changes need "
+                                          "an editor")  # fmt: skip
+    if found.csrf_token is not None:
+        await check_csrf(request, found.csrf_token)
+    return found
+
+
+def login_csrf(request: Request) -> str:
+    """The login form's CSRF token: the one in the browser's cookie, or a new one."""
+    return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)

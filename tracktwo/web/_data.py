@@ -1,0 +1,122 @@
+"""Where the web app reads from, and a cache of what is costly to compute.
+
+The event store is opened read-only, and only while a figure is computed, so
+``tracktwo events ingest`` can run while the dashboard is up. The pulse, the scorecard and
+the fitted recommender are cached per *data version*: the event store file's size and
+modification time and a fingerprint of the registry (row counts, largest ids and the sum of
+row versions of actors, ties and activities). A change made through any worker, or from the
+command line, changes the version, so no worker serves stale figures for longer than
+``VERSION_SECONDS``; a change made by this worker is seen at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import text
+
+from tracktwo._errors import EngineError
+from tracktwo.bridges._registry import Registry
+from tracktwo.store import STORE_FILE, EventStore
+from tracktwo.taxonomy import Taxonomy, load_taxonomy
+from tracktwo.web._settings import WebSettings
+
+__all__ = ["VERSION_SECONDS", "DataSources"]
+
+VERSION_SECONDS = 1.0
+CACHE_ENTRIES = 64
+T = TypeVar("T")
+
+_FINGERPRINT = text(
+    "SELECT (SELECT count(*) FROM actors), (SELECT coalesce(max(id), 0) FROM actors), "
+    "(SELECT coalesce(sum(version), 0) FROM actors), (SELECT count(*) FROM ties), "
+    "(SELECT coalesce(max(id), 0) FROM ties), (SELECT coalesce(sum(version), 0) FROM ties), "
+    "(SELECT count(*) FROM activities), (SELECT coalesce(max(id), 0) FROM activities)"
+)
+
+
+class DataSources:
+    """The registry (always open) and the event store (opened on demand), with the cache."""
+
+    def __init__(self, settings: WebSettings) -> None:
+        self.settings = settings
+        self.registry = Registry(settings.db_url, home=settings.home)
+        self.taxonomy: Taxonomy = load_taxonomy(settings.taxonomy)
+        self._store_path = Path(settings.home) / STORE_FILE
+        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._compute_lock = threading.Lock()  # one costly computation at a time per worker
+        self._version: tuple[Any, ...] | None = None
+        self._version_at = 0.0
+
+    # -- versions ---------------------------------------------------------------------------
+
+    def _store_version(self) -> tuple[int, int]:
+        try:
+            stat = self._store_path.stat()
+        except FileNotFoundError:
+            return (0, 0)
+        return (stat.st_mtime_ns, stat.st_size)
+
+    def _registry_version(self) -> tuple[Any, ...]:
+        with self.registry.engine.connect() as connection:
+            row = connection.execute(_FINGERPRINT).one()
+        return tuple(int(value) for value in row)
+
+    def version(self) -> tuple[Any, ...]:
+        now = time.monotonic()
+        with self._lock:
+            if self._version is not None and now - self._version_at < VERSION_SECONDS:
+                return self._version
+        current = (self._store_version(), self._registry_version())
+        with self._lock:
+            self._version, self._version_at = current, now
+        return current
+
+    def changed(self) -> None:
+        """This worker wrote to the registry: read the version afresh on the next request."""
+        with self._lock:
+            self._version = None
+
+    # -- the cache --------------------------------------------------------------------------
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        full = (key, self.version())
+        with self._lock:
+            if full in self._cache:
+                self._cache.move_to_end(full)
+                return self._cache[full]
+        with self._compute_lock:
+            with self._lock:  # another request may have computed it while this one waited
+                if full in self._cache:
+                    return self._cache[full]
+            value = compute()
+        with self._lock:
+            self._cache[full] = value
+            while len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return value
+
+    @property
+    def has_events(self) -> bool:
+        return self._store_path.exists()
+
+    @contextmanager
+    def store(self) -> Iterator[EventStore]:
+        """The event store, read-only, for the time of one computation."""
+        if not self.has_events:
+            raise EngineError(f"no event store at {self._store_path} yet")
+        opened = EventStore(self.settings.home, read_only=True)
+        try:
+            yield opened
+        finally:
+            opened.close()
+
+    def close(self) -> None:
+        self.registry.close()

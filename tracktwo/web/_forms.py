@@ -1,0 +1,193 @@
+"""Logging in and out, and the changes: accepting a recommendation, logging an activity.
+
+Each change has a form route (a browser: session cookie + CSRF token, answered with a
+redirect) and an API route (a script: JSON body, API token, answered with JSON); both call
+the same library function after the same ``editor`` check.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from tracktwo.bridges._edit import ACTIVITY_KINDS, log_activity
+from tracktwo.web._accounts import (
+    Account,
+    LoginLimit,
+    check_login,
+    end_session,
+    login_locked,
+    start_session,
+)
+from tracktwo.web._auth import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    AuthError,
+    account_of,
+    check_csrf,
+    editor,
+    login_csrf,
+    sources_of,
+)
+from tracktwo.web._match_views import accept_view
+from tracktwo.web._views import plain
+
+__all__ = ["router"]
+
+router = APIRouter()
+Editor = Annotated[Account, Depends(editor)]
+ActivityKind = Literal["visit", "exchange", "joint_project", "agreement", "event"]
+assert set(ActivityKind.__args__) == set(ACTIVITY_KINDS)  # type: ignore[attr-defined]
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: a login link must not send people elsewhere."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    parts = urlsplit(target)
+    return parts.path + (f"?{parts.query}" if parts.query else "") if not parts.netloc else "/"
+
+
+# -- logging in and out -------------------------------------------------------------------------
+
+
+def _login_page(request: Request, next_path: str, message: str | None, status: int) -> Response:
+    token = login_csrf(request)
+    response = request.app.state.templates.TemplateResponse(
+        request, "login.html",
+        {"csrf_token": token, "next": next_path, "message": message, "account": None},
+        status_code=status,
+    )  # fmt: skip
+    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict",
+                        secure=_secure(request), max_age=3600)  # fmt: skip
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_form(request: Request, next: str | None = None) -> Response:
+    return _login_page(request, _safe_next(next), None, 200)
+
+
+@router.post("/login", include_in_schema=False)
+async def login(
+    request: Request,
+    username: Annotated[str, Form(max_length=80)],
+    password: Annotated[str, Form(max_length=500)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    await check_csrf(request, request.cookies.get(CSRF_COOKIE) or "\0")
+    sources = sources_of(request)
+    settings = sources.settings
+    address = request.client.host if request.client else "unknown"
+    limit = LoginLimit(settings.login_failures, settings.login_failures_per_address,
+                       settings.login_window_minutes)  # fmt: skip
+    if login_locked(sources.registry, username, address, limit):
+        raise AuthError(429, "too_many_attempts", f"too many failed logins: wait "
+                        f"{settings.login_window_minutes} minutes and try again")  # fmt: skip
+    found = check_login(sources.registry, username, password, address)
+    if found is None:
+        return _login_page(request, _safe_next(next), "Wrong username or password.", 401)
+    secret, _ = start_session(sources.registry, found, settings.session_hours)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
+                        secure=_secure(request), max_age=settings.session_hours * 3600)  # fmt: skip
+    response.delete_cookie(CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout", include_in_schema=False)
+async def logout(request: Request) -> Response:
+    found = account_of(request)
+    if found is not None and found.csrf_token is not None:
+        await check_csrf(request, found.csrf_token)
+        end_session(sources_of(request).registry, request.cookies[SESSION_COOKIE])
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/api/me", summary="Who am I")
+def me(request: Request) -> dict[str, Any]:
+    """The account behind the token or session, or ``null`` for an anonymous request."""
+    found = account_of(request)
+    if found is None:
+        return {"account": None}
+    return {"account": {"username": found.username, "role": found.role}}
+
+
+# -- accepting a recommendation -----------------------------------------------------------------
+
+
+class Proposal(BaseModel):
+    source_id: int = Field(ge=1, le=2**31 - 1, description="the actor seeking a partner")
+    candidate_id: int = Field(ge=1, le=2**31 - 1, description="the recommended partner")
+
+
+@router.post("/api/proposals", status_code=201, summary="Accept a recommendation")
+def accept_api(request: Request, body: Proposal, who: Editor) -> JSONResponse:
+    """Store the pair as a *proposed* tie with the score and explanation the model gives it."""
+    return JSONResponse(accept_view(sources_of(request), body.source_id, body.candidate_id),
+                        status_code=201)  # fmt: skip
+
+
+@router.post("/proposals", include_in_schema=False)
+def accept_form(
+    request: Request, who: Editor,
+    source_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    candidate_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+) -> Response:  # fmt: skip
+    made = accept_view(sources_of(request), source_id, candidate_id)
+    return RedirectResponse(f"/ties/{made['tie']['id']}?accepted=1", status_code=303)
+
+
+# -- logging an activity ----------------------------------------------------------------------
+
+
+class NewActivity(BaseModel):
+    activity_date: date
+    kind: ActivityKind
+    participants: int | None = Field(default=None, ge=0, le=10_000_000)
+    note: str | None = Field(default=None, max_length=5000)
+
+
+def _log(request: Request, tie_id: int, activity: NewActivity) -> dict[str, Any]:
+    sources = sources_of(request)
+    row = log_activity(sources.registry, tie_id, activity.activity_date, activity.kind,
+                       activity.participants, activity.note)  # fmt: skip
+    sources.changed()
+    return {"activity": {k: plain(v) for k, v in row.items()}}
+
+
+@router.post("/api/ties/{tie_id}/activities", status_code=201, summary="Log an activity")
+def activity_api(
+    request: Request, tie_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: NewActivity,
+    who: Editor,
+) -> JSONResponse:  # fmt: skip
+    """Record a visit, exchange, joint project, agreement or event on a tie."""
+    return JSONResponse(_log(request, tie_id, body), status_code=201)
+
+
+@router.post("/ties/{tie_id}/activities", include_in_schema=False)
+def activity_form(
+    request: Request, tie_id: Annotated[int, Path(ge=1, le=2**31 - 1)], who: Editor,
+    activity_date: Annotated[date, Form()], kind: Annotated[ActivityKind, Form()],
+    participants: Annotated[int | None, Form(ge=0, le=10_000_000)] = None,
+    note: Annotated[str | None, Form(max_length=5000)] = None,
+) -> Response:  # fmt: skip
+    _log(
+        request,
+        tie_id,
+        NewActivity(
+            activity_date=activity_date, kind=kind, participants=participants, note=note or None
+        ),
+    )
+    return RedirectResponse(f"/ties/{tie_id}", status_code=303)

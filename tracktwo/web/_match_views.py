@@ -1,0 +1,160 @@
+"""Recommendations with their explanations, accepting one, and the network of ties.
+
+The recommender is fitted once per data version and kept in the cache, so a page of
+recommendations costs a ranking, not a fit. Accepting recomputes the pair's score on the
+server: the score stored with the proposed tie is never taken from the form.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, or_, select
+
+from tracktwo._errors import InputError, NotFoundError, TrackTwoError
+from tracktwo.bridges._models import Actor, Tie
+from tracktwo.match import FEATURES, Recommender
+from tracktwo.match._accept import accept_recommendation
+from tracktwo.report._briefing import FEATURE_LABELS
+from tracktwo.web._data import DataSources
+from tracktwo.web._views import _named, _pair, _tie_rows, plain
+
+__all__ = ["accept_view", "network_view", "recommendations_view"]
+
+BUSIEST = 10  # actors of the first country shown with their best partner when none is chosen
+
+
+def _model(sources: DataSources) -> Recommender | str:
+    """The fitted recommender, or the sentence saying why there is none."""
+
+    def fit() -> Recommender | str:
+        with sources.registry.engine.connect() as connection:
+            ties = int(connection.execute(select(func.count(Tie.id))).scalar() or 0)
+        if ties == 0:
+            return ("the registry holds no ties to learn from: load the known sister cities "
+                    "with tracktwo bridges load sister-cities")  # fmt: skip
+        try:
+            return Recommender().fit(sources.registry)
+        except (TrackTwoError, ValueError) as error:
+            return f"the model could not learn ({error})"
+
+    return sources.cached("model", fit)
+
+
+def _explained(row: Any) -> dict[str, Any]:
+    parts = sorted(((float(row[name]), name) for name in FEATURES), key=lambda p: -abs(p[0]))
+    score = float(row["score"])
+    return {
+        "candidate_id": int(row["candidate_id"]), "name": str(row["name"]),
+        "country": str(row["country"]), "kind": str(row["kind"]), "rank": int(row["rank"]),
+        "score": score, "probability": 1 / (1 + math.exp(-score)),
+        "components": [{"feature": name, "label": FEATURE_LABELS.get(name, name),
+                        "contribution": value} for value, name in parts if abs(value) >= 0.005],
+    }  # fmt: skip
+
+
+def _busiest(sources: DataSources, country: str, limit: int) -> list[dict[str, Any]]:
+    degree = func.count(Tie.id)
+    statement = (
+        select(Actor.id, Actor.name, Actor.kind, degree.label("ties"))
+        .outerjoin(Tie, or_(Tie.actor_a_id == Actor.id, Tie.actor_b_id == Actor.id))
+        .where(Actor.country == country).group_by(Actor.id, Actor.name, Actor.kind)
+        .order_by(degree.desc(), Actor.id).limit(limit)
+    )  # fmt: skip
+    with sources.registry.engine.connect() as connection:
+        return [{"id": int(i), "name": str(n), "kind": str(k), "ties": int(t)}
+                for i, n, k, t in connection.execute(statement)]  # fmt: skip
+
+
+def recommendations_view(
+    sources: DataSources, a: str, b: str, actor_id: int | None = None, k: int = 10
+) -> dict[str, Any]:
+    """For ``actor_id`` (an actor of ``a``): its ``k`` best new partners in ``b``, each with
+    the contribution of every score component. Without an actor: the best partner of each of
+    the most connected actors of ``a``."""
+    first, second = _pair(sources, a, b)
+    model = _model(sources)
+    page: dict[str, Any] = {"a": _named(sources, first), "b": _named(sources, second),
+                            "actor_id": actor_id, "k": k, "items": [], "missing": [],
+                            "choices": _busiest(sources, first, 50)}  # fmt: skip
+    if isinstance(model, str):
+        page["missing"].append(f"No recommendations: {model}.")
+        return page
+    if actor_id is not None:
+        page["actor"] = {"id": actor_id, "name": _actor_name(sources, actor_id)}
+        table = model.recommend(actor_id, k, country=second)
+        page["items"] = [_explained(row) for _, row in table.iterrows()]
+        return page
+    for source in page["choices"][:BUSIEST]:
+        try:
+            table = model.recommend(source["id"], 1, country=second)
+        except NotFoundError:
+            continue
+        for _, row in table.iterrows():
+            page["items"].append({"source": source, **_explained(row)})
+    if not page["items"]:
+        page["missing"].append(f"No recommendations: no actor of {second} fits those of {first}.")
+    return page
+
+
+def _actor_name(sources: DataSources, actor_id: int) -> str:
+    with sources.registry.engine.connect() as connection:
+        name = connection.execute(select(Actor.name).where(Actor.id == actor_id)).scalar()
+    if name is None:
+        raise NotFoundError(f"actor_id: no actor with id {actor_id}")
+    return str(name)
+
+
+def accept_view(sources: DataSources, source_id: int, candidate_id: int) -> dict[str, Any]:
+    """Store the recommended pair as a proposed tie, with the score and explanation the
+    model gives it now."""
+    model = _model(sources)
+    if isinstance(model, str):
+        raise InputError(f"cannot accept a recommendation: {model}")
+    rows = []
+    for field, actor_id in (("source_id", source_id), ("candidate_id", candidate_id)):
+        try:
+            rows.append(model.actors_.row(int(actor_id)))
+        except (KeyError, IndexError, TrackTwoError) as error:
+            raise NotFoundError(f"{field}: no actor with id {actor_id}") from error
+    parts = model.contributions(np.array([rows[0]]), np.array([rows[1]]))[0]
+    score = model.intercept_ + float(parts.sum())
+    tie = accept_recommendation(
+        sources.registry, source_id, candidate_id, score=score,
+        components={name: float(value) for name, value in zip(FEATURES, parts, strict=True)},
+    )  # fmt: skip
+    sources.changed()
+    return {"tie": {k: plain(v) for k, v in tie.items()}}
+
+
+# -- the network of ties -----------------------------------------------------------------------
+
+
+def network_view(sources: DataSources, a: str, b: str) -> dict[str, Any]:
+    """Nodes (actors with a tie between the two countries) and edges (the ties, with their
+    effective status today)."""
+    from tracktwo.bridges._edit import list_ties
+
+    first, second = _pair(sources, a, b)
+    ties = _tie_rows(list_ties(sources.registry, first, second), date.today())
+    nodes: dict[int, dict[str, Any]] = {}
+    for tie in ties:
+        for side in ("a", "b"):
+            key = int(tie[f"actor_{side}_id"])
+            node = nodes.setdefault(
+                key,
+                {
+                    "id": key,
+                    "name": tie[f"actor_{side}"],
+                    "country": tie[f"country_{side}"],
+                    "ties": 0,
+                },
+            )
+            node["ties"] += 1
+    edges = [{"id": t["id"], "source": t["actor_a_id"], "target": t["actor_b_id"],
+              "channel": t["channel"], "status": t["effective_status"]} for t in ties]  # fmt: skip
+    return {"a": _named(sources, first), "b": _named(sources, second),
+            "nodes": list(nodes.values()), "edges": edges}  # fmt: skip

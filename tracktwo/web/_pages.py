@@ -1,0 +1,180 @@
+"""The dashboard's pages and their JSON twins, declared once.
+
+``@page(path, template)`` registers the function twice: ``GET /api<path>`` returns its dict as
+JSON (in the OpenAPI description), ``GET <path>`` renders ``template`` with the same dict, plus
+what ``charts`` adds for the eye (server-drawn SVG). The function itself only parses its
+parameters and calls one view.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from tracktwo.web import _charts
+from tracktwo.web._accounts import Account
+from tracktwo.web._auth import reader, sources_of
+from tracktwo.web._match_views import network_view, recommendations_view
+from tracktwo.web._views import (
+    actor_view,
+    actors_view,
+    overview_view,
+    pairs_view,
+    scorecard_view,
+    tie_view,
+    ties_view,
+)
+
+__all__ = ["router"]
+
+router = APIRouter()
+Country = Annotated[str, Path(min_length=2, max_length=60, description="ISO3 code, e.g. KHM")]
+Reader = Annotated[Account | None, Depends(reader)]
+PageNumber = Annotated[int, Query(ge=1, le=100_000)]
+Charts = Callable[[Request, dict[str, Any]], dict[str, Any]]
+
+
+def _public(data: dict[str, Any]) -> dict[str, Any]:
+    """The JSON twin: everything but the private ``_`` keys (frames kept for the charts)."""
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def page(path: str, template: str, charts: Charts | None = None, **api: Any) -> Callable:
+    def register(view: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        @functools.wraps(view)
+        def as_json(*args: Any, **kwargs: Any) -> Response:
+            return JSONResponse(_public(view(*args, **kwargs)))
+
+        @functools.wraps(view)
+        def as_html(*args: Any, **kwargs: Any) -> Response:
+            request: Request = kwargs["request"]
+            data = view(*args, **kwargs)
+            extra = charts(request, data) if charts else {}
+            context = {**data, **extra, "account": request.state.account}
+            return request.app.state.templates.TemplateResponse(request, template, context)
+
+        router.get("/api" + (path if path != "/" else "/pairs"), response_class=JSONResponse,
+                   **api)(as_json)  # fmt: skip
+        router.get(path, response_class=HTMLResponse, include_in_schema=False)(as_html)
+        return view
+
+    return register
+
+
+def _overview_charts(request: Request, data: dict[str, Any]) -> dict[str, Any]:
+    sources = sources_of(request)
+    a, b = data["a"]["code"], data["b"]["code"]
+    events, signals = data["_frames"]
+
+    def draw() -> dict[str, Any]:
+        title = f"{data['a']['name']}–{data['b']['name']}: pulse by track (mean Goldstein)"
+        return {"pulse_svg": _charts.pulse_svg(events, title),
+                "signals_svg": _charts.signals_svg(signals)}  # fmt: skip
+
+    return sources.cached(("overview-charts", a, b, data["freq"]), draw)
+
+
+def _scorecard_charts(request: Request, data: dict[str, Any]) -> dict[str, Any]:
+    key = ("scorecard-chart", data["a"]["code"], data["b"]["code"])
+    return sources_of(request).cached(key, lambda: {"trend_svg": _charts.trend_svg(data["_trend"])})
+
+
+def _network_chart(request: Request, data: dict[str, Any]) -> dict[str, Any]:
+    key = ("network-chart", data["a"]["code"], data["b"]["code"])
+    draw = lambda: {"network_svg": _charts.network_svg(data["nodes"], data["edges"])}  # noqa: E731
+    return sources_of(request).cached(key, draw)
+
+
+@page("/", "pairs.html", summary="Country pairs with events or ties")
+def pairs(request: Request, who: Reader) -> dict[str, Any]:
+    """Every country pair in the event store or the registry, the busiest first."""
+    return pairs_view(sources_of(request))
+
+
+@page("/pairs/{a}/{b}", "overview.html", _overview_charts, summary="Overview of a country pair")
+def overview(
+    request: Request, a: Country, b: Country, who: Reader,
+    freq: Literal["year", "quarter", "month"] = "year",
+) -> dict[str, Any]:  # fmt: skip
+    """The pulse by track with 95% intervals, record lows and change points; UN voting
+    agreement and other signals; the scorecard's headline figures."""
+    return overview_view(sources_of(request), a, b, freq)
+
+
+@page("/pairs/{a}/{b}/scorecard", "scorecard.html", _scorecard_charts, summary="Scorecard")
+def scorecard(request: Request, a: Country, b: Country, who: Reader) -> dict[str, Any]:
+    """Today's scorecard of the ties between the two countries, and year by year."""
+    return scorecard_view(sources_of(request), a, b)
+
+
+@page("/pairs/{a}/{b}/network", "network.html", _network_chart, summary="Network of ties")
+def network(request: Request, a: Country, b: Country, who: Reader) -> dict[str, Any]:
+    """The actors tied across the two countries (nodes) and their ties (edges)."""
+    return network_view(sources_of(request), a, b)
+
+
+@page("/pairs/{a}/{b}/recommendations", "recommendations.html", summary="Recommendations")
+def recommendations(
+    request: Request, a: Country, b: Country, who: Reader,
+    actor_id: Annotated[int | None, Query(ge=1)] = None,
+    k: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> dict[str, Any]:  # fmt: skip
+    """Recommended new partners in B for an actor of A, each with the contribution of every
+    score component; without ``actor_id``, the best partner of A's most connected actors."""
+    return recommendations_view(sources_of(request), a, b, actor_id, k)
+
+
+@page("/actors", "actors.html", summary="Search actors")
+def actors(
+    request: Request, who: Reader,
+    country: Annotated[str | None, Query(max_length=60)] = None,
+    kind: Annotated[str | None, Query(max_length=40)] = None,
+    area: Annotated[str | None, Query(max_length=40)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="any of the names")] = None,
+    page: PageNumber = 1,
+) -> dict[str, Any]:  # fmt: skip
+    """Actors by country, kind and area of cooperation, or by name; 50 a page."""
+    return actors_view(sources_of(request), country=country, kind=kind, area=area, q=q,
+                       page=page)  # fmt: skip
+
+
+@page("/actors/{actor_id}", "actor.html", summary="One actor with its ties")
+def actor(request: Request, actor_id: Annotated[int, Path(ge=1)], who: Reader) -> dict[str, Any]:
+    """An actor, its ties (with their effective status) and their activities."""
+    return actor_view(sources_of(request), actor_id)
+
+
+@page("/ties", "ties.html", summary="List ties")
+def ties(
+    request: Request, who: Reader,
+    a: Annotated[str | None, Query(max_length=60)] = None,
+    b: Annotated[str | None, Query(max_length=60)] = None,
+    status: Literal["active", "dormant", "ended", "proposed"] | None = None,
+    page: PageNumber = 1,
+) -> dict[str, Any]:  # fmt: skip
+    """Ties touching country ``a`` (and ``b``), by effective status today; 50 a page."""
+    return ties_view(sources_of(request), a=a, b=b, status=status, page=page)
+
+
+@page("/ties/{tie_id}", "tie.html", summary="One tie with its activity log")
+def tie(request: Request, tie_id: Annotated[int, Path(ge=1)], who: Reader) -> dict[str, Any]:
+    """A tie, both actors, its effective status and its activity log."""
+    return tie_view(sources_of(request), tie_id)
+
+
+@router.get("/pairs/go", include_in_schema=False)
+def pair_picker(
+    request: Request, who: Reader,
+    a: Annotated[str, Query(max_length=60)], b: Annotated[str, Query(max_length=60)],
+) -> Response:  # fmt: skip
+    """The picker's form: any two countries, by code or English name."""
+    from fastapi.responses import RedirectResponse
+
+    from tracktwo.bridges._status import country_pair
+
+    first, second = country_pair(a, b, sources_of(request).taxonomy)
+    return RedirectResponse(f"/pairs/{first}/{second}", status_code=303)

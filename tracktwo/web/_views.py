@@ -1,0 +1,309 @@
+"""What each page shows, as plain data: the HTML page renders it, its JSON twin returns it.
+
+Every function takes the app's ``DataSources`` and the page's parameters and returns a dict of
+JSON-ready values (dates as ISO text). Costly figures go through the data-version cache.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from tracktwo._errors import NotFoundError, TrackTwoError
+from tracktwo.bridges._edit import get_actor, get_tie, list_actors, list_ties
+from tracktwo.bridges._models import Actor, Tie
+from tracktwo.bridges._scorecard import scorecard, scorecard_by_year
+from tracktwo.bridges._status import country_pair, effective_statuses
+from tracktwo.pulse import pulse
+from tracktwo.web._data import DataSources
+
+__all__ = [
+    "actor_view",
+    "actors_view",
+    "country_names",
+    "overview_view",
+    "pairs_view",
+    "scorecard_view",
+    "tie_view",
+    "ties_view",
+]
+
+PER_PAGE = 50
+PULSE_COLUMNS = ("period", "series", "events", "value", "ci_low", "ci_high", "coop_share",
+                 "is_partial", "is_all_time_low", "is_record_low", "is_change_point")  # fmt: skip
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready scalar: NaN and NA as None, dates as ISO text, numpy as Python."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return plain(value.item())
+    return value
+
+
+def _rows(frame: pd.DataFrame, columns: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    chosen = frame[list(columns)] if columns else frame
+    return [{k: plain(v) for k, v in row.items()} for row in chosen.to_dict("records")]
+
+
+def country_names(sources: DataSources) -> dict[str, str]:
+    return sources.taxonomy.countries.iso3_to_name
+
+
+def _pair(sources: DataSources, a: str, b: str) -> tuple[str, str]:
+    return country_pair(a, b, sources.taxonomy)
+
+
+def _named(sources: DataSources, code: str) -> dict[str, str]:
+    return {"code": code, "name": country_names(sources).get(code, code)}
+
+
+# -- pairs -----------------------------------------------------------------------------------
+
+
+def _event_pairs(sources: DataSources) -> dict[tuple[str, str], int]:
+    if not sources.has_events:
+        return {}
+    query = (
+        "SELECT least(actor1_country, actor2_country) AS a, "
+        "greatest(actor1_country, actor2_country) AS b, count(*) AS n FROM events "
+        "WHERE actor1_country <> actor2_country AND NOT coalesce(is_reemission, false) "
+        "GROUP BY 1, 2 ORDER BY n DESC LIMIT 200"
+    )
+    with sources.store() as store:
+        return {(a, b): int(n) for a, b, n in store.con.execute(query).fetchall()}
+
+
+def _tie_pairs(sources: DataSources) -> dict[tuple[str, str], int]:
+    first = select(Actor.id, Actor.country).subquery()
+    second = select(Actor.id, Actor.country).subquery()
+    statement = (
+        select(first.c.country, second.c.country, func.count(Tie.id))
+        .join(first, first.c.id == Tie.actor_a_id)
+        .join(second, second.c.id == Tie.actor_b_id)
+        .group_by(first.c.country, second.c.country)
+    )
+    counts: dict[tuple[str, str], int] = {}
+    with sources.registry.engine.connect() as connection:
+        for one, two, n in connection.execute(statement):
+            key = (min(one, two), max(one, two))
+            counts[key] = counts.get(key, 0) + int(n)
+    return counts
+
+
+def pairs_view(sources: DataSources) -> dict[str, Any]:
+    """Every country pair with stored events or registry ties, the busiest first."""
+
+    def compute() -> dict[str, Any]:
+        events, ties = _event_pairs(sources), _tie_pairs(sources)
+        keys = sorted(set(events) | set(ties),
+                      key=lambda k: (-(events.get(k, 0) + ties.get(k, 0)), k))  # fmt: skip
+        rows = [{"a": _named(sources, a), "b": _named(sources, b), "events": events.get((a, b), 0),
+                 "ties": ties.get((a, b), 0)} for a, b in keys]  # fmt: skip
+        return {"pairs": rows}
+
+    return sources.cached("pairs", compute)
+
+
+# -- overview --------------------------------------------------------------------------------
+
+
+def _pulse_frames(sources: DataSources, a: str, b: str, freq: str) -> tuple[pd.DataFrame, ...]:
+    empty = pd.DataFrame(columns=list(PULSE_COLUMNS))
+    if not sources.has_events:
+        return empty, empty
+    with sources.store() as store:
+        result = pulse(store, a, b, freq=freq, by="track", taxonomy=sources.taxonomy)
+    events = result.events
+    # tracks with no event at all in the span carry nothing to show
+    totals = events["events"].fillna(0).astype(int).groupby(events["series"]).transform("sum")
+    return events[totals > 0], result.signals
+
+
+def _summary(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for name, part in frame.groupby("series", sort=False):
+        known = part.dropna(subset=["value"])
+        if known.empty:
+            continue
+        flags = {
+            c: known[c].fillna(False).astype(bool)
+            for c in ("is_all_time_low", "is_record_low", "is_partial")
+        }
+        low = known[flags["is_all_time_low"]]
+        out.append({
+            "series": str(name),
+            "latest_period": plain(known["period"].iloc[-1]),
+            "latest_value": plain(known["value"].iloc[-1]),
+            "latest_partial": bool(flags["is_partial"].iloc[-1]),
+            "all_time_low": plain(low["value"].iloc[0]) if not low.empty else None,
+            "all_time_low_period": plain(low["period"].iloc[0]) if not low.empty else None,
+            "record_lows": [plain(p) for p in known.loc[flags["is_record_low"], "period"]],
+            "change_points": [plain(p) for p in known.loc[
+                known["is_change_point"].fillna(False).astype(bool), "period"]],
+        })  # fmt: skip
+    return out
+
+
+def _headline(sources: DataSources, a: str, b: str, at: date) -> tuple[dict | None, str | None]:
+    try:
+        card = scorecard(sources.registry, a, b, at=at, taxonomy=sources.taxonomy)
+    except NotFoundError as error:
+        return None, str(error)
+    return {k: plain(v) for k, v in card.as_dict().items()}, None
+
+
+def overview_compute(sources: DataSources, a: str, b: str, freq: str) -> dict[str, Any]:
+    events, signals = _pulse_frames(sources, a, b, freq)
+    card, why = _headline(sources, a, b, date.today())
+    missing = []
+    if events.empty:
+        missing.append(f"No events stored for {a}–{b}: run tracktwo events ingest FILE.")
+    if signals.empty:
+        missing.append(f"No UN votes or other signals for {a}–{b}: run tracktwo votes ingest.")
+    if card is None:
+        missing.append(f"No scorecard for {a}–{b}: {why}.")
+    return {
+        "a": _named(sources, a), "b": _named(sources, b), "freq": freq,
+        "tracks": _summary(events), "signals": _summary(signals),
+        "pulse": _rows(events, PULSE_COLUMNS) if not events.empty else [],
+        "signal_series": _rows(signals, PULSE_COLUMNS) if not signals.empty else [],
+        "scorecard": card, "missing": missing,
+        "_frames": (events, signals),  # for the charts; never sent as JSON
+    }  # fmt: skip
+
+
+def overview_view(sources: DataSources, a: str, b: str, freq: str = "year") -> dict[str, Any]:
+    """The pulse by track (with intervals, record lows, change points), UN voting
+    agreement and other signals, and the scorecard's headline figures."""
+    first, second = _pair(sources, a, b)
+    return sources.cached(
+        ("overview", first, second, freq), lambda: overview_compute(sources, first, second, freq)
+    )
+
+
+# -- actors and ties -------------------------------------------------------------------------
+
+
+def _page(rows: list[dict[str, Any]], page: int, per_page: int) -> dict[str, Any]:
+    pages = max(1, math.ceil(len(rows) / per_page))
+    chosen = rows[(page - 1) * per_page : page * per_page]
+    return {"total": len(rows), "page": page, "pages": pages, "per_page": per_page,
+            "items": [{k: plain(v) for k, v in r.items()} for r in chosen]}  # fmt: skip
+
+
+def actors_view(
+    sources: DataSources, *, country: str | None = None, kind: str | None = None,
+    area: str | None = None, q: str | None = None, page: int = 1, per_page: int = PER_PAGE,
+) -> dict[str, Any]:  # fmt: skip
+    """Actors matching the filters (``q`` searches every name), a page at a time."""
+    rows = list_actors(sources.registry, country=country or None, kind=kind or None,
+                       area=area or None, search=q or None)  # fmt: skip
+    shown = [
+        {
+            k: r[k]
+            for k in (
+                "id",
+                "name",
+                "local_name",
+                "country",
+                "kind",
+                "place",
+                "track",
+                "areas_offered",
+                "areas_needed",
+                "politicised",
+            )
+        }
+        for r in rows
+    ]
+    filters = {"country": country, "kind": kind, "area": area, "q": q}
+    return {"filters": filters, **_page(shown, page, per_page)}
+
+
+def _tie_rows(ties: list[dict[str, Any]], at: date) -> list[dict[str, Any]]:
+    if not ties:
+        return []
+    frame = pd.DataFrame(ties)
+    dated = pd.DataFrame({
+        "status": frame["status"],
+        "start_date": pd.to_datetime(frame["start_date"]),
+        "end_date": pd.to_datetime(frame["end_date"]),
+        "created": pd.to_datetime(frame["created_at"].astype("string").str.slice(0, 10)),
+        "last_activity": pd.to_datetime(frame["last_activity"]),
+    })  # fmt: skip
+    frame["effective_status"] = effective_statuses(dated, at).to_numpy()
+    keep = ("id", "actor_a_id", "actor_a", "country_a", "actor_b_id", "actor_b", "country_b",
+            "channel", "areas", "status", "effective_status", "start_date", "end_date",
+            "activities", "last_activity")  # fmt: skip
+    return [{k: plain(r[k]) for k in keep} for r in frame.to_dict("records")]
+
+
+def ties_view(
+    sources: DataSources, *, a: str | None = None, b: str | None = None,
+    status: str | None = None, actor_id: int | None = None, page: int = 1,
+    per_page: int = PER_PAGE,
+) -> dict[str, Any]:  # fmt: skip
+    """Ties with both actors, their effective status today (active / dormant / ended /
+    proposed) and their activity count; ``status`` filters on the effective status."""
+    rows = _tie_rows(list_ties(sources.registry, a or None, b or None), date.today())
+    if actor_id is not None:
+        rows = [r for r in rows if actor_id in (r["actor_a_id"], r["actor_b_id"])]
+    if status:
+        rows = [r for r in rows if r["effective_status"] == status]
+    filters = {"a": a, "b": b, "status": status, "actor_id": actor_id}
+    return {"filters": filters, **_page(rows, page, per_page)}
+
+
+def actor_view(sources: DataSources, actor_id: int) -> dict[str, Any]:
+    actor = {k: plain(v) for k, v in get_actor(sources.registry, actor_id).items()}
+    ties = ties_view(sources, actor_id=actor_id, per_page=10_000)["items"]
+    return {"actor": actor, "ties": ties}
+
+
+def tie_view(sources: DataSources, tie_id: int) -> dict[str, Any]:
+    tie = get_tie(sources.registry, tie_id)
+    activities = [{k: plain(v) for k, v in act.items()} for act in tie.pop("activities")]
+    ends = [get_actor(sources.registry, tie[f"actor_{side}_id"]) for side in ("a", "b")]
+    shown = _tie_rows([{**tie, "actor_a": ends[0]["name"], "country_a": ends[0]["country"],
+                        "actor_b": ends[1]["name"], "country_b": ends[1]["country"],
+                        "activities": len(activities),
+                        "last_activity": max((x["activity_date"] for x in activities),
+                                             default=None)}], date.today())[0]  # fmt: skip
+    shown["evidence"] = tie.get("evidence")
+    shown["version"] = tie.get("version")
+    shown["proposal"] = tie.get("proposal")
+    return {"tie": shown, "activities": activities}
+
+
+# -- the scorecard over time -----------------------------------------------------------------
+
+
+def scorecard_compute(sources: DataSources, a: str, b: str) -> dict[str, Any]:
+    card, why = _headline(sources, a, b, date.today())
+    try:
+        trend = scorecard_by_year(sources.registry, a, b, taxonomy=sources.taxonomy)
+    except (TrackTwoError, ValueError) as error:
+        trend, why = pd.DataFrame(), why or str(error)
+    return {"a": _named(sources, a), "b": _named(sources, b), "scorecard": card,
+            "by_year": _rows(trend) if not trend.empty else [],
+            "missing": [] if card is not None else [f"No scorecard for {a}–{b}: {why}."],
+            "_trend": trend}  # fmt: skip
+
+
+def scorecard_view(sources: DataSources, a: str, b: str) -> dict[str, Any]:
+    """Today's scorecard and the same figures year by year."""
+    first, second = _pair(sources, a, b)
+    return sources.cached(("scorecard", first, second),
+                          lambda: scorecard_compute(sources, first, second))  # fmt: skip
