@@ -115,3 +115,25 @@ def registry(request: pytest.FixtureRequest, tmp_path: Path):
         opened = Registry(fresh_database(request.getfixturevalue("postgres_admin_url")))
     yield opened
     opened.close()
+
+
+# -- the web app: a small real data directory, built once per worker, copied per test -------
+
+
+@pytest.fixture(scope="session")
+def web_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from _web import build_home
+
+    home = tmp_path_factory.mktemp("web-template")
+    build_home(home)
+    return home
+
+
+@pytest.fixture
+def web_home(web_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the web tests' data directory (see tests/_web.py for what it holds)."""
+    import shutil
+
+    home = tmp_path / "web-home"
+    shutil.copytree(web_template, home)
+    return home
