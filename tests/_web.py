@@ -64,8 +64,9 @@ def build_home(home: Path, registry_url: str | None = None) -> dict[str, int]:
 
     with EventStore(home) as store:
         ingest_file(store, DATA / "icews_khm_extract.tsv")
-        ingest_votes(store, dataset_path("un_votes_khm_usa.csv.gz"),
-                     dataset_path("un_roll_calls.csv.gz"))
+        ingest_votes(
+            store, dataset_path("un_votes_khm_usa.csv.gz"), dataset_path("un_roll_calls.csv.gz")
+        )
     ids: dict[str, int] = {}
     with Registry(registry_url, home=home) as registry:
         for name, country, kind, lat, lon, pop, offered, needed in ACTORS:

@@ -44,15 +44,18 @@ def _model(sources: DataSources) -> Recommender | str:
     return sources.cached("model", fit)
 
 
-def _explained(row: Any) -> dict[str, Any]:
+def _explained(row: Any, intercept: float) -> dict[str, Any]:
+    """One recommendation: the score is ``intercept`` plus the sum of the components (all of
+    them, largest first; the page shows the ones that matter)."""
     parts = sorted(((float(row[name]), name) for name in FEATURES), key=lambda p: -abs(p[0]))
     score = float(row["score"])
     return {
         "candidate_id": int(row["candidate_id"]), "name": str(row["name"]),
         "country": str(row["country"]), "kind": str(row["kind"]), "rank": int(row["rank"]),
-        "score": score, "probability": 1 / (1 + math.exp(-score)),
+        "score": score, "probability": 1 / (1 + math.exp(-score)), "intercept": intercept,
         "components": [{"feature": name, "label": FEATURE_LABELS.get(name, name),
-                        "contribution": value} for value, name in parts if abs(value) >= 0.005],
+                        "contribution": value, "shown": abs(value) >= 0.005}
+                       for value, name in parts],
     }  # fmt: skip
 
 
@@ -86,7 +89,7 @@ def recommendations_view(
     if actor_id is not None:
         page["actor"] = {"id": actor_id, "name": _actor_name(sources, actor_id)}
         table = model.recommend(actor_id, k, country=second)
-        page["items"] = [_explained(row) for _, row in table.iterrows()]
+        page["items"] = [_explained(row, model.intercept_) for _, row in table.iterrows()]
         return page
     for source in page["choices"][:BUSIEST]:
         try:
@@ -94,7 +97,7 @@ def recommendations_view(
         except NotFoundError:
             continue
         for _, row in table.iterrows():
-            page["items"].append({"source": source, **_explained(row)})
+            page["items"].append({"source": source, **_explained(row, model.intercept_)})
     if not page["items"]:
         page["missing"].append(f"No recommendations: no actor of {second} fits those of {first}.")
     return page
