@@ -263,7 +263,11 @@ def ties_view(
     if status:
         rows = [r for r in rows if r["effective_status"] == status]
     filters = {"a": a, "b": b, "status": status, "actor_id": actor_id}
-    return {"filters": filters, **_page(rows, page, per_page)}
+    pair = None
+    if a and b:
+        first, second = _pair(sources, a, b)
+        pair = {"a": _named(sources, first), "b": _named(sources, second)}
+    return {"filters": filters, "pair": pair, **_page(rows, page, per_page)}
 
 
 def actor_view(sources: DataSources, actor_id: int) -> dict[str, Any]:

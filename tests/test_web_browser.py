@@ -1,0 +1,289 @@
+"""The dashboard in a real browser: headless Chromium (Debian's) driven by Playwright.
+
+Every figure checked here is worked out from the hand-made data directory of tests/_web.py
+(10 actors, 3 ties, users viewer/editor/admin), never read back from the app first. Each test
+gets its own copy of that directory and its own server, because logging in writes a session
+and several tests change the registry.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from _web import ACTORS, SCRIPT_NAME, live_server, password_of
+
+CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
+HAVE_PLAYWRIGHT = importlib.util.find_spec("playwright") is not None
+# Debian's Chromium, as ../shared/README.md says; nothing reaches beyond 127.0.0.1
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]  # fmt: skip
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        CHROMIUM is None or not HAVE_PLAYWRIGHT,
+        reason="browser tests need Chromium (apt-get install chromium) and the playwright "
+        "package (pip install -e '.[dev]'); never `playwright install`",
+    ),
+]
+
+if HAVE_PLAYWRIGHT:
+    from playwright.sync_api import Browser, Dialog, Locator, Page, expect, sync_playwright
+
+USA_NAMES = sorted(name for name, country, *_ in ACTORS if country == "USA")
+TIMEOUT_MS = 15_000  # the first overview page computes the pulse; a slow CI machine needs it
+
+
+# -- what the fixture data says, worked out by hand ---------------------------------------
+
+
+def _months_later(day: date, months: int) -> date:
+    year, month = divmod(day.month - 1 + months, 12)
+    return day.replace(year=day.year + year, month=month + 1)
+
+
+def expected_counts(today: date) -> tuple[int, int]:
+    """(active, dormant) of the three fixture ties today: a tie is dormant once 24 months
+    pass after its last activity, or after its start when it has none."""
+    latest = [date(2026, 3, 1), date(2023, 6, 1), date(2025, 9, 1)]  # ties 1, 2, 3
+    dormant = sum(today > _months_later(day, 24) for day in latest)
+    return len(latest) - dormant, dormant
+
+
+# -- fixtures ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def dialogs() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, dialogs: list[str]) -> Iterator[Page]:
+    """A fresh context (no cookies) per test; any JavaScript dialog is recorded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    opened = context.new_page()
+
+    def record(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    opened.on("dialog", record)
+    yield opened
+    context.close()
+
+
+@pytest.fixture
+def base(web_home: Path) -> Iterator[str]:
+    with live_server(web_home) as url:
+        yield url
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def submit(page: Page, button: Locator) -> None:
+    """Click and wait for the page the form leads to (often the same URL, reloaded)."""
+    with page.expect_navigation():
+        button.click()
+
+
+def fill_login(page: Page, username: str) -> None:
+    """Fill and send the login form already on the page."""
+    form = page.locator("form.login")
+    form.get_by_label("Username").fill(username)
+    form.get_by_label("Password").fill(password_of(username))
+    submit(page, form.get_by_role("button", name="Log in"))
+
+
+def log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    fill_login(page, username)
+    expect(page.locator("header.top")).to_contain_text(username)
+
+
+def column(page: Page, table: str, index: int) -> list[str]:
+    cells = page.locator(f"table#{table} tbody tr td:nth-child({index})")
+    return [text.strip() for text in cells.all_inner_texts()]
+
+
+def status_row(page: Page, base: str) -> str:
+    page.goto(f"{base}/pairs/KHM/USA/scorecard")
+    row = page.locator("table#scorecard tr", has_text="Active / dormant / ended / proposed")
+    return row.locator("td").inner_text().strip()
+
+
+def filter_actors(page: Page, **fields: str) -> list[str]:
+    form = page.locator("form#actor-filters")
+    for label, value in fields.items():
+        form.get_by_label(label.capitalize()).fill(value)
+    submit(page, form.get_by_role("button", name="Filter"))
+    return sorted(column(page, "actors", 1))
+
+
+# -- an editor's round trip ----------------------------------------------------------------
+
+
+def test_editor_filters_opens_accepts_and_logs_out(page: Page, base: str) -> None:
+    active, dormant = expected_counts(date.today())
+    log_in(page, base, "editor")
+    expect(page.locator("header.top .badge")).to_have_text("editor")
+
+    page.goto(f"{base}/actors")
+    assert filter_actors(page, name="phnom") == ["Phnom Penh", "Royal University of Phnom Penh"]
+    assert filter_actors(page, name="", country="USA") == USA_NAMES
+    expect(page.locator("main")).to_contain_text(f"{len(USA_NAMES)} actors")
+
+    page.goto(f"{base}/actors")
+    page.locator("table#actors").get_by_role("link", name="Phnom Penh", exact=True).click()
+    expect(page.locator("h1")).to_have_text("Phnom Penh")
+    assert column(page, "ties", 3) == ["Long Beach USA"]
+    phnom_penh = int(re.search(r"/actors/(\d+)$", page.url).group(1))  # type: ignore[union-attr]
+
+    assert status_row(page, base) == f"{active} / {dormant} / 0 / 0"
+    partner = accept_first_recommendation(page, base, phnom_penh)
+    expect(page.locator("p#accepted")).to_be_visible()
+    expect(page.locator("main p .badge")).to_have_text("proposed")
+    expect(page.locator("h1")).to_contain_text(f"Phnom Penh – {partner}")
+
+    page.goto(f"{base}/ties?a=KHM&b=USA")
+    expect(page.locator("main")).to_contain_text("4 ties")
+    assert sorted(column(page, "ties", 6)) == sorted(
+        ["active"] * active + ["dormant"] * dormant + ["proposed"]
+    )
+    assert status_row(page, base) == f"{active} / {dormant} / 0 / 1"
+
+    submit(page, page.locator("header.top").get_by_role("button", name="Log out"))
+    expect(page.locator("header.top").get_by_role("link", name="Log in")).to_be_visible()
+    expect(page.locator("header.top")).not_to_contain_text("editor")
+
+
+def accept_first_recommendation(page: Page, base: str, source_id: int) -> str:
+    """Choose the actor, ask for partners, accept the best; returns the partner's name."""
+    page.goto(f"{base}/pairs/KHM/USA/recommendations")
+    page.locator("select#actor-choice").select_option(str(source_id))
+    submit(page, page.get_by_role("button", name="Recommend"))
+    partner = column(page, "recommendations", 1)[0]
+    # a new partner: in the United States and not Long Beach, which Phnom Penh already has
+    assert partner in USA_NAMES and partner != "Long Beach"
+    best = page.locator("table#recommendations tbody tr").first
+    submit(page, best.get_by_role("button", name="Accept"))
+    assert re.search(r"/ties/\d+\?accepted=1$", page.url), page.url
+    return partner
+
+
+# -- a viewer may read, not change ---------------------------------------------------------
+
+
+def test_viewer_sees_no_forms_and_a_forged_post_is_refused(page: Page, base: str) -> None:
+    log_in(page, base, "viewer")
+    page.goto(f"{base}/pairs/KHM/USA/recommendations")
+    assert page.locator("table#recommendations tbody tr").count() > 0
+    expect(page.get_by_role("button", name="Accept")).to_have_count(0)
+    page.goto(f"{base}/ties/1")
+    expect(page.locator("h1")).to_contain_text("Phnom Penh – Long Beach")
+    expect(page.locator("form#log-activity")).to_have_count(0)
+    expect(page.get_by_text("Log an activity")).to_have_count(0)
+
+    # the browser's own cookies and the viewer's real CSRF token: only the role is wrong
+    token = page.locator("header.top input[name=csrf_token]").input_value()
+    assert token
+    ids = {r["name"]: r["id"] for r in page.request.get(f"{base}/api/actors").json()["items"]}
+    forged = page.request.post(
+        f"{base}/proposals", max_redirects=0,
+        form={"csrf_token": token, "source_id": str(ids["Phnom Penh"]),
+              "candidate_id": str(ids["Houston"])},
+    )  # fmt: skip
+    assert forged.status == 403
+    assert "changes need an editor" in forged.text()
+    assert page.request.get(f"{base}/api/ties?a=KHM&b=USA").json()["total"] == 3
+
+
+# -- escaping ------------------------------------------------------------------------------
+
+
+def test_a_script_in_a_name_is_shown_as_text(page: Page, base: str, dialogs: list[str]) -> None:
+    # the CSP forbids every script anyway, so a missing dialog alone proves little: the
+    # name must also be text, with no <script> element made from it
+    page.goto(f"{base}/actors")
+    link = page.locator("table#actors").get_by_role("link", name=SCRIPT_NAME, exact=True)
+    expect(link).to_have_count(1)
+    assert page.locator("script").count() == 0
+    assert SCRIPT_NAME in (page.text_content("body") or "")
+    link.click()
+    expect(page.locator("h1")).to_have_text(SCRIPT_NAME)
+    assert page.locator("script").count() == 0
+    assert SCRIPT_NAME in (page.text_content("body") or "")
+    assert dialogs == []
+
+
+# -- the overview --------------------------------------------------------------------------
+
+
+def test_overview_draws_the_pulse_and_lists_the_tracks(page: Page, base: str) -> None:
+    page.goto(f"{base}/pairs/KHM/USA")
+    chart = page.locator("#pulse-chart svg")
+    expect(chart).to_be_visible()
+    box = chart.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 150
+    assert chart.locator("path").count() > 0
+    # the last KHM–US events of the ICEWS extract are in 2015: a US city mayor's visit
+    # (official–official, CAMEO 042, Goldstein +1.9) and the arrest of a US tourist
+    # (state–people, mixed, CAMEO 173, Goldstein −5.0); no other track has an event
+    rows = dict(zip(column(page, "tracks", 1), column(page, "tracks", 3), strict=True))
+    assert rows == {"official": "1.90", "mixed": "-5.00"}
+    assert set(column(page, "tracks", 2)) == {"2015-01-01"}
+
+
+# -- logging an activity -------------------------------------------------------------------
+
+
+def test_editor_logs_an_activity_and_the_dormant_tie_wakes(page: Page, base: str) -> None:
+    today = date.today().isoformat()
+    log_in(page, base, "editor")
+    page.goto(f"{base}/ties/2")
+    expect(page.locator("h1")).to_contain_text("Battambang – Lowell")
+    expect(page.locator("main p .badge")).to_have_text("dormant")  # silent since 2023-06-01
+    form = page.locator("form#log-activity")
+    form.get_by_label("Date").fill(today)
+    form.get_by_label("Kind").select_option("visit")
+    form.get_by_label("Participants").fill("12")
+    form.get_by_label("Note").fill("youth orchestra exchange")
+    submit(page, form.get_by_role("button", name="Log"))
+    assert page.url == f"{base}/ties/2"
+    assert column(page, "activities", 1) == ["2023-06-01", today]
+    newest = page.locator("table#activities tbody tr", has_text=today)
+    expect(newest).to_contain_text("visit")
+    expect(newest).to_contain_text("youth orchestra exchange")
+    expect(page.locator("main p .badge")).to_have_text("active")
+
+
+# -- private reading -----------------------------------------------------------------------
+
+
+def test_private_reading_sends_to_login_and_back(page: Page, web_home: Path) -> None:
+    with live_server(web_home, public_read=False) as base:
+        page.goto(f"{base}/actors")
+        assert page.url == f"{base}/login?next=%2Factors"
+        fill_login(page, "viewer")
+        assert page.url == f"{base}/actors"
+        expect(page.locator("header.top")).to_contain_text("viewer")
+        expect(page.locator("main")).to_contain_text(f"{len(ACTORS)} actors")
