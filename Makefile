@@ -12,8 +12,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
+# `make demo` builds the Cambodia-US data and serves the dashboard; DEMO_ARGS=--no-serve stops
+# after the briefing
+DEMO_ARGS ?=
 demo: $(STAMP)
-	$(BIN)/tracktwo demo
+	$(BIN)/tracktwo demo $(DEMO_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q

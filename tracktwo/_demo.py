@@ -1,5 +1,6 @@
-"""``tracktwo demo``: build the Cambodia–United States store from the data shipped with
-tracktwo and show its pulse, so a fresh clone shows something real in one command."""
+"""``tracktwo demo``: build the Cambodia–United States store and bridges registry from the data
+shipped with tracktwo, show the pulse and write the briefing, so a fresh clone shows something
+real in one command (the CLI then serves the dashboard on them)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from tracktwo._demo_registry import SISTER_CITY_COUNTRIES, DemoRegistry, build_demo_registry
+from tracktwo._errors import ConfigError
+from tracktwo.bridges._registry import Registry
 from tracktwo.datasets import dataset_path
 from tracktwo.events import IngestReport, ingest_file
 from tracktwo.pulse import (
@@ -19,12 +23,25 @@ from tracktwo.pulse import (
     pulse,
     pulse_chart,
 )
+from tracktwo.report import build_briefing, render_briefing, save_briefing
 from tracktwo.store import EventStore
 
-__all__ = ["DemoResult", "run_demo"]
+__all__ = ["DemoResult", "DemoStore", "build_demo_store", "run_demo"]
 
 PAIR = ("KHM", "USA")
 SIGNALS_SINCE = date(2005, 1, 1)
+
+Step = Callable[[str], None]
+
+
+@dataclass
+class DemoStore:
+    """What the demo put in the event store and computed from it."""
+
+    events: IngestReport
+    pulse: PulseResult
+    signals: PulseResult
+    charts: list[Path]
 
 
 @dataclass
@@ -34,33 +51,73 @@ class DemoResult:
     pulse: PulseResult
     signals: PulseResult
     charts: list[Path]
+    bridges: DemoRegistry
+    briefing_html: Path
+    briefing_pdf: Path | None  # None when WeasyPrint cannot load (no Pango): see the step said
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+def build_demo_store(store: EventStore, *, step: Step | None = None) -> DemoStore:
+    """Load the shipped ICEWS extract, UN votes, GDELT daily scores and coverage totals;
+    compute the yearly pulse by track and the yearly signals; draw both."""
+    say = step or _quiet
+    say("ingesting the ICEWS Cambodia events (2005-2015)")
+    events = ingest_file(store, dataset_path("icews_khm_extract.tsv"))
+    say("loading UN General Assembly votes of Cambodia and the United States")
+    ingest_votes(
+        store, dataset_path("un_votes_khm_usa.csv.gz"), dataset_path("un_roll_calls.csv.gz")
+    )
+    say("loading GDELT-derived daily Cambodia-US scores (2018-2024)")
+    import_signal(store, dataset_path("gdelt_khm_usa_daily.csv"), name="gdelt_daily_score")
+    say("loading GDELT 1.0 coverage totals")
+    import_coverage(store, dataset_path("gdelt1_monthly_totals_khm_usa.csv"))
+    say("computing the pulse")
+    by_track = pulse(store, *PAIR, freq="year", by="track", signals=False)
+    # signals from 2005, the span of the shipped events, so the panels line up
+    signals = pulse(store, *PAIR, freq="year", by="none", since=SIGNALS_SINCE)
+    charts = [store.home / "pulse-KHM-USA.svg", store.home / "pulse-KHM-USA.png"]
+    for chart in charts:
+        pulse_chart(
+            by_track.events, chart, title="Cambodia–United States: ICEWS events by track",
+            signals=signals.signals if not signals.signals.empty else None,
+        )  # fmt: skip
+    return DemoStore(events, by_track, signals, charts)
+
+
+def _write_briefings(store: EventStore, registry: Registry, say: Step) -> tuple[Path, Path | None]:
+    """The briefing as HTML and PDF, computed once; the PDF is skipped, with the reason, on a
+    machine where WeasyPrint cannot load (the HTML prints to PDF from a browser too)."""
+    say("writing the Cambodia-US briefing (HTML and PDF)")
+    html = render_briefing(build_briefing(store, registry, *PAIR))
+    stem = store.home / f"briefing-{PAIR[0]}-{PAIR[1]}"
+    written = save_briefing(html, stem.with_suffix(".html"))
+    try:
+        pdf: Path | None = save_briefing(html, stem.with_suffix(".pdf"))
+    except ConfigError as error:
+        say(f"PDF briefing not written: {error}")
+        pdf = None
+    return written, pdf
 
 
 def run_demo(
-    home: str | os.PathLike[str] | None = None, *, step: Callable[[str], None] | None = None
+    home: str | os.PathLike[str] | None = None,
+    *,
+    step: Step | None = None,
+    sister_cities: tuple[str, ...] = SISTER_CITY_COUNTRIES,
 ) -> DemoResult:
-    """Load the shipped ICEWS extract, UN votes, GDELT daily scores and coverage totals;
-    compute the yearly pulse by track and the monthly signals; draw both."""
-    say = step or (lambda _message: None)
+    """Build the event store (``build_demo_store``) and the bridges registry (provinces,
+    places, universities, the sister-city ties of ``sister_cities``) in ``home``, then write
+    ``briefing-KHM-USA.html`` and ``.pdf`` there. Idempotent: a second run adds nothing."""
+    say = step or _quiet
     with EventStore(home) as store:
-        say("ingesting the ICEWS Cambodia events (2005-2015)")
-        events = ingest_file(store, dataset_path("icews_khm_extract.tsv"))
-        say("loading UN General Assembly votes of Cambodia and the United States")
-        ingest_votes(
-            store, dataset_path("un_votes_khm_usa.csv.gz"), dataset_path("un_roll_calls.csv.gz")
-        )
-        say("loading GDELT-derived daily Cambodia-US scores (2018-2024)")
-        import_signal(store, dataset_path("gdelt_khm_usa_daily.csv"), name="gdelt_daily_score")
-        say("loading GDELT 1.0 coverage totals")
-        import_coverage(store, dataset_path("gdelt1_monthly_totals_khm_usa.csv"))
-        say("computing the pulse")
-        by_track = pulse(store, *PAIR, freq="year", by="track", signals=False)
-        # signals from 2005, the span of the shipped events, so the panels line up
-        signals = pulse(store, *PAIR, freq="year", by="none", since=SIGNALS_SINCE)
-        charts = [store.home / "pulse-KHM-USA.svg", store.home / "pulse-KHM-USA.png"]
-        for chart in charts:
-            pulse_chart(
-                by_track.events, chart, title="Cambodia–United States: ICEWS events by track",
-                signals=signals.signals if not signals.signals.empty else None,
-            )  # fmt: skip
-        return DemoResult(store.home, events, by_track, signals, charts)
+        built = build_demo_store(store, step=say)
+        with Registry(home=store.home) as registry:
+            bridges = build_demo_registry(registry, sister_cities=sister_cities, step=say)
+            html, pdf = _write_briefings(store, registry, say)
+        return DemoResult(
+            store.home, built.events, built.pulse, built.signals, built.charts,
+            bridges=bridges, briefing_html=html, briefing_pdf=pdf,
+        )  # fmt: skip

@@ -67,12 +67,13 @@ def pulse(
     if fmt is not OutputFormat.table:
         emit(result.frame, fmt)
         return
-    _print_tables(result)
+    print_tables(result)
     if chart is not None:
         console.print(f"Chart written to {chart}")
 
 
-def _print_tables(result: PulseResult) -> None:
+def print_tables(result: PulseResult) -> None:
+    """The pulse as tables, with each series' all-time low (also shown by tracktwo demo)."""
     if result.frame.empty:
         console.print(
             f"No events or signals stored for {result.country_a}–{result.country_b}. "
@@ -95,30 +96,3 @@ def _print_tables(result: PulseResult) -> None:
         if not low.empty:
             console.print(f"[bold]{series}[/]: all-time low {low['value'].iloc[0]:.3f} "
                           f"in {low['period'].iloc[0]}")  # fmt: skip
-
-
-@app.command("demo")
-def demo(
-    serve: Annotated[
-        bool, typer.Option(help="(The dashboard comes with a later release.)")
-    ] = False,
-) -> None:
-    """Build the Cambodia–US store from the shipped real data and show its pulse."""
-    from tracktwo._demo import run_demo
-
-    result = run_demo(state.home, step=lambda message: console.print(f"[dim]•[/] {message}"))
-    _print_tables(result.pulse)
-    votes = result.signals.signals
-    if not votes.empty:
-        shown = ["period", "series", "events", "value", "is_partial", "is_record_low",
-                 "is_change_point"]  # fmt: skip
-        emit(votes[shown],
-             OutputFormat.table, title="Official-channel signals since 2005 (yearly)")  # fmt: skip
-        for series, part in votes.groupby("series"):
-            low = part[part["is_all_time_low"].astype(bool)]
-            if not low.empty:
-                console.print(f"[bold]{series}[/]: all-time low {low['value'].iloc[0]:.3f} "
-                              f"in {low['period'].iloc[0].year}")  # fmt: skip
-    console.print(f"Data directory: {result.home}")
-    for chart in result.charts:
-        console.print(f"Chart: {chart}")

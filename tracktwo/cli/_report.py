@@ -1,4 +1,5 @@
-"""``tracktwo report A B --out brief.html``: the briefing on a country pair, in one HTML file."""
+"""``tracktwo report A B --out brief.html|brief.pdf``: the briefing on a country pair, in one
+self-contained HTML file or the same laid out as an A4 PDF."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from tracktwo.taxonomy import load_taxonomy
 def report(
     country_a: Annotated[str, typer.Argument(help="First country (ISO3, e.g. KHM).")],
     country_b: Annotated[str, typer.Argument(help="Second country (ISO3, e.g. USA).")],
-    out: Annotated[Path, typer.Option("--out", help="The file to write: NAME.html.")] = Path(
-        "briefing.html"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="The file to write: NAME.html, or NAME.pdf (A4 PDF).")
+    ] = Path("briefing.html"),
     since: Annotated[
         str | None, typer.Option(help="First day of the pulse and yearly figures, YYYY-MM-DD.")
     ] = None,
@@ -37,11 +38,12 @@ def report(
     ] = None,
 ) -> None:
     """A self-contained briefing: the relationship by channel and its record lows, the
-    scorecard and its trend, dormant ties worth reviving, recommended partnerships."""
+    scorecard and its trend, dormant ties worth reviving, recommended partnerships; HTML or PDF
+    (the suffix of --out decides)."""
     from tracktwo.report import write_briefing
     from tracktwo.report._briefing import check_output
 
-    target = check_output(out)  # refuse .pdf before any work
+    target = check_output(out)  # refuse another suffix before any work
     if db is not None:
         bridges_state.db = db
     with EventStore(state.home) as store, open_registry() as registry:

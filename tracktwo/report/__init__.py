@@ -1,5 +1,12 @@
-"""The briefing: one self-contained HTML document on a country pair (``tracktwo report``)."""
+"""The briefing on a country pair: one self-contained HTML document, or the same laid out as a
+PDF (``tracktwo report``)."""
 
-from tracktwo.report._briefing import Briefing, build_briefing, render_briefing, write_briefing
+from tracktwo.report._briefing import (
+    Briefing,
+    build_briefing,
+    render_briefing,
+    save_briefing,
+    write_briefing,
+)
 
-__all__ = ["Briefing", "build_briefing", "render_briefing", "write_briefing"]
+__all__ = ["Briefing", "build_briefing", "render_briefing", "save_briefing", "write_briefing"]

@@ -1,4 +1,4 @@
-"""``write_briefing``: the state of a country pair's relationship in one HTML file.
+"""``write_briefing``: the state of a country pair's relationship in one HTML or PDF file.
 
 Four sections, each computed with the library's own functions and each saying plainly when its
 data is missing instead of failing:
@@ -12,7 +12,8 @@ data is missing instead of failing:
 
 The document is self-contained: no script, no external style sheet, font or image; the charts are
 SVG markup drawn by Altair and rendered offline by vl-convert, inlined. Rendering is Jinja2 with
-autoescaping on, so HTML in an actor's name is shown, never interpreted.
+autoescaping on, so HTML in an actor's name is shown, never interpreted. The PDF is the same page
+laid out by WeasyPrint with the template's print style sheet (``_pdf.py``).
 """
 
 from __future__ import annotations
@@ -39,14 +40,16 @@ from tracktwo.bridges._scorecard import scorecard, scorecard_by_year
 from tracktwo.bridges._status import DEFAULT_DORMANT_MONTHS, country_pair, dormant_ties
 from tracktwo.match._features import FEATURES
 from tracktwo.pulse import pulse, pulse_chart
+from tracktwo.report._pdf import load_weasyprint, write_pdf
 from tracktwo.store import EventStore
 from tracktwo.taxonomy import Taxonomy, load_taxonomy
 
-__all__ = ["Briefing", "build_briefing", "render_briefing", "write_briefing"]
+__all__ = ["Briefing", "build_briefing", "render_briefing", "save_briefing", "write_briefing"]
 
 DORMANT_SHOWN = 10
 REASONS = 3  # score components quoted as the reason of a recommendation
-_SUFFIXES = (".html", ".htm")
+_PDF = ".pdf"
+_SUFFIXES = (".html", ".htm", _PDF)
 
 FEATURE_LABELS = {
     "kind_fit": "compatible kinds",
@@ -500,16 +503,23 @@ def render_briefing(briefing: Briefing) -> str:
 
 
 def check_output(out: str | Path) -> Path:
-    """The output path, refused unless it ends in .html (PDF is not written yet)."""
+    """The output path, refused unless it ends in .html, .htm or .pdf (the suffix decides)."""
     target = Path(out)
-    suffix = target.suffix.lower()
-    if suffix == ".pdf":
+    if target.suffix.lower() not in _SUFFIXES:
+        shown = f"not {target.suffix!r}" if target.suffix else "it has no suffix"
         raise InputError(
-            f"cannot write {target}: PDF output needs a print engine that tracktwo does not "
-            "ship yet; write .html (and print it to PDF from a browser)"
+            f"cannot write {target}: the briefing's name must end in .html or .pdf ({shown})"
         )
-    if suffix not in _SUFFIXES:
-        raise InputError(f"cannot write {target}: the briefing's name must end in .html")
+    return target
+
+
+def save_briefing(html: str, out: str | Path) -> Path:
+    """Write a rendered briefing to ``out``: HTML as it is, or laid out as a PDF."""
+    target = check_output(out)
+    if target.suffix.lower() == _PDF:
+        return write_pdf(html, target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(html, encoding="utf-8")
     return target
 
 
@@ -525,17 +535,18 @@ def write_briefing(
     at: date | None = None,
     taxonomy: Taxonomy | None = None,
 ) -> Path:
-    """Write the briefing on ``country_a``–``country_b`` to ``out`` (.html) and return the path.
+    """Write the briefing on ``country_a``–``country_b`` to ``out`` and return the path: HTML
+    for ``.html``/``.htm``, PDF (WeasyPrint, A4) for ``.pdf``.
 
     ``since`` limits the pulse and the yearly scorecard; ``k`` is how many of country A's most
     connected actors get a recommended partner; ``at`` (default today) dates the scorecard and
-    the dormant ties. Sections without data say so; InputError for a ``.pdf`` or other suffix.
+    the dormant ties. Sections without data say so; InputError for another suffix, ConfigError
+    for a PDF when WeasyPrint cannot load (before any work is done).
     """
     target = check_output(out)
+    if target.suffix.lower() == _PDF:
+        load_weasyprint()  # a machine without Pango fails now, not after the work
     briefing = build_briefing(
         store, registry, country_a, country_b, since=since, k=k, at=at, taxonomy=taxonomy
     )
-    html = render_briefing(briefing)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(html, encoding="utf-8")
-    return target
+    return save_briefing(render_briefing(briefing), target)

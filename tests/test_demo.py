@@ -1,0 +1,163 @@
+"""``tracktwo demo``: the event store, the bridges registry and the briefing from the shipped data,
+checked against counts taken straight from the shipped files; a second run adds nothing."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from tracktwo._demo import DemoResult, _write_briefings, run_demo
+from tracktwo.bridges import Registry
+from tracktwo.bridges._models import Actor, Tie
+from tracktwo.cli import app
+from tracktwo.datasets import dataset_path
+from tracktwo.store import EventStore
+
+# The Cambodian list only: the US list (2,559 pairs against the world gazetteer) alone takes
+# ~35 s, and the demo runs twice here; `tracktwo demo` itself loads both (see the README).
+COUNTRIES = ("KHM",)
+CAMBODIA, UNITED_STATES = "Cambodia", "United States"
+SISTER_CITIES = "sister_cities_wikipedia.csv.gz"
+
+
+def _csv(name: str) -> list[dict[str, str]]:
+    path = dataset_path(name)
+    opener: Any = gzip.open if name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _csv_rows(name: str) -> int:
+    with dataset_path(name).open(encoding="utf-8") as handle:
+        return sum(1 for _row in csv.DictReader(handle, delimiter="\t"))
+
+
+def _listed_pairs(one: str, two: str) -> list[dict[str, str]]:
+    """Rows of the shipped sister-city list between countries ``one`` and ``two``."""
+    return [r for r in _csv(SISTER_CITIES)
+            if {r["country1"], r["country2"]} == {one, two}]  # fmt: skip
+
+
+def _partners_of(city: str) -> set[str]:
+    rows = _csv(SISTER_CITIES)
+    return {r["city1"] for r in rows if r["city2"] == city and r["country2"] == CAMBODIA} | {
+        r["city2"] for r in rows if r["city1"] == city and r["country1"] == CAMBODIA
+    }
+
+
+def _count(registry: Registry, statement: Any) -> int:
+    with registry.engine.connect() as connection:
+        return int(connection.execute(statement).scalar() or 0)
+
+
+def _actors(registry: Registry, kind: str, country: str) -> int:
+    statement = select(func.count(Actor.id)).where(Actor.kind == kind, Actor.country == country)
+    return _count(registry, statement)
+
+
+def _ties_of_city(registry: Registry, name: str) -> int:
+    either_end = (Actor.id == Tie.actor_a_id) | (Actor.id == Tie.actor_b_id)
+    statement = (
+        select(func.count(Tie.id))
+        .join(Actor, either_end)
+        .where(Actor.name == name, Actor.kind == "city")
+    )
+    return _count(registry, statement)
+
+
+def _check_registry(first: DemoResult) -> None:
+    provinces = _csv("cambodia_provinces_2025.csv")
+    khm_places = _csv("gazetteer_kh_cities500.csv")
+    with gzip.open(dataset_path("universities_kh_us.json.gz"), "rt", encoding="utf-8") as f:
+        us_universities = [u for u in json.load(f) if u["alpha_two_code"] == "US"]
+    with Registry(home=first.home) as registry:
+        assert _actors(registry, "province", "KHM") == len(provinces) == 25
+        # the Cambodian sister cities are GeoNames places already loaded: no new KHM city
+        assert _actors(registry, "city", "KHM") == len(khm_places) == 337
+        assert _actors(registry, "university", "USA") == len(us_universities) == 2348
+        ties = _count(registry, select(func.count(Tie.id)))
+        phnom_penh = _ties_of_city(registry, "Phnom Penh")
+    # the shipped Wikipedia list has no pair between Cambodia and the United States
+    assert first.bridges.ties_between == len(_listed_pairs(CAMBODIA, UNITED_STATES)) == 0
+    listed = [r for r in _csv(SISTER_CITIES) if CAMBODIA in (r["country1"], r["country2"])]
+    assert len(listed) == 21
+    assert first.bridges.ties == ties == 19  # the loader matches 19 of the 21 (README)
+    # Phnom Penh's partners, counted in the list: Beijing, Busan, Hanoi ... 11 cities
+    assert phnom_penh == len(_partners_of("Phnom Penh")) == 11
+
+
+def _check_briefing(first: DemoResult) -> None:
+    assert first.briefing_html == first.home / "briefing-KHM-USA.html"
+    assert first.briefing_pdf == first.home / "briefing-KHM-USA.pdf"
+    assert first.briefing_pdf.read_bytes().startswith(b"%PDF-")
+    html = first.briefing_html.read_text(encoding="utf-8")
+    assert "No ties between KHM and USA in the registry" in html  # none in the shipped list
+    recommendations = html[html.index('id="recommendations"') : html.index("<footer")]
+    assert '<td>Phnom Penh</td><td class="num">11</td>' in recommendations
+    assert html.count("<svg") >= 2  # the pulse and the signals
+
+
+def _check_second_run(first: DemoResult, second: DemoResult) -> None:
+    assert first.bridges.changed > 0 and second.bridges.changed == 0
+    counts = (first.bridges.actors, first.bridges.ties)
+    assert (second.bridges.actors, second.bridges.ties) == counts
+    assert [load.unchanged for load in second.bridges.loads] == [
+        load.created + load.unchanged for load in first.bridges.loads
+    ]
+    icews = _csv_rows("icews_khm_extract.tsv")
+    assert first.events.rows_added == icews == 1376 and second.events.rows_added == 0
+    assert second.briefing_pdf is not None and second.briefing_pdf.exists()
+
+
+def _check_command(second: DemoResult, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--no-serve stops after the briefing; otherwise the dashboard is served on the data."""
+    served: list[tuple[Path, str, int]] = []
+    monkeypatch.setattr("tracktwo._demo.run_demo", lambda home, step: second)
+
+    def run_server(settings: Any, host: str, port: int) -> None:
+        served.append((settings.home, host, port))
+
+    monkeypatch.setattr("tracktwo.web.run_server", run_server)
+    done = CliRunner().invoke(app, ["--home", str(second.home), "demo", "--no-serve"])
+    assert done.exit_code == 0, done.output
+    assert f"Briefing: {second.briefing_html}" in done.output
+    assert f"Briefing: {second.briefing_pdf}" in done.output
+    assert "Bridges registry" in done.output and served == []
+    done = CliRunner().invoke(app, ["--home", str(second.home), "demo", "--port", "8123"])
+    assert done.exit_code == 0, done.output
+    assert served == [(second.home, "127.0.0.1", 8123)]
+
+
+# One test, not four sharing a fixture: the demo runs twice (~45 s), and pytest-xdist's
+# loadgroup cannot keep tests on one worker under pytest 9.2 (it renames items the old way).
+@pytest.mark.slow
+def test_demo_builds_everything_and_a_second_run_adds_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps: list[str] = []
+    first = run_demo(tmp_path / "home", step=steps.append, sister_cities=COUNTRIES)
+    assert any("provinces" in s for s in steps) and any("sister-city" in s for s in steps)
+    second = run_demo(tmp_path / "home", sister_cities=COUNTRIES)
+    _check_registry(first)
+    _check_briefing(first)
+    _check_second_run(first, second)
+    _check_command(second, monkeypatch)
+
+
+def test_demo_writes_html_alone_without_weasyprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as on a machine without Pango
+    steps: list[str] = []
+    with EventStore(tmp_path) as store, Registry(home=tmp_path) as registry:
+        html, pdf = _write_briefings(store, registry, steps.append)
+    assert html.exists() and pdf is None and not (tmp_path / "briefing-KHM-USA.pdf").exists()
+    assert any("PDF briefing not written" in s and "libpango-1.0-0" in s for s in steps)

@@ -1,0 +1,76 @@
+"""``tracktwo demo``: the Cambodia–US store, registry and briefing from the shipped real data,
+then the dashboard on them (unless ``--no-serve``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tracktwo._demo import DemoResult
+from tracktwo.cli._app import app, state
+from tracktwo.cli._output import OutputFormat, console, emit
+from tracktwo.cli._pulse import print_tables
+
+SIGNAL_COLUMNS = ["period", "series", "events", "value", "is_partial", "is_record_low",
+                  "is_change_point"]  # fmt: skip
+
+
+def _print_signals(result: DemoResult) -> None:
+    votes = result.signals.signals
+    if votes.empty:
+        return
+    emit(votes[SIGNAL_COLUMNS], OutputFormat.table,
+         title="Official-channel signals since 2005 (yearly)")  # fmt: skip
+    for series, part in votes.groupby("series"):
+        low = part[part["is_all_time_low"].astype(bool)]
+        if not low.empty:
+            console.print(f"[bold]{series}[/]: all-time low {low['value'].iloc[0]:.3f} "
+                          f"in {low['period'].iloc[0].year}")  # fmt: skip
+
+
+def _print_registry(result: DemoResult) -> None:
+    bridges = result.bridges
+    emit([load.row() for load in bridges.loads], OutputFormat.table,
+         title="Bridges registry: what the demo loaded")  # fmt: skip
+    console.print(
+        f"Registry: {bridges.actors:,} actors, {bridges.ties:,} ties, {bridges.ties_between} "
+        "between Cambodia and the United States"
+    )
+
+
+def _print_paths(result: DemoResult) -> None:
+    console.print(f"Data directory: {result.home}")
+    for chart in result.charts:
+        console.print(f"Chart: {chart}")
+    console.print(f"Briefing: {result.briefing_html}")
+    if result.briefing_pdf is not None:
+        console.print(f"Briefing: {result.briefing_pdf}")
+
+
+@app.command("demo")
+def demo(
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve/--no-serve", help="Serve the dashboard afterwards (Ctrl+C stops it)."
+        ),
+    ] = True,
+    host: Annotated[str, typer.Option(help="Address the dashboard listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the dashboard.")] = 8000,
+) -> None:
+    """Build the Cambodia–US store and bridges registry from the shipped real data, show the
+    pulse, write the briefing (HTML and PDF), then serve the dashboard."""
+    from tracktwo._demo import run_demo
+
+    result = run_demo(state.home, step=lambda message: console.print(f"[dim]•[/] {message}"))
+    print_tables(result.pulse)
+    _print_signals(result)
+    _print_registry(result)
+    _print_paths(result)
+    if not serve:
+        return
+    # imported here: the web stack is only needed when serving (run_server prints the address)
+    from tracktwo.web import WebSettings, run_server
+
+    run_server(WebSettings.from_env(home=result.home), host=host, port=port)
