@@ -94,12 +94,20 @@ def _colour_scale(names: list[str]) -> alt.Scale:
     return alt.Scale(domain=names, range=colours)
 
 
-def _time_axis(domain: list[pd.Timestamp], *, show_title: bool) -> alt.X:
+def _time_axis(domain: list[pd.Timestamp], *, show_title: bool, yearly: bool = False) -> alt.X:
+    # yearly periods get one tick a year: the default would add mid-year ("July") ticks
+    axis = alt.Axis(format="%Y", tickCount="year") if yearly else alt.Axis()
     return alt.X(
         "period:T",
         title="Period" if show_title else None,
         scale=alt.Scale(domain=[stamp.isoformat() for stamp in domain]),
+        axis=axis,
     )
+
+
+def _is_yearly(*frames: pd.DataFrame) -> bool:
+    periods = pd.concat([pd.to_datetime(frame["period"]) for frame in frames])
+    return bool(((periods.dt.month == 1) & (periods.dt.day == 1)).all())
 
 
 def _series_layers(
@@ -113,9 +121,11 @@ def _series_layers(
     """Lines, record-low triangles and change-point rules shared by both panels."""
     base = alt.Chart(series)
     legend = alt.Legend(title=legend_title) if legend_title else None
-    line = base.mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=12)).encode(
+    # points large enough that a period without neighbours still shows; the padding keeps
+    # the lowest value (and its all-time-low ring) off the axis labels
+    line = base.mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=36)).encode(
         x=x,
-        y=alt.Y("value:Q", title=value_title),
+        y=alt.Y("value:Q", title=value_title, scale=alt.Scale(padding=14)),
         color=alt.Color("series:N", scale=colours, legend=legend),
     )
     record_lows = (
@@ -135,7 +145,7 @@ def _track_panel(
     series: pd.DataFrame, domain: list[pd.Timestamp], title: alt.Title
 ) -> alt.LayerChart:
     colours = _colour_scale(list(dict.fromkeys(series["series"])))
-    x = _time_axis(domain, show_title=True)
+    x = _time_axis(domain, show_title=True, yearly=_is_yearly(series))
     base = alt.Chart(series)
     # Every layer coloured by series carries the same legend: Vega-Lite drops a
     # merged legend when one layer says legend=None.
@@ -165,7 +175,7 @@ def _signal_panel(
     signals: pd.DataFrame, domain: list[pd.Timestamp], name: str, colours: alt.Scale
 ) -> alt.LayerChart:
     one = signals[signals["series"] == name]
-    x = _time_axis(domain, show_title=False)
+    x = _time_axis(domain, show_title=False, yearly=_is_yearly(signals))
     # The panel title names the signal; a y title would repeat it in a cramped space.
     layers = _series_layers(one, x, colours, value_title=None, legend_title="")
     heading = alt.Title(name, anchor="start", fontSize=12)
