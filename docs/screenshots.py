@@ -8,7 +8,8 @@ It builds a data directory with ``tracktwo demo --no-serve`` (in a temporary fol
 
     overview-KHM-USA.png         /pairs/KHM/USA, the whole page
     recommendations-KHM-USA.png  /pairs/KHM/USA/recommendations
-    network-KHM-USA.png          /pairs/KHM/USA/network
+    network-KHM-CHN.png          /pairs/KHM/CHN/network (the shipped list has no Cambodia-US
+                                 sister cities; Cambodia-China has the most)
     briefing-KHM-USA.png         the HTML briefing the demo writes, opened as a file
 
 Needs Debian's Chromium at /usr/bin/chromium and the playwright package (never run
@@ -39,7 +40,8 @@ MAX_BYTES = 400_000
 PAGES = {  # file name -> dashboard path
     "overview-KHM-USA.png": "/pairs/KHM/USA",
     "recommendations-KHM-USA.png": "/pairs/KHM/USA/recommendations",
-    "network-KHM-USA.png": "/pairs/KHM/USA/network",
+    "network-KHM-CHN.png": "/pairs/KHM/CHN/network",
+    "ties-KHM-CHN.png": "/ties?a=KHM&b=CHN",
 }
 BRIEFING = "briefing-KHM-USA.html"
 
