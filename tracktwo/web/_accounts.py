@@ -142,7 +142,10 @@ def token_account(registry: Registry, token: str) -> Account | None:
         ).first()  # fmt: skip
         if found is None:
             return None
-        found[0].last_used_at = _now()
+        now = _now()
+        # noted once an hour at most: a read with a token should not be a write every time
+        if found[0].last_used_at is None or now - found[0].last_used_at > timedelta(hours=1):
+            found[0].last_used_at = now
         return Account(found[1].id, found[1].username, found[1].role)
 
 

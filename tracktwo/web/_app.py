@@ -11,8 +11,9 @@ with status 500 and a one-line message.
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -92,15 +93,33 @@ def _error_response(request: Request, exc: Exception) -> Response:
     )  # fmt: skip
 
 
-async def _security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    response.headers.setdefault("Content-Security-Policy", _CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    return response
+class _SecurityHeaders:
+    """Adds the security headers to every response. A plain ASGI middleware: Starlette's
+    ``BaseHTTPMiddleware`` runs each request through an extra task and stream."""
+
+    _HEADERS = (
+        (b"content-security-policy", _CSP.encode()),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+        (b"x-frame-options", b"DENY"),
+    )
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(n, v) for n, v in self._HEADERS if n not in present]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def _templates() -> Jinja2Templates:
@@ -143,7 +162,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     )  # fmt: skip
     app.state.sources = DataSources(settings)
     app.state.templates = _templates()
-    app.middleware("http")(_security_headers)
+    app.add_middleware(_SecurityHeaders)
     for kind in (TrackTwoError, StarletteHTTPException, RequestValidationError, Exception):
         app.add_exception_handler(kind, _error_response)
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
@@ -155,17 +174,17 @@ def create_app(settings: WebSettings) -> FastAPI:
 
 def run_server(settings: WebSettings, *, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the dashboard until interrupted (one worker; for several, run uvicorn with
-    ``--factory tracktwo.web._serve:app_from_env --workers N``)."""
+    ``--factory tracktwo.web._app:app_from_env --workers N``)."""
     import uvicorn
 
-    try:
-        app = create_app(settings)
-    except TrackTwoError:
-        raise
+    app = create_app(settings)
+    gc.freeze()  # the imported libraries stay for the process's life: no need to re-scan them
     print(f"tracktwo dashboard on http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
 
 
 def app_from_env() -> FastAPI:
     """For ``uvicorn --factory tracktwo.web._app:app_from_env``: settings from TRACKTWO_*."""
-    return create_app(WebSettings.from_env())
+    app = create_app(WebSettings.from_env())
+    gc.freeze()  # the imported libraries stay for the process's life: no need to re-scan them
+    return app

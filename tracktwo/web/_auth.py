@@ -14,6 +14,7 @@ import hmac
 import secrets
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from tracktwo._errors import TrackTwoError
 from tracktwo.web._accounts import Account, session_account, token_account
@@ -72,9 +73,16 @@ def account_of(request: Request) -> Account | None:
     return found
 
 
-def reader(request: Request) -> Account | None:
-    """Anyone when reading is public; otherwise any logged-in user."""
-    found = account_of(request)
+async def reader(request: Request) -> Account | None:
+    """Anyone when reading is public; otherwise any logged-in user.
+
+    An anonymous request is answered on the event loop; one with credentials looks them up in
+    the database on a worker thread, so a slow database never blocks other requests."""
+    if _bearer(request) is None and SESSION_COOKIE not in request.cookies:
+        request.state.account = None
+        found = None
+    else:
+        found = await run_in_threadpool(account_of, request)
     if found is None and not sources_of(request).settings.public_read:
         raise AuthError(401, "login_required", "log in to read this page")
     return found
@@ -92,7 +100,7 @@ async def check_csrf(request: Request, expected: str) -> None:
 
 async def editor(request: Request) -> Account:
     """A logged-in editor or admin; with the session cookie, also the CSRF token."""
-    found = account_of(request)
+    found = await run_in_threadpool(account_of, request)
     if found is None:
         raise AuthError(401, "login_required", "log in to change anything")
     if not found.can("editor"):

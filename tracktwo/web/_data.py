@@ -11,6 +11,7 @@ command line, changes the version, so no worker serves stale figures for longer 
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import OrderedDict
@@ -51,9 +52,13 @@ class DataSources:
         self._store_path = Path(settings.home) / STORE_FILE
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
-        self._compute_lock = threading.Lock()  # one costly computation at a time per worker
+        # one costly computation at a time per worker; re-entrant because a cached page may
+        # be built from cached figures
+        self._compute_lock = threading.RLock()
         self._version: tuple[Any, ...] | None = None
         self._version_at = 0.0
+        self._refreshing = False
+        self._generation = 0
 
     # -- versions ---------------------------------------------------------------------------
 
@@ -69,20 +74,34 @@ class DataSources:
             row = connection.execute(_FINGERPRINT).one()
         return tuple(int(value) for value in row)
 
-    def version(self) -> tuple[Any, ...]:
+    def version(self, *, force: bool = False) -> tuple[Any, ...]:
         now = time.monotonic()
         with self._lock:
-            if self._version is not None and now - self._version_at < VERSION_SECONDS:
-                return self._version
+            known = self._version
+            if known is not None and now - self._version_at < VERSION_SECONDS and not force:
+                return known
+            generation = self._generation
         current = (self._store_version(), self._registry_version())
         with self._lock:
-            self._version, self._version_at = current, now
+            # a write by this worker during the read makes what was read already old
+            if generation == self._generation:
+                self._version, self._version_at = current, now
         return current
+
+    def _refresh(self) -> None:
+        try:
+            self.version(force=True)
+        except Exception:  # the next request reads it again, and reports what failed
+            with self._lock:
+                self._version = None
+        finally:
+            self._refreshing = False
 
     def changed(self) -> None:
         """This worker wrote to the registry: read the version afresh on the next request."""
         with self._lock:
             self._version = None
+            self._generation += 1
 
     # -- the cache --------------------------------------------------------------------------
 
@@ -101,7 +120,29 @@ class DataSources:
             self._cache[full] = value
             while len(self._cache) > CACHE_ENTRIES:
                 self._cache.popitem(last=False)
+        # what the cache holds lives long: keep it out of the collector's full passes, which
+        # otherwise walk every cached frame (hundreds of ms, the worst latencies under load)
+        gc.freeze()
         return value
+
+    def peek(self, key: Hashable) -> Any | None:
+        """The cached value if this worker knows the data version to be current, else None;
+        never touches a database, so it can run on the event loop."""
+        now = time.monotonic()
+        with self._lock:
+            age = now - self._version_at
+            if self._version is None or age >= 2 * VERSION_SECONDS:
+                return None
+            if age >= VERSION_SECONDS and not self._refreshing:
+                # one background look at the version, while requests go on being answered
+                # from the cache: otherwise every request in flight would queue for it
+                self._refreshing = True
+                threading.Thread(target=self._refresh, daemon=True).start()
+            full = (key, self._version)
+            if full in self._cache:
+                self._cache.move_to_end(full)
+                return self._cache[full]
+        return None
 
     @property
     def has_events(self) -> bool:

@@ -9,11 +9,14 @@ parameters and calls one view.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from tracktwo.web import _charts
 from tracktwo.web._accounts import Account
@@ -35,6 +38,9 @@ router = APIRouter()
 Country = Annotated[str, Path(min_length=2, max_length=60, description="ISO3 code, e.g. KHM")]
 Reader = Annotated[Account | None, Depends(reader)]
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
+MAX_ID = 2**31 - 1  # ids are 32-bit in both databases; a larger one is a bad request
+ActorId = Annotated[int, Path(ge=1, le=MAX_ID)]
+TieId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Charts = Callable[[Request, dict[str, Any]], dict[str, Any]]
 
 
@@ -43,11 +49,25 @@ def _public(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if not k.startswith("_")}
 
 
+def _encode(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
 def page(path: str, template: str, charts: Charts | None = None, **api: Any) -> Callable:
     def register(view: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
         @functools.wraps(view)
-        def as_json(*args: Any, **kwargs: Any) -> Response:
-            return JSONResponse(_public(view(*args, **kwargs)))
+        async def as_json(*args: Any, **kwargs: Any) -> Response:
+            # a twin depends on its URL, the data version and the day (effective statuses):
+            # a repeated request is answered from the cache on the event loop, encoded once
+            request: Request = kwargs["request"]
+            sources = sources_of(request)
+            key = ("json", request.url.path, request.url.query, date.today())
+            body = sources.peek(key)
+            if body is None:
+                body = await run_in_threadpool(
+                    sources.cached, key, lambda: _encode(_public(view(*args, **kwargs)))
+                )
+            return Response(body, media_type="application/json")
 
         @functools.wraps(view)
         def as_html(*args: Any, **kwargs: Any) -> Response:
@@ -120,7 +140,7 @@ def network(request: Request, a: Country, b: Country, who: Reader) -> dict[str, 
 @page("/pairs/{a}/{b}/recommendations", "recommendations.html", summary="Recommendations")
 def recommendations(
     request: Request, a: Country, b: Country, who: Reader,
-    actor_id: Annotated[int | None, Query(ge=1)] = None,
+    actor_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     k: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:  # fmt: skip
     """Recommended new partners in B for an actor of A, each with the contribution of every
@@ -143,7 +163,7 @@ def actors(
 
 
 @page("/actors/{actor_id}", "actor.html", summary="One actor with its ties")
-def actor(request: Request, actor_id: Annotated[int, Path(ge=1)], who: Reader) -> dict[str, Any]:
+def actor(request: Request, actor_id: ActorId, who: Reader) -> dict[str, Any]:
     """An actor, its ties (with their effective status) and their activities."""
     return actor_view(sources_of(request), actor_id)
 
@@ -161,7 +181,7 @@ def ties(
 
 
 @page("/ties/{tie_id}", "tie.html", summary="One tie with its activity log")
-def tie(request: Request, tie_id: Annotated[int, Path(ge=1)], who: Reader) -> dict[str, Any]:
+def tie(request: Request, tie_id: TieId, who: Reader) -> dict[str, Any]:
     """A tie, both actors, its effective status and its activity log."""
     return tie_view(sources_of(request), tie_id)
 
