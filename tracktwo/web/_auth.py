@@ -13,7 +13,9 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPBearer
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from tracktwo._errors import TrackTwoError
@@ -21,6 +23,8 @@ from tracktwo.web._accounts import Account, session_account, token_account
 from tracktwo.web._data import DataSources
 
 __all__ = [
+    "API_ERRORS",
+    "BEARER",
     "CSRF_COOKIE",
     "SESSION_COOKIE",
     "AuthError",
@@ -114,3 +118,30 @@ async def editor(request: Request) -> Account:
 def login_csrf(request: Request) -> str:
     """The login form's CSRF token: the one in the browser's cookie, or a new one."""
     return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+
+
+# -- how the API describes itself (OpenAPI) ---------------------------------------------------
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    code: str
+    message: str
+    fields: list[dict[str, str]] | None = None
+
+
+class ErrorBody(BaseModel):
+    """The one error shape of the API."""
+
+    error: ErrorDetail
+
+
+# declares the bearer scheme in OpenAPI; account_of reads the header itself
+BEARER = Security(HTTPBearer(auto_error=False, description="an API token: tracktwo users token"))
+API_ERRORS: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in ((400, "a value tracktwo refuses"), (401, "login or token needed"),
+                         (403, "not allowed, or no CSRF token"), (404, "not found"),
+                         (422, "a parameter of the wrong type or range"),
+                         (503, "the event store is busy"))
+}  # fmt: skip

@@ -25,6 +25,8 @@ from tracktwo.web._accounts import (
     start_session,
 )
 from tracktwo.web._auth import (
+    API_ERRORS,
+    BEARER,
     CSRF_COOKIE,
     SESSION_COOKIE,
     AuthError,
@@ -115,7 +117,7 @@ async def logout(request: Request) -> Response:
     return response
 
 
-@router.get("/api/me", summary="Who am I")
+@router.get("/api/me", summary="Who am I", dependencies=[BEARER], responses=API_ERRORS)
 def me(request: Request) -> dict[str, Any]:
     """The account behind the token or session, or ``null`` for an anonymous request."""
     found = account_of(request)
@@ -132,7 +134,8 @@ class Proposal(BaseModel):
     candidate_id: int = Field(ge=1, le=2**31 - 1, description="the recommended partner")
 
 
-@router.post("/api/proposals", status_code=201, summary="Accept a recommendation")
+@router.post("/api/proposals", status_code=201, summary="Accept a recommendation",
+             dependencies=[BEARER], responses=API_ERRORS)  # fmt: skip
 def accept_api(request: Request, body: Proposal, who: Editor) -> JSONResponse:
     """Store the pair as a *proposed* tie with the score and explanation the model gives it."""
     return JSONResponse(accept_view(sources_of(request), body.source_id, body.candidate_id),
@@ -167,7 +170,8 @@ def _log(request: Request, tie_id: int, activity: NewActivity) -> dict[str, Any]
     return {"activity": {k: plain(v) for k, v in row.items()}}
 
 
-@router.post("/api/ties/{tie_id}/activities", status_code=201, summary="Log an activity")
+@router.post("/api/ties/{tie_id}/activities", status_code=201, summary="Log an activity",
+             dependencies=[BEARER], responses=API_ERRORS)  # fmt: skip
 def activity_api(
     request: Request, tie_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: NewActivity,
     who: Editor,

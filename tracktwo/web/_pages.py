@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tracktwo.web import _charts
 from tracktwo.web._accounts import Account
-from tracktwo.web._auth import reader, sources_of
+from tracktwo.web._auth import API_ERRORS, BEARER, reader, sources_of
 from tracktwo.web._match_views import network_view, recommendations_view
 from tracktwo.web._views import (
     actor_view,
@@ -78,7 +78,7 @@ def page(path: str, template: str, charts: Charts | None = None, **api: Any) -> 
             return request.app.state.templates.TemplateResponse(request, template, context)
 
         router.get("/api" + (path if path != "/" else "/pairs"), response_class=JSONResponse,
-                   **api)(as_json)  # fmt: skip
+                   dependencies=[BEARER], responses=API_ERRORS, **api)(as_json)  # fmt: skip
         router.get(path, response_class=HTMLResponse, include_in_schema=False)(as_html)
         return view
 
