@@ -137,3 +137,15 @@ def web_home(web_template: Path, tmp_path: Path) -> Path:
     home = tmp_path / "web-home"
     shutil.copytree(web_template, home)
     return home
+
+
+@pytest.fixture(scope="session")
+def demo_store_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding the demo's event store only (run_demo also builds a registry
+    and writes briefings): the shipped ICEWS extract, UN votes, daily score, coverage."""
+    from tracktwo._demo import build_demo_store
+
+    home = tmp_path_factory.mktemp("demo-store")
+    with EventStore(home) as store:
+        build_demo_store(store)
+    return home

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from tracktwo import InputError
-from tracktwo._demo import build_demo_store
 from tracktwo.bridges import Registry
 from tracktwo.bridges._edit import add_actor, add_tie, log_activity
 from tracktwo.report import write_briefing
@@ -91,18 +90,9 @@ def _registry(home: Path) -> Registry:
     return registry
 
 
-@pytest.fixture(scope="module")
-def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # the demo's event store only (run_demo also builds a registry and writes briefings)
-    home = tmp_path_factory.mktemp("demo")
-    with EventStore(home) as store:
-        build_demo_store(store)
-    return home
-
-
-def test_briefing_with_demo_data_and_registry(demo_home: Path, tmp_path: Path) -> None:
+def test_briefing_with_demo_data_and_registry(demo_store_home: Path, tmp_path: Path) -> None:
     registry = _registry(tmp_path / "home")
-    with EventStore(demo_home) as store:
+    with EventStore(demo_store_home) as store:
         out = write_briefing(store, registry, "KHM", "USA", tmp_path / "brief.html", at=AT)
     registry.close()
     html, page = _parse(out)
@@ -131,9 +121,9 @@ def test_briefing_with_demo_data_and_registry(demo_home: Path, tmp_path: Path) -
     assert "https://www.geonames.org/" in footer
 
 
-def test_briefing_since_limits_the_pulse(demo_home: Path, tmp_path: Path) -> None:
+def test_briefing_since_limits_the_pulse(demo_store_home: Path, tmp_path: Path) -> None:
     registry = Registry(home=tmp_path / "home")
-    with EventStore(demo_home) as store:
+    with EventStore(demo_store_home) as store:
         out = write_briefing(store, registry, "KHM", "USA", tmp_path / "b.html",
                              since=date(2010, 1, 1), k=2)  # fmt: skip
     registry.close()

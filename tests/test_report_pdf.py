@@ -12,7 +12,6 @@ import pytest
 from typer.testing import CliRunner
 
 from tracktwo import ConfigError, InputError
-from tracktwo._demo import build_demo_store
 from tracktwo.bridges import Registry
 from tracktwo.bridges._edit import add_actor, add_tie, log_activity
 from tracktwo.cli import app
@@ -64,17 +63,9 @@ def _forms(reader: pypdf.PdfReader) -> int:
     return count
 
 
-@pytest.fixture(scope="module")
-def store_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("pdf-store")
-    with EventStore(home) as store:
-        build_demo_store(store)
-    return home
-
-
-def test_pdf_has_the_sections_figures_and_charts(store_home: Path, tmp_path: Path) -> None:
+def test_pdf_has_the_sections_figures_and_charts(demo_store_home: Path, tmp_path: Path) -> None:
     registry = _registry(tmp_path / "home")
-    with EventStore(store_home) as store:
+    with EventStore(demo_store_home) as store:
         out = write_briefing(store, registry, "KHM", "USA", tmp_path / "brief.pdf", at=AT)
     registry.close()
     assert out.read_bytes().startswith(b"%PDF-")
