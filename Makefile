@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_pulse.py
 	$(BIN)/python benchmarks/bench_scorecard.py
+	$(BIN)/python benchmarks/bench_web.py
 
 clean:
 	rm -rf $(VENV) tracktwo-data .pytest_cache .mypy_cache .ruff_cache
