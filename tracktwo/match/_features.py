@@ -40,6 +40,7 @@ from tracktwo.taxonomy import load_taxonomy
 
 __all__ = [
     "FEATURES",
+    "FEATURE_LABELS",
     "KIND_COMPATIBILITY",
     "ActorTable",
     "TieGraph",
@@ -400,3 +401,22 @@ def _cross_dot(
     left: sparse.csr_matrix, right: sparse.csr_matrix, rows: np.ndarray, others: np.ndarray
 ) -> np.ndarray:
     return np.asarray(left[rows].multiply(right[others]).sum(axis=1)).ravel()
+
+
+# how each score component reads in an explanation (the briefing, the dashboard)
+FEATURE_LABELS = {
+    "kind_fit": "compatible kinds",
+    "complementarity": "one offers what the other needs",
+    "text": "similar descriptions",
+    "population_similarity": "similar population",
+    "distance": "distance",
+    "same_climate": "same climate band",
+    "capital_pair": "both capitals",
+    "candidate_capital": "partner is a capital",
+    "candidate_degree": "partner's existing ties",
+    "shared_partners": "partners in common in third countries",
+    "partner_country_ties": "ties with the other country",
+    "neutral_share": "partner works in neutral areas",
+    "diaspora_nearby": "diaspora nearby",
+    "over_capacity": "capacity penalty",
+}

@@ -19,18 +19,13 @@ laid out by WeasyPrint with the template's print style sheet (``_pdf.py``).
 from __future__ import annotations
 
 import math
-import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import altair as alt
 import pandas as pd
-import vl_convert
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
 from sqlalchemy import func, or_, select
 
 from tracktwo._errors import InputError, NotFoundError, TrackTwoError
@@ -38,8 +33,9 @@ from tracktwo.bridges._models import Actor, Tie
 from tracktwo.bridges._registry import Registry
 from tracktwo.bridges._scorecard import scorecard, scorecard_by_year
 from tracktwo.bridges._status import DEFAULT_DORMANT_MONTHS, country_pair, dormant_ties
-from tracktwo.match._features import FEATURES
-from tracktwo.pulse import pulse, pulse_chart
+from tracktwo.match._features import FEATURE_LABELS, FEATURES
+from tracktwo.pulse import pulse
+from tracktwo.report._charts import pulse_svg, signals_svg, trend_svg
 from tracktwo.report._pdf import load_weasyprint, write_pdf
 from tracktwo.store import EventStore
 from tracktwo.taxonomy import Taxonomy, load_taxonomy
@@ -50,23 +46,6 @@ DORMANT_SHOWN = 10
 REASONS = 3  # score components quoted as the reason of a recommendation
 _PDF = ".pdf"
 _SUFFIXES = (".html", ".htm", _PDF)
-
-FEATURE_LABELS = {
-    "kind_fit": "compatible kinds",
-    "complementarity": "one offers what the other needs",
-    "text": "similar descriptions",
-    "population_similarity": "similar population",
-    "distance": "distance",
-    "same_climate": "same climate band",
-    "capital_pair": "both capitals",
-    "candidate_capital": "partner is a capital",
-    "candidate_degree": "partner's existing ties",
-    "shared_partners": "partners in common in third countries",
-    "partner_country_ties": "ties with the other country",
-    "neutral_share": "partner works in neutral areas",
-    "diaspora_nearby": "diaspora nearby",
-    "over_capacity": "capacity penalty",
-}
 
 HEADLINE = (
     ("ties_total", "Ties recorded", "count"),
@@ -155,79 +134,6 @@ def _year(value: Any) -> str:
     return str(pd.Timestamp(value).year)
 
 
-# -- charts ------------------------------------------------------------------------------------
-
-_SVG_START = re.compile(r"<svg\b")
-_ID = re.compile(r'\bid="([^"]+)"')
-
-
-def _inline_svg(svg: str, prefix: str) -> Markup:
-    """SVG markup for inlining: from the <svg> tag on, its ids made unique in the page
-    (several charts in one document would otherwise share clip-path ids)."""
-    start = _SVG_START.search(svg)
-    if start is None:
-        raise InputError("the chart renderer returned no <svg> element")
-    svg = svg[start.start() :]
-    for old in sorted(set(_ID.findall(svg)), key=len, reverse=True):
-        new = f"{prefix}-{old}"
-        svg = svg.replace(f'id="{old}"', f'id="{new}"').replace(f"url(#{old})", f"url(#{new})")
-        svg = svg.replace(f'href="#{old}"', f'href="#{new}"')
-    # trusted: vl-convert's rendering of our own chart spec (data text is escaped by it)
-    return Markup(svg)
-
-
-def _svg_of(chart: alt.TopLevelMixin, prefix: str) -> Markup:
-    return _inline_svg(vl_convert.vegalite_to_svg(chart.to_json()), prefix)
-
-
-def _pulse_svg(events: pd.DataFrame, title: str) -> Markup:
-    with tempfile.TemporaryDirectory(prefix="tracktwo-briefing-") as folder:
-        path = pulse_chart(events, Path(folder) / "pulse.svg", title=title)
-        return _inline_svg(path.read_text(encoding="utf-8"), "pulse")
-
-
-def _signals_svg(signals: pd.DataFrame) -> Markup:
-    frame = signals[["period", "series", "value", "is_record_low"]].copy()
-    frame["period"] = pd.to_datetime(frame["period"])
-    frame["is_record_low"] = frame["is_record_low"].fillna(False).astype(bool)
-    frame = frame.dropna(subset=["value"])
-    panels = []
-    for name in dict.fromkeys(frame["series"]):
-        one = frame[frame["series"] == name]
-        base = alt.Chart(one)
-        line = base.mark_line(point=alt.OverlayMarkDef(size=12), color="#1f77b4").encode(
-            x=alt.X("period:T", title=None), y=alt.Y("value:Q", title=None)
-        )
-        lows = (
-            base.transform_filter(alt.datum.is_record_low)
-            .mark_point(shape="triangle-down", filled=True, size=80, color="#d62728", opacity=1)
-            .encode(x="period:T", y="value:Q")
-        )
-        heading = alt.Title(str(name), anchor="start", fontSize=12)
-        panels.append(alt.layer(line, lows, width=700, height=120, title=heading))
-    chart = alt.vconcat(*panels, spacing=20).resolve_scale(y="independent")
-    return _svg_of(chart, "signals")
-
-
-def _trend_svg(trend: pd.DataFrame) -> Markup:
-    frame = trend[["year", "people_to_people_share", "area_effective_number"]].copy()
-    frame = frame.astype({"people_to_people_share": "float64", "area_effective_number": "float64"})
-    frame["year"] = pd.to_datetime(frame["year"].astype(int).astype(str), format="%Y")
-    panels = []
-    for column, title, colour in (
-        ("people_to_people_share", "People-to-people share of active ties", "#2ca02c"),
-        ("area_effective_number", "Effective number of areas (active ties)", "#1f77b4"),
-    ):
-        one = frame.dropna(subset=[column])
-        panels.append(
-            alt.Chart(one, width=700, height=120, title=alt.Title(title, anchor="start"))
-            .mark_line(point=True, color=colour)
-            .encode(x=alt.X("year:T", title=None, axis=alt.Axis(format="%Y")),
-                    y=alt.Y(f"{column}:Q", title=None))
-        )  # fmt: skip
-    return _svg_of(alt.vconcat(*panels, spacing=20), "trend")
-
-
 # -- section 1: the relationship by channel ----------------------------------------------------
 
 
@@ -268,7 +174,7 @@ def _relationship(
         )
     else:
         section.data["tracks"] = _series_summary(events)
-        section.data["pulse_svg"] = _pulse_svg(
+        section.data["pulse_svg"] = pulse_svg(
             events, title=f"{a}–{b}: yearly pulse by track (mean Goldstein)"
         )
         section.data["first_year"] = _year(events["period"].min())
@@ -281,7 +187,7 @@ def _relationship(
         )
     else:
         section.data["signals"] = _series_summary(signals)
-        section.data["signals_svg"] = _signals_svg(signals)
+        section.data["signals_svg"] = signals_svg(signals)
     return section
 
 
@@ -344,7 +250,7 @@ def _scorecard(
         for _index, row in trend.iterrows()
     ]
     if trend["people_to_people_share"].notna().any():
-        section.data["trend_svg"] = _trend_svg(trend)
+        section.data["trend_svg"] = trend_svg(trend)
     return section
 
 

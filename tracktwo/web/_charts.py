@@ -14,7 +14,7 @@ import networkx as nx
 import pandas as pd
 from markupsafe import Markup
 
-from tracktwo.report._briefing import _pulse_svg, _signals_svg, _svg_of, _trend_svg
+from tracktwo.report import _charts as briefing_charts
 
 __all__ = ["network_svg", "pulse_svg", "signals_svg", "trend_svg"]
 
@@ -24,19 +24,19 @@ STATUS_COLOURS = {"active": "#2ca02c", "dormant": "#ff7f0e", "ended": "#7f7f7f",
 
 
 def pulse_svg(events: pd.DataFrame, title: str) -> Markup | None:
-    return _pulse_svg(events, title) if not events.empty else None
+    return briefing_charts.pulse_svg(events, title) if not events.empty else None
 
 
 def signals_svg(signals: pd.DataFrame) -> Markup | None:
     if signals.empty or signals["value"].notna().sum() == 0:
         return None
-    return _signals_svg(signals)
+    return briefing_charts.signals_svg(signals)
 
 
 def trend_svg(trend: pd.DataFrame) -> Markup | None:
     if trend.empty or not trend["people_to_people_share"].notna().any():
         return None
-    return _trend_svg(trend)
+    return briefing_charts.trend_svg(trend)
 
 
 def network_svg(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> Markup | None:
@@ -79,4 +79,4 @@ def network_svg(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> Mar
         alt.Chart(points).mark_text(dy=-10, fontSize=10).encode(x="x:Q", y="y:Q", text="name:N")
     )
     chart = alt.layer(links, dots, labels, width=760, height=520).resolve_scale(color="independent")
-    return _svg_of(chart.configure_view(strokeWidth=0), "network")
+    return briefing_charts.svg_of(chart.configure_view(strokeWidth=0), "network")

@@ -16,9 +16,8 @@ from sqlalchemy import func, or_, select
 
 from tracktwo._errors import InputError, NotFoundError, TrackTwoError
 from tracktwo.bridges._models import Actor, Tie
-from tracktwo.match import FEATURES, Recommender
+from tracktwo.match import FEATURE_LABELS, FEATURES, Recommender
 from tracktwo.match._accept import accept_recommendation
-from tracktwo.report._briefing import FEATURE_LABELS
 from tracktwo.web._data import DataSources
 from tracktwo.web._views import _named, _pair, _tie_rows, plain
 
