@@ -11,7 +11,6 @@ command line, changes the version, so no worker serves stale figures for longer 
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 from collections import OrderedDict
@@ -120,9 +119,6 @@ class DataSources:
             self._cache[full] = value
             while len(self._cache) > CACHE_ENTRIES:
                 self._cache.popitem(last=False)
-        # what the cache holds lives long: keep it out of the collector's full passes, which
-        # otherwise walk every cached frame (hundreds of ms, the worst latencies under load)
-        gc.freeze()
         return value
 
     def peek(self, key: Hashable) -> Any | None:

@@ -95,16 +95,16 @@ def _overview_charts(request: Request, data: dict[str, Any]) -> dict[str, Any]:
         return {"pulse_svg": _charts.pulse_svg(events, title),
                 "signals_svg": _charts.signals_svg(signals)}  # fmt: skip
 
-    return sources.cached(("overview-charts", a, b, data["freq"]), draw)
+    return sources.cached(("overview-charts", a, b, data["freq"], date.today()), draw)
 
 
 def _scorecard_charts(request: Request, data: dict[str, Any]) -> dict[str, Any]:
-    key = ("scorecard-chart", data["a"]["code"], data["b"]["code"])
+    key = ("scorecard-chart", data["a"]["code"], data["b"]["code"], date.today())
     return sources_of(request).cached(key, lambda: {"trend_svg": _charts.trend_svg(data["_trend"])})
 
 
 def _network_chart(request: Request, data: dict[str, Any]) -> dict[str, Any]:
-    key = ("network-chart", data["a"]["code"], data["b"]["code"])
+    key = ("network-chart", data["a"]["code"], data["b"]["code"], date.today())
     draw = lambda: {"network_svg": _charts.network_svg(data["nodes"], data["edges"])}  # noqa: E731
     return sources_of(request).cached(key, draw)
 

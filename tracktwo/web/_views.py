@@ -188,9 +188,9 @@ def overview_view(sources: DataSources, a: str, b: str, freq: str = "year") -> d
     """The pulse by track (with intervals, record lows, change points), UN voting
     agreement and other signals, and the scorecard's headline figures."""
     first, second = _pair(sources, a, b)
-    return sources.cached(
-        ("overview", first, second, freq), lambda: overview_compute(sources, first, second, freq)
-    )
+    # the day is in the key: the scorecard's statuses change with it, the data or not
+    key = ("overview", first, second, freq, date.today())
+    return sources.cached(key, lambda: overview_compute(sources, first, second, freq))
 
 
 # -- actors and ties -------------------------------------------------------------------------
@@ -309,5 +309,5 @@ def scorecard_compute(sources: DataSources, a: str, b: str) -> dict[str, Any]:
 def scorecard_view(sources: DataSources, a: str, b: str) -> dict[str, Any]:
     """Today's scorecard and the same figures year by year."""
     first, second = _pair(sources, a, b)
-    return sources.cached(("scorecard", first, second),
+    return sources.cached(("scorecard", first, second, date.today()),
                           lambda: scorecard_compute(sources, first, second))  # fmt: skip
