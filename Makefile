@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck bench clean
+.PHONY: demo test lint typecheck bench catalogues clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check tracktwo tests benchmarks
-	$(BIN)/ruff format --check tracktwo tests benchmarks
+	$(BIN)/ruff check tracktwo tests benchmarks tools
+	$(BIN)/ruff format --check tracktwo tests benchmarks tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy tracktwo
@@ -33,6 +33,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_pulse.py
 	$(BIN)/python benchmarks/bench_scorecard.py
 	$(BIN)/python benchmarks/bench_web.py
+
+# the English and Khmer catalogues, refreshed from the texts marked in the sources
+catalogues: $(STAMP)
+	$(BIN)/python tools/catalogues.py
 
 clean:
 	rm -rf $(VENV) tracktwo-data .pytest_cache .mypy_cache .ruff_cache

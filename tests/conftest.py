@@ -149,3 +149,17 @@ def demo_store_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with EventStore(home) as store:
         build_demo_store(store)
     return home
+
+
+# -- open doors: a real SMTP server on 127.0.0.1 -----------------------------------------------
+
+
+@pytest.fixture
+def smtp():
+    """(inbox of received messages, mail settings pointing at the server)."""
+    from _smtp import smtp_server
+
+    from tracktwo.doors import MailSettings
+
+    with smtp_server() as (inbox, port):
+        yield inbox, MailSettings(host="127.0.0.1", port=port, base_url="http://tracktwo.test")

@@ -204,7 +204,7 @@ def test_viewer_sees_no_forms_and_a_forged_post_is_refused(page: Page, base: str
     expect(page.get_by_text("Log an activity")).to_have_count(0)
 
     # the browser's own cookies and the viewer's real CSRF token: only the role is wrong
-    token = page.locator("header.top input[name=csrf_token]").input_value()
+    token = page.locator('header.top form[action="/logout"] input[name=csrf_token]').input_value()
     assert token
     ids = {r["name"]: r["id"] for r in page.request.get(f"{base}/api/actors").json()["items"]}
     forged = page.request.post(

@@ -11,6 +11,8 @@ working for code that does not know tracktwo::
      ├── NotFoundError (LookupError)       something asked for is not in the store
      ├── FetchError (OSError)              a download failed in a way that stops the whole run
      ├── ConflictError (RuntimeError)      a row changed since the editor read it
+     ├── NotAllowedError (PermissionError) not this person's to do (another's profile ...)
+     ├── LimitError (RuntimeError)         too many requests or flags in a day
      ├── ConfigError (ValueError)          a setting, a mapping file or the data folder is wrong
      └── EngineError (RuntimeError)        a query engine (DuckDB, Spark) cannot start or run
 
@@ -27,6 +29,8 @@ __all__ = [
     "FetchError",
     "FileFormatError",
     "InputError",
+    "LimitError",
+    "NotAllowedError",
     "NotFoundError",
     "TrackTwoError",
     "UnknownCodeError",
@@ -83,3 +87,16 @@ class ConfigError(TrackTwoError, ValueError):
 
 class EngineError(TrackTwoError, RuntimeError):
     """A query engine could not be started or used."""
+
+
+class NotAllowedError(TrackTwoError, PermissionError):
+    """The person asking may not do this: someone else's profile or request, an unconfirmed
+    e-mail address, a profile not yet approved. ``code`` says which, for the API."""
+
+    def __init__(self, message: str, code: str = "forbidden") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class LimitError(TrackTwoError, RuntimeError):
+    """A limit per day was reached (partnership requests, flags): try again later."""

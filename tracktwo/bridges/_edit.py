@@ -39,6 +39,7 @@ __all__ = [
     "ConflictError",
     "add_actor",
     "add_tie",
+    "clean_actor_fields",
     "get_actor",
     "get_tie",
     "list_activities",
@@ -314,6 +315,11 @@ def list_activities(registry: Registry, tie_id: int) -> list[Row]:
 
 
 # -- actors ----------------------------------------------------------------------------------
+
+
+def clean_actor_fields(**fields: Any) -> Row:
+    """The actor fields checked and normalised as ``add_actor`` would store them."""
+    return _clean(fields, _actor_rules(), "an actor")
 
 
 def add_actor(registry: Registry, **fields: Any) -> Row:

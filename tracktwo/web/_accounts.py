@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -24,8 +24,11 @@ from tracktwo.web._models import ROLES, ApiToken, LoginAttempt, User, WebSession
 __all__ = [
     "Account",
     "LoginLimit",
+    "account_from",
     "add_user",
     "check_login",
+    "check_password",
+    "check_username",
     "create_token",
     "end_session",
     "list_users",
@@ -51,9 +54,16 @@ class Account:
     username: str
     role: str
     csrf_token: str | None = None  # set for browser sessions, None for API tokens
+    confirmed: bool = True  # has followed the e-mailed link (self-registered users)
+    language: str = "en"
 
     def can(self, role: str) -> bool:
         return ROLES.index(self.role) >= ROLES.index(role)
+
+
+def account_from(user: User, csrf_token: str | None = None) -> Account:
+    return Account(user.id, user.username, user.role, csrf_token,
+                   user.email_confirmed_at is not None, user.language or "en")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,7 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def _check_username(username: str) -> str:
+def check_username(username: str) -> str:
     if not _USERNAME.match(username or ""):
         raise InputError(
             f"username: {username!r} must be 2-80 letters, digits or . _ @ - (no spaces)"
@@ -85,23 +95,33 @@ def _check_role(role: str) -> str:
     return role
 
 
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InputError(f"password: at least {MIN_PASSWORD} characters, please")
+    return password
+
+
 def add_user(
     registry: Registry, username: str, password: str, role: str = "viewer",
     email: str | None = None,
 ) -> Account:  # fmt: skip
     """Create a user; InputError for a taken name, a bad role or a short password."""
-    _check_username(username)
+    check_username(username)
     _check_role(role)
-    if len(password) < MIN_PASSWORD:
-        raise InputError(f"password: at least {MIN_PASSWORD} characters, please")
+    check_password(password)
+    email = email.strip().lower() if email else None
     with registry.session() as session:
         if session.scalar(select(User.id).where(User.username == username)) is not None:
             raise InputError(f"username: {username!r} is taken")
+        if email and session.scalar(select(User.id).where(User.email == email)) is not None:
+            raise InputError(f"email: {email!r} belongs to another account")
+        # an account an administrator makes needs no e-mail confirmation
+        now = _now()
         user = User(username=username, email=email, password_hash=_HASHER.hash(password),
-                    role=role, active=True, created_at=_now())  # fmt: skip
+                    role=role, active=True, created_at=now, email_confirmed_at=now)  # fmt: skip
         session.add(user)
         session.flush()
-        return Account(user.id, user.username, user.role)
+        return account_from(user)
 
 
 def remove_user(registry: Registry, username: str) -> None:
@@ -146,7 +166,7 @@ def token_account(registry: Registry, token: str) -> Account | None:
         # noted once an hour at most: a read with a token should not be a write every time
         if found[0].last_used_at is None or now - found[0].last_used_at > timedelta(hours=1):
             found[0].last_used_at = now
-        return Account(found[1].id, found[1].username, found[1].role)
+        return account_from(found[1])
 
 
 # -- logging in ----------------------------------------------------------------------------------
@@ -183,7 +203,7 @@ def check_login(registry: Registry, username: str, password: str, address: str) 
             session.add(LoginAttempt(username=username[:80], address=address[:64],
                                      attempted_at=_now()))  # fmt: skip
         return None
-    return Account(user.id, user.username, user.role)
+    return account_from(user)
 
 
 def start_session(registry: Registry, account: Account, hours: int) -> tuple[str, Account]:
@@ -196,7 +216,7 @@ def start_session(registry: Registry, account: Account, hours: int) -> tuple[str
         expires = now + timedelta(hours=hours)
         session.add(WebSession(digest=digest(secret), user_id=account.user_id, csrf_token=csrf,
                                created_at=now, expires_at=expires))  # fmt: skip
-    return secret, Account(account.user_id, account.username, account.role, csrf)
+    return secret, replace(account, csrf_token=csrf)
 
 
 def session_account(registry: Registry, secret: str) -> Account | None:
@@ -208,7 +228,7 @@ def session_account(registry: Registry, secret: str) -> Account | None:
         ).first()  # fmt: skip
     if found is None:
         return None
-    return Account(found[1].id, found[1].username, found[1].role, found[0].csrf_token)
+    return account_from(found[1], found[0].csrf_token)
 
 
 def end_session(registry: Registry, secret: str) -> None:

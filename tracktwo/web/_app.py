@@ -27,12 +27,21 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import tracktwo
-from tracktwo._errors import ConflictError, EngineError, InputError, NotFoundError, TrackTwoError
+from tracktwo._errors import (
+    ConflictError,
+    EngineError,
+    InputError,
+    LimitError,
+    NotAllowedError,
+    NotFoundError,
+    TrackTwoError,
+)
+from tracktwo._i18n import LANGUAGE_NAMES, best_language, translator
 from tracktwo.web._auth import AuthError, account_of
 from tracktwo.web._data import DataSources
 from tracktwo.web._settings import WebSettings
 
-__all__ = ["create_app", "error_body", "run_server"]
+__all__ = ["LANGUAGE_COOKIE", "create_app", "error_body", "request_language", "run_server"]
 
 log = logging.getLogger("tracktwo.web")
 _HERE = Path(__file__).parent
@@ -52,6 +61,10 @@ def error_body(status: int, code: str, message: str, **extra: Any) -> dict[str, 
 def _classify(exc: Exception) -> tuple[int, str, str]:
     if isinstance(exc, AuthError):
         return exc.status, exc.code, str(exc)
+    if isinstance(exc, NotAllowedError):
+        return 403, exc.code, str(exc)
+    if isinstance(exc, LimitError):
+        return 429, "too_many_requests", str(exc)
     for kind, status in ((NotFoundError, 404), (ConflictError, 409), (InputError, 400),
                          (EngineError, 503)):  # fmt: skip
         if isinstance(exc, kind):
@@ -122,8 +135,28 @@ class _SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+LANGUAGE_COOKIE = "tracktwo_lang"
+
+
+def request_language(request: Request) -> str:
+    """The account's language, else the visitor's choice (a cookie), else the browser's."""
+    account = getattr(request.state, "account", None)
+    return best_language(
+        account.language if account is not None else None,
+        request.cookies.get(LANGUAGE_COOKIE),
+        accept=request.headers.get("accept-language"),
+    )
+
+
+def _language_context(request: Request) -> dict[str, Any]:
+    language = request_language(request)
+    return {"_": translator(language), "lang": language, "language_names": LANGUAGE_NAMES}
+
+
 def _templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=str(_HERE / "templates"))
+    templates = Jinja2Templates(
+        directory=str(_HERE / "templates"), context_processors=[_language_context]
+    )
     templates.env.globals["version"] = tracktwo.__version__
     templates.env.filters["num"] = _number
     templates.env.filters["share"] = _share
@@ -147,7 +180,7 @@ def _share(value: Any) -> str:
 
 def create_app(settings: WebSettings) -> FastAPI:
     """The dashboard and its JSON API over the data directory and registry of ``settings``."""
-    from tracktwo.web import _forms, _pages
+    from tracktwo.web import _doors_actions, _doors_pages, _forms, _pages
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -168,6 +201,9 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
     app.include_router(_pages.router)
     app.include_router(_forms.router)
+    # _doors_pages and _doors_actions both add their routes to the one doors router
+    assert _doors_pages.router is _doors_actions.router
+    app.include_router(_doors_actions.router)
     app.state.account_of = account_of
     return app
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from typing import Any
 
 from fastapi import Request, Security
 from fastapi.security import HTTPBearer
@@ -138,7 +139,7 @@ class ErrorBody(BaseModel):
 
 # declares the bearer scheme in OpenAPI; account_of reads the header itself
 BEARER = Security(HTTPBearer(auto_error=False, description="an API token: tracktwo users token"))
-API_ERRORS: dict[int | str, dict[str, object]] = {
+API_ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": text}
     for status, text in ((400, "a value tracktwo refuses"), (401, "login or token needed"),
                          (403, "not allowed, or no CSRF token"), (404, "not found"),

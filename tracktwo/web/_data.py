@@ -23,6 +23,7 @@ from sqlalchemy import text
 
 from tracktwo._errors import EngineError
 from tracktwo.bridges._registry import Registry
+from tracktwo.doors._mail import Mailer
 from tracktwo.store import STORE_FILE, EventStore
 from tracktwo.taxonomy import Taxonomy, load_taxonomy
 from tracktwo.web._settings import WebSettings
@@ -47,6 +48,7 @@ class DataSources:
     def __init__(self, settings: WebSettings) -> None:
         self.settings = settings
         self.registry = Registry(settings.db_url, home=settings.home)
+        self.mailer = Mailer(settings.mail)
         self.taxonomy: Taxonomy = load_taxonomy(settings.taxonomy)
         self._store_path = Path(settings.home) / STORE_FILE
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()

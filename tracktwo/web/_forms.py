@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from tracktwo._i18n import N_
 from tracktwo.bridges._edit import ACTIVITY_KINDS, log_activity
 from tracktwo.web._accounts import (
     Account,
@@ -97,7 +98,7 @@ async def login(
                         f"{settings.login_window_minutes} minutes and try again")  # fmt: skip
     found = check_login(sources.registry, username, password, address)
     if found is None:
-        return _login_page(request, _safe_next(next), "Wrong username or password.", 401)
+        return _login_page(request, _safe_next(next), N_("Wrong username or password."), 401)
     secret, _ = start_session(sources.registry, found, settings.session_hours)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",

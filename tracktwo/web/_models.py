@@ -15,9 +15,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tracktwo.bridges._models import Base
 
-__all__ = ["ROLES", "ApiToken", "LoginAttempt", "User", "WebSession"]
+__all__ = ["LANGUAGES", "ROLES", "ApiToken", "LoginAttempt", "User", "WebSession"]
 
-ROLES = ("viewer", "editor", "admin")
+# in order: each role may do what the ones before it may. A moderator also approves
+# self-registered profiles and rules on flags; an admin also reads the moderation log.
+ROLES = ("viewer", "editor", "moderator", "admin")
+LANGUAGES = ("en", "km")
 
 
 class User(Base):
@@ -30,6 +33,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # None until the owner follows the link e-mailed at sign-up (migration 0005)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    language: Mapped[str] = mapped_column(String(8), default="en")
 
 
 class WebSession(Base):

@@ -7,11 +7,13 @@ Every setting has a default that is safe on a laptop; ``WebSettings.from_env`` r
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracktwo._config import resolve_home
 from tracktwo._errors import ConfigError
+from tracktwo.doors._mail import MailSettings
+from tracktwo.doors._rules import DoorsRules
 
 __all__ = ["WebSettings"]
 
@@ -45,6 +47,9 @@ class WebSettings:
     ``public_read``: anonymous visitors may read every page (changes always need a login).
     ``login_failures`` failed logins per account, or ``login_failures_per_address`` per client
     address, within ``login_window_minutes`` lock further attempts until the window passes.
+    Open doors: nobody sends more than ``requests_per_day`` partnership requests or
+    ``flags_per_day`` flags in 24 hours; a request waits ``request_days`` for an answer.
+    ``mail``: the SMTP server for confirmations and notifications (off without a host).
     """
 
     home: Path
@@ -55,6 +60,14 @@ class WebSettings:
     login_failures_per_address: int = 20
     login_window_minutes: int = 15
     taxonomy: str | None = None
+    requests_per_day: int = 5
+    request_days: int = 30
+    flags_per_day: int = 10
+    mail: MailSettings = field(default_factory=MailSettings)
+
+    @property
+    def rules(self) -> DoorsRules:
+        return DoorsRules(self.requests_per_day, self.request_days, self.flags_per_day)
 
     @classmethod
     def from_env(
@@ -67,4 +80,8 @@ class WebSettings:
             session_hours=_whole("TRACKTWO_SESSION_HOURS", 12),
             login_failures=_whole("TRACKTWO_LOGIN_FAILURES", 5),
             taxonomy=os.environ.get("TRACKTWO_TAXONOMY") or None,
+            requests_per_day=_whole("TRACKTWO_REQUESTS_PER_DAY", 5),
+            request_days=_whole("TRACKTWO_REQUEST_DAYS", 30),
+            flags_per_day=_whole("TRACKTWO_FLAGS_PER_DAY", 10),
+            mail=MailSettings.from_env(),
         )

@@ -1,0 +1,151 @@
+"""A person's data: everything tracktwo holds about them, to take away or to delete.
+
+Deleting an account removes the person: their user row, sessions, tokens, inbox, e-mail
+tokens, and their name from requests and flags. A profile they alone manage is deleted too:
+its text and contact details are erased and its actor keeps only what the scorecard counts
+(country, kind, areas), under a neutral name, with its ties marked ``anonymised``. The ties
+stay, so the history of the relationship stays true. A profile someone else also manages
+stays with them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from tracktwo._errors import InputError
+from tracktwo.bridges._models import Actor, Tie
+from tracktwo.bridges._registry import Registry
+from tracktwo.doors._models import (
+    EmailToken,
+    Flag,
+    ModerationEntry,
+    Notification,
+    PartnershipRequest,
+    Profile,
+    ProfileManager,
+)
+from tracktwo.doors._profiles import PROFILE_FIELDS, managers_of
+from tracktwo.web._accounts import Account, check_login, remove_user
+from tracktwo.web._models import User
+
+__all__ = ["delete_account", "export_account"]
+
+
+def _rows(session: Session, model: Any, *where: Any) -> list[dict[str, Any]]:
+    columns = [c.key for c in model.__table__.columns]
+    return [
+        {c: getattr(r, c) for c in columns} for r in session.scalars(select(model).where(*where))
+    ]
+
+
+def export_account(registry: Registry, account: Account) -> dict[str, Any]:
+    """Everything about the person, as plain data (the web app offers it as a JSON file)."""
+    with registry.read() as session:
+        user = session.get(User, account.user_id)
+        assert user is not None
+        managed = select(ProfileManager.profile_id).where(ProfileManager.user_id == user.id)
+        return {
+            "account": {
+                "username": user.username,
+                "email": user.email,
+                "role": user.role,
+                "language": user.language,
+                "created_at": user.created_at,
+                "email_confirmed_at": user.email_confirmed_at,
+            },
+            "profiles": _rows(session, Profile, Profile.id.in_(managed)),
+            "requests": _rows(
+                session,
+                PartnershipRequest,
+                or_(
+                    PartnershipRequest.sender_id == user.id,
+                    PartnershipRequest.from_profile_id.in_(managed),
+                    PartnershipRequest.to_profile_id.in_(managed),
+                ),
+            ),
+            "flags_raised": _rows(session, Flag, Flag.flagged_by == user.id),
+            "moderation_decisions": _rows(
+                session, ModerationEntry, ModerationEntry.moderator_id == user.id
+            ),
+            "inbox": _rows(session, Notification, Notification.user_id == user.id),
+        }
+
+
+def _anonymise(session: Session, profile: Profile) -> None:
+    for field in PROFILE_FIELDS:
+        if field not in ("kind", "country", "areas_offered", "areas_needed"):
+            setattr(profile, field, None)
+    profile.name = f"deleted profile {profile.id}"
+    profile.status = "deleted"
+    if profile.actor_id is not None:
+        actor = session.get(Actor, profile.actor_id)
+        if actor is not None:
+            actor.name = f"anonymised {actor.kind} ({actor.country})"
+            for field in (
+                "local_name",
+                "place",
+                "description",
+                "web_domain",
+                "latitude",
+                "longitude",
+                "wikidata_id",
+                "geonames_id",
+            ):
+                setattr(actor, field, None)
+            actor.alt_names = []
+        session.execute(
+            update(Tie)
+            .where(or_(Tie.actor_a_id == profile.actor_id, Tie.actor_b_id == profile.actor_id))
+            .values(anonymised=True, version=Tie.version + 1)
+        )
+    # messages written to or by the profile may name people
+    session.execute(
+        update(PartnershipRequest)
+        .where(
+            or_(
+                PartnershipRequest.from_profile_id == profile.id,
+                PartnershipRequest.to_profile_id == profile.id,
+            )
+        )
+        .values(message=None)
+    )
+
+
+def delete_account(registry: Registry, account: Account, password: str) -> dict[str, int]:
+    """Delete the account after checking its password; counts of what went."""
+    if check_login(registry, account.username, password, "account-deletion") is None:
+        raise InputError("password: wrong password; the account is unchanged")
+    counts = {"profiles_deleted": 0, "profiles_left_to_others": 0}
+    with registry.session() as session:
+        managed = list(
+            session.scalars(
+                select(Profile)
+                .join(ProfileManager, ProfileManager.profile_id == Profile.id)
+                .where(ProfileManager.user_id == account.user_id)
+            )
+        )
+        for profile in managed:
+            if set(managers_of(session, profile.id)) - {account.user_id}:
+                counts["profiles_left_to_others"] += 1
+            else:
+                _anonymise(session, profile)
+                counts["profiles_deleted"] += 1
+        session.execute(
+            update(PartnershipRequest)
+            .where(PartnershipRequest.sender_id == account.user_id)
+            .values(message=None)
+        )
+        session.execute(delete(EmailToken).where(EmailToken.user_id == account.user_id))
+        session.execute(delete(ProfileManager).where(ProfileManager.user_id == account.user_id))
+        session.execute(delete(Notification).where(Notification.user_id == account.user_id))
+        for model, column in (
+            (Flag, Flag.flagged_by),
+            (PartnershipRequest, PartnershipRequest.sender_id),
+            (Profile, Profile.created_by),
+        ):
+            session.execute(update(model).where(column == account.user_id).values({column: None}))
+    remove_user(registry, account.username)
+    return counts

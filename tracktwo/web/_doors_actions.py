@@ -1,0 +1,442 @@
+"""Open doors' changes: each an API route and a form route (see ``_doors_kit.action``), plus
+signing up, confirming the address and choosing the language, which need no account.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from tracktwo._i18n import LANGUAGES
+from tracktwo.doors import (
+    add_manager,
+    answer_request,
+    confirm_email,
+    create_profile,
+    decide_profile,
+    delete_account,
+    flag_profile,
+    log_party_activity,
+    mark_read,
+    rule_on_flag,
+    send_confirmation,
+    send_request,
+    set_language,
+    sign_up,
+    update_profile,
+    withdraw_request,
+)
+from tracktwo.web._accounts import Account, start_session
+from tracktwo.web._app import LANGUAGE_COOKIE
+from tracktwo.web._auth import (
+    API_ERRORS,
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    account_of,
+    check_csrf,
+    login_csrf,
+    sources_of,
+)
+from tracktwo.web._doors_kit import action, router
+from tracktwo.web._forms import _safe_next, _secure
+
+__all__ = ["router"]
+
+Language = Literal["en", "km"]
+assert set(Language.__args__) == set(LANGUAGES)  # type: ignore[attr-defined]
+Text = Annotated[str | None, Field(default=None, max_length=5000)]
+Short = Annotated[str | None, Field(default=None, max_length=300)]
+
+
+def _changed(request: Request, done: dict[str, Any]) -> dict[str, Any]:
+    sources_of(request).changed()  # the registry changed: this worker's figures are stale
+    return done
+
+
+# -- signing up, confirming, the language -------------------------------------------------------
+
+
+class SignUp(BaseModel):
+    username: str = Field(min_length=2, max_length=80)
+    email: str = Field(max_length=320)
+    password: str = Field(min_length=1, max_length=500)
+    language: Language = "en"
+
+
+def _start(request: Request, response: Response, made: Account) -> None:
+    settings = sources_of(request).settings
+    secret, _ = start_session(sources_of(request).registry, made, settings.session_hours)
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+        max_age=settings.session_hours * 3600,
+    )
+    response.delete_cookie(CSRF_COOKIE)
+
+
+@router.get("/signup", include_in_schema=False)
+def signup_form(request: Request) -> Response:
+    token = login_csrf(request)
+    response = request.app.state.templates.TemplateResponse(
+        request, "signup.html", {"csrf_token": token, "account": None}
+    )
+    response.set_cookie(
+        CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request), max_age=3600
+    )
+    return response
+
+
+@router.post("/signup", include_in_schema=False)
+async def signup(
+    request: Request,
+    username: Annotated[str, Form(max_length=80)],
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=500)],
+    language: Annotated[Language, Form()] = "en",
+) -> Response:
+    await check_csrf(request, request.cookies.get(CSRF_COOKIE) or "\0")
+    sources = sources_of(request)
+    made = await run_in_threadpool(
+        sign_up, sources.registry, sources.mailer, username, email, password, language
+    )
+    response = RedirectResponse("/doors?signed_up=1", status_code=303)
+    await run_in_threadpool(_start, request, response, made)
+    response.set_cookie(LANGUAGE_COOKIE, language, samesite="lax", max_age=365 * 86400)
+    return response
+
+
+@router.post("/api/signup", status_code=201, summary="Sign up", responses=API_ERRORS)
+def signup_api(request: Request, body: SignUp) -> JSONResponse:
+    """A new account, unconfirmed until its owner follows the e-mailed link."""
+    sources = sources_of(request)
+    made = sign_up(
+        sources.registry, sources.mailer, body.username, body.email, body.password, body.language
+    )
+    return JSONResponse(
+        {"account": {"username": made.username, "role": made.role, "confirmed": False}},
+        status_code=201,
+    )
+
+
+@router.get("/confirm", include_in_schema=False)
+def confirm_page(request: Request, token: str = "") -> Response:
+    """The link in the confirmation e-mail."""
+    made = confirm_email(sources_of(request).registry, token[:200])
+    return request.app.state.templates.TemplateResponse(
+        request, "confirm.html", {"confirmed": made.username, "account": account_of(request)}
+    )
+
+
+class Token(BaseModel):
+    token: str = Field(max_length=200)
+
+
+@router.post("/api/confirm", summary="Confirm an e-mail address", responses=API_ERRORS)
+def confirm_api(request: Request, body: Token) -> dict[str, Any]:
+    """Spend the token of a confirmation e-mail."""
+    made = confirm_email(sources_of(request).registry, body.token)
+    return {"account": {"username": made.username, "confirmed": True}}
+
+
+@action(
+    "/account/confirmation",
+    None,
+    lambda done: "/account?sent=1",
+    summary="Send a new confirmation link",
+)
+def resend(request: Request, who: Account, body: None) -> dict[str, Any]:
+    """E-mail a new confirmation link (the old one stops working)."""
+    sources = sources_of(request)
+    return {"mail": send_confirmation(sources.registry, sources.mailer, who.user_id)}
+
+
+class LanguageChoice(BaseModel):
+    language: Language
+
+
+@action(
+    "/account/language", LanguageChoice, lambda done: "/account", summary="Choose your language"
+)
+def language_api(request: Request, who: Account, body: LanguageChoice) -> dict[str, Any]:
+    """Pages and e-mails in English (en) or Khmer (km)."""
+    set_language(sources_of(request).registry, who, body.language)
+    return {"language": body.language}
+
+
+@router.post("/language", include_in_schema=False)
+async def language_switch(
+    request: Request,
+    language: Annotated[Language, Form()],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """The header's switcher: a cookie for everyone, and the account's setting when logged in
+    (that part needs the session's CSRF token)."""
+    found = await run_in_threadpool(account_of, request)
+    if found is not None and found.csrf_token is not None:
+        await check_csrf(request, found.csrf_token)
+        await run_in_threadpool(set_language, sources_of(request).registry, found, language)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(LANGUAGE_COOKIE, language, samesite="lax", max_age=365 * 86400)
+    return response
+
+
+# -- profiles ------------------------------------------------------------------------------
+
+
+class ProfileFields(BaseModel):
+    name: Short = None
+    local_name: Short = None
+    kind: Annotated[str | None, Field(default=None, max_length=40)] = None
+    country: Annotated[str | None, Field(default=None, max_length=60)] = None
+    place: Short = None
+    areas_offered: list[Annotated[str, Field(max_length=40)]] | None = Field(None, max_length=20)
+    areas_needed: list[Annotated[str, Field(max_length=40)]] | None = Field(None, max_length=20)
+    description_en: Text = None
+    description_km: Text = None
+    website: Short = None
+    contact_email: Short = None
+    contact_phone: Annotated[str | None, Field(default=None, max_length=40)] = None
+
+    def given(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+@action(
+    "/doors/profiles",
+    ProfileFields,
+    lambda done: f"/doors/profiles/{done['id']}",
+    status=201,
+    summary="Register a profile",
+)
+def new_profile(request: Request, who: Account, body: ProfileFields) -> dict[str, Any]:
+    """A profile for your organisation or yourself; visible once a moderator approves it."""
+    sources = sources_of(request)
+    return create_profile(sources.registry, sources.mailer, who, **body.given())
+
+
+@action(
+    "/doors/profiles/{profile_id}",
+    ProfileFields,
+    lambda done: f"/doors/profiles/{done['id']}",
+    method="patch",
+    summary="Change a profile you manage",
+)
+def change_profile(
+    request: Request, who: Account, body: ProfileFields, profile_id: int
+) -> dict[str, Any]:
+    """Only the fields given change; an approved profile's actor changes with it."""
+    done = update_profile(sources_of(request).registry, who, profile_id, **body.given())
+    return _changed(request, done)
+
+
+class Manager(BaseModel):
+    username: str = Field(min_length=2, max_length=80)
+
+
+@action(
+    "/doors/profiles/{profile_id}/managers",
+    Manager,
+    lambda done: f"/doors/profiles/{done['profile_id']}",
+    status=201,
+    summary="Add a manager to a profile",
+)
+def new_manager(request: Request, who: Account, body: Manager, profile_id: int) -> dict:
+    """Another confirmed user may then manage the profile too."""
+    sources = sources_of(request)
+    return add_manager(sources.registry, sources.mailer, who, profile_id, body.username)
+
+
+class FlagReason(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@action(
+    "/doors/profiles/{profile_id}/flags",
+    FlagReason,
+    lambda done: f"/doors/profiles/{done['profile_id']}?flagged=1",
+    status=201,
+    summary="Flag a profile as politicised",
+)
+def new_flag(request: Request, who: Account, body: FlagReason, profile_id: int) -> dict:
+    """Report that a profile is a political instrument of a government; a moderator rules."""
+    sources = sources_of(request)
+    return flag_profile(
+        sources.registry,
+        sources.mailer,
+        who,
+        profile_id,
+        body.reason,
+        sources.settings.flags_per_day,
+    )
+
+
+# -- requests ------------------------------------------------------------------------------
+
+
+class NewRequest(BaseModel):
+    from_profile_id: int = Field(ge=1, le=2**31 - 1)
+    to_profile_id: int = Field(ge=1, le=2**31 - 1)
+    channel: str = Field(max_length=40)
+    areas: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=20)
+    message: Annotated[str | None, Field(default=None, max_length=3000)] = None
+
+
+@action(
+    "/doors/requests",
+    NewRequest,
+    lambda done: f"/doors/requests/{done['id']}",
+    status=201,
+    summary="Ask a partner",
+)
+def new_request(request: Request, who: Account, body: NewRequest) -> dict[str, Any]:
+    """Ask an approved profile across the border, on behalf of one you manage."""
+    sources = sources_of(request)
+    return send_request(
+        sources.registry,
+        sources.mailer,
+        who,
+        body.from_profile_id,
+        body.to_profile_id,
+        body.channel,
+        body.areas,
+        body.message,
+        sources.settings.rules,
+    )
+
+
+class Answer(BaseModel):
+    decision: Literal["accept", "decline"]
+
+
+@action(
+    "/doors/requests/{request_id}/answer",
+    Answer,
+    lambda done: f"/doors/requests/{done['id']}",
+    summary="Answer a request",
+)
+def answer(request: Request, who: Account, body: Answer, request_id: int) -> dict[str, Any]:
+    """Accept (an active tie enters the registry) or decline a request to your profile."""
+    sources = sources_of(request)
+    done = answer_request(
+        sources.registry, sources.mailer, who, request_id, body.decision == "accept"
+    )
+    return _changed(request, done)
+
+
+@action(
+    "/doors/requests/{request_id}/withdraw",
+    None,
+    lambda done: f"/doors/requests/{done['id']}",
+    summary="Withdraw a request",
+)
+def withdraw(request: Request, who: Account, body: None, request_id: int) -> dict[str, Any]:
+    """Take back a request of yours that is still waiting."""
+    return withdraw_request(sources_of(request).registry, who, request_id)
+
+
+class PartyActivity(BaseModel):
+    activity_date: date
+    kind: Literal["visit", "exchange", "joint_project", "agreement", "event"]
+    participants: int | None = Field(default=None, ge=0, le=10_000_000)
+    note: Annotated[str | None, Field(default=None, max_length=5000)] = None
+
+
+@action(
+    "/doors/ties/{tie_id}/activities",
+    PartyActivity,
+    lambda done: f"/ties/{done['tie_id']}",
+    status=201,
+    summary="Log an activity on your tie",
+)
+def party_activity(request: Request, who: Account, body: PartyActivity, tie_id: int) -> dict:
+    """For the managers of either side's profile: a visit, exchange, project ... on the tie."""
+    done = log_party_activity(
+        sources_of(request).registry,
+        who,
+        tie_id,
+        body.activity_date,
+        body.kind,
+        body.participants,
+        body.note,
+    )
+    return _changed(request, done)
+
+
+# -- moderation ----------------------------------------------------------------------------
+
+
+class ProfileDecision(BaseModel):
+    decision: Literal["approve", "reject"]
+    reason: Annotated[str | None, Field(default=None, max_length=2000)] = None
+
+
+@action(
+    "/moderation/profiles/{profile_id}",
+    ProfileDecision,
+    lambda done: "/moderation",
+    summary="Approve or reject a profile",
+)
+def decide(request: Request, who: Account, body: ProfileDecision, profile_id: int) -> dict:
+    """For moderators: approval writes the profile's actor into the registry."""
+    sources = sources_of(request)
+    done = decide_profile(
+        sources.registry, sources.mailer, who, profile_id, body.decision == "approve", body.reason
+    )
+    return _changed(request, done)
+
+
+class FlagRuling(BaseModel):
+    outcome: Literal["upheld", "dismissed", "cleared"]
+    reason: str = Field(min_length=1, max_length=2000)
+    funded_by: Annotated[str | None, Field(default=None, max_length=60)] = None
+    stance: Literal["hostile", "aligned"] | None = None
+
+
+@action(
+    "/moderation/flags/{flag_id}", FlagRuling, lambda done: "/moderation", summary="Rule on a flag"
+)
+def rule(request: Request, who: Account, body: FlagRuling, flag_id: int) -> dict[str, Any]:
+    """For moderators: an upheld flag sets the actor's politicisation fields."""
+    sources = sources_of(request)
+    done = rule_on_flag(
+        sources.registry,
+        sources.mailer,
+        who,
+        flag_id,
+        body.outcome,
+        body.reason,
+        body.funded_by,
+        body.stance,
+    )
+    return _changed(request, done)
+
+
+# -- inbox and account ---------------------------------------------------------------------
+
+
+class ReadMark(BaseModel):
+    notification_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+@action("/inbox/read", ReadMark, lambda done: "/inbox", summary="Mark inbox entries read")
+def read(request: Request, who: Account, body: ReadMark) -> dict[str, Any]:
+    """One entry, or all of them without ``notification_id``."""
+    return {"marked": mark_read(sources_of(request).registry, who, body.notification_id)}
+
+
+class Deletion(BaseModel):
+    password: str = Field(min_length=1, max_length=500)
+
+
+@action("/account/delete", Deletion, lambda done: "/?deleted=1", summary="Delete your account")
+def delete(request: Request, who: Account, body: Deletion) -> dict[str, Any]:
+    """Deletes your account and personal data; ties stay, anonymised."""
+    return _changed(request, delete_account(sources_of(request).registry, who, body.password))
