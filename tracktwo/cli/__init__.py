@@ -6,6 +6,7 @@ from tracktwo.cli import (  # noqa: F401  (register the commands)
     _bridges_io,
     _bridges_score,
     _demo,
+    _doors,
     _events,
     _match,
     _pulse,

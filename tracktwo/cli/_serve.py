@@ -11,7 +11,7 @@ from tracktwo.cli._app import app, state
 from tracktwo.cli._bridges import bridges_state
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
 
-users_app = typer.Typer(help="Accounts of the dashboard: viewers, editors, admins.")
+users_app = typer.Typer(help="Accounts of the dashboard: viewers, editors, moderators, admins.")
 app.add_typer(users_app, name="users")
 
 DbOption = Annotated[
@@ -54,7 +54,7 @@ def _password(password_stdin: bool) -> str:
 @users_app.command("add")
 def users_add(
     username: Annotated[str, typer.Argument(help="Login name.")],
-    role: Annotated[str, typer.Option(help="viewer, editor or admin.")] = "viewer",
+    role: Annotated[str, typer.Option(help="viewer, editor, moderator or admin.")] = "viewer",
     email: Annotated[str | None, typer.Option(help="E-mail address.")] = None,
     password_stdin: Annotated[
         bool, typer.Option(help="Read the password from standard input (for scripts).")

@@ -18,7 +18,7 @@ from tracktwo.doors._moderation import (
     moderation_queue,
     rule_on_flag,
 )
-from tracktwo.doors._notify import NOTICES, deliver, inbox, mark_read, unread
+from tracktwo.doors._notify import NOTICES, deliver, inbox, mark_read, retry_mail, unread
 from tracktwo.doors._privacy import delete_account, export_account
 from tracktwo.doors._profiles import (
     PROFILE_FIELDS,
@@ -66,6 +66,7 @@ __all__ = [
     "moderation_queue",
     "my_profiles",
     "my_requests",
+    "retry_mail",
     "rule_on_flag",
     "search_profiles",
     "send_confirmation",

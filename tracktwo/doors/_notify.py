@@ -24,7 +24,17 @@ from tracktwo.doors._models import Notification
 from tracktwo.web._accounts import Account
 from tracktwo.web._models import User
 
-__all__ = ["NOTICES", "deliver", "inbox", "mark_read", "notice_text", "notify", "now", "unread"]
+__all__ = [
+    "NOTICES",
+    "deliver",
+    "inbox",
+    "mark_read",
+    "notice_text",
+    "notify",
+    "now",
+    "retry_mail",
+    "unread",
+]
 
 NOTICES = {
     "profile_waiting": N_("A new profile waits for approval: %(profile)s"),
@@ -170,3 +180,17 @@ def mark_read(registry: Registry, account: Account, entry_id: int | None = None)
             query = query.where(Notification.id == entry_id)
         done = session.execute(query.values(read_at=now()))
         return int(done.rowcount)  # type: ignore[attr-defined]
+
+
+def retry_mail(registry: Registry, mailer: Mailer) -> dict[str, int]:
+    """Send again every inbox entry whose e-mail failed or never left (a crash between the
+    commit and the send); counts by outcome."""
+    with registry.read() as session:
+        waiting = list(
+            session.scalars(
+                select(Notification.id)
+                .where(Notification.mail.in_(("pending", "failed")))
+                .order_by(Notification.id)
+            )
+        )
+    return deliver(registry, mailer, waiting)

@@ -101,9 +101,20 @@ def _error_response(request: Request, exc: Exception) -> Response:
     templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(
         request, "error.html", {"status": status, "code": code, "message": message,
-                                "account": getattr(request.state, "account", None)},
+                                "account": getattr(request.state, "account", None),
+                                "back": _same_site_referer(request)},
         status_code=status,
     )  # fmt: skip
+
+
+def _same_site_referer(request: Request) -> str | None:
+    """The page a failed form was sent from, if it is on this site: the way back to it."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(request.headers.get("referer", ""))
+    if parts.netloc != request.url.netloc or not parts.path.startswith("/"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 class _SecurityHeaders:
@@ -211,8 +222,13 @@ def create_app(settings: WebSettings) -> FastAPI:
 def run_server(settings: WebSettings, *, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the dashboard until interrupted (one worker; for several, run uvicorn with
     ``--factory tracktwo.web._app:app_from_env --workers N``)."""
+    import os
+    from dataclasses import replace
+
     import uvicorn
 
+    if not os.environ.get("TRACKTWO_BASE_URL"):  # links in e-mails point at this server
+        settings = replace(settings, mail=replace(settings.mail, base_url=f"http://{host}:{port}"))
     app = create_app(settings)
     gc.freeze()  # the imported libraries stay for the process's life: no need to re-scan them
     print(f"tracktwo dashboard on http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
