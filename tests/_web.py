@@ -94,14 +94,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(home: Path, registry_url: str | None = None, **settings: object) -> Iterator[str]:
-    """The real app under uvicorn on 127.0.0.1 in a thread; yields its base URL."""
+def live_server(
+    home: Path, registry_url: str | None = None, port: int | None = None, **settings: object
+) -> Iterator[str]:
+    """The real app under uvicorn on 127.0.0.1 in a thread (on ``port``, or a free one);
+    yields its base URL."""
     import uvicorn
 
     from tracktwo.web import WebSettings, create_app
 
     app = create_app(WebSettings(home=home, db_url=registry_url, **settings))  # type: ignore[arg-type]
-    port = free_port()
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -314,3 +314,31 @@ def test_the_monthly_digest_goes_once_to_each_match(registry, mail) -> None:
     assert send_digests(registry, mailer, "2001-01") == {"sent": 0, "skipped": 0, "failed": 0}
     with pytest.raises(InputError, match="month: '2026-13'"):
         send_digests(registry, mailer, "2026-13")
+
+
+def test_a_profile_may_have_several_managers_and_a_person_several_profiles(registry, mail) -> None:
+    from tracktwo.doors import add_manager, my_profiles
+
+    box, mailer = mail
+    _, sokha, emily, coop, marketing = approved_pair(registry, mailer, box)
+    dara = confirmed(registry, mailer, box, DARA)
+    add_manager(registry, mailer, emily, marketing["id"], "dara")
+    assert box.subjects(DARA["email"])[-1] == f"You are now a manager of {MARKETING['name']}"
+    with pytest.raises(InputError, match="manages this profile already"):
+        add_manager(registry, mailer, emily, marketing["id"], "dara")
+    with pytest.raises(NotAllowedError):
+        add_manager(registry, mailer, dara, coop["id"], "dara")  # not Dara's to share
+    # the new manager answers for the profile; the request reaches both managers' inboxes
+    asked = send_request(registry, mailer, sokha, coop["id"], marketing["id"], "other")
+    assert [n["kind"] for n in inbox(registry, emily)][:1] == ["request_received"]
+    assert [n["kind"] for n in inbox(registry, dara)][:1] == ["request_received"]
+    assert answer_request(registry, mailer, dara, asked["id"], False)["status"] == "declined"
+    # Dara also registers a profile of her own
+    create_profile(registry, mailer, dara, **{**COOPERATIVE, "name": "Dara's Seed Bank"})
+    assert [p["name"] for p in my_profiles(registry, dara)] == [
+        MARKETING["name"],
+        "Dara's Seed Bank",
+    ]
+    # deleting Emily's account leaves the shared profile to Dara, untouched
+    assert delete_account(registry, emily, password_of("emily"))["profiles_left_to_others"] == 1
+    assert get_profile(registry, marketing["id"], dara)["name"] == MARKETING["name"]
