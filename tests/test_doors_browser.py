@@ -13,7 +13,6 @@ written only with TRACKTWO_SCREENSHOTS=1.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
@@ -26,25 +25,12 @@ from typing import Any
 
 import _web
 import pytest
+from _browser import BROWSER_MARKS, HAVE_PLAYWRIGHT, chromium
 from _doors import COOPERATIVE, DARA, EMILY, MARKETING, SOKHA, password_of
 from _smtp import Inbox
 from _web import live_server
 
-CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
-HAVE_PLAYWRIGHT = importlib.util.find_spec("playwright") is not None
-# Debian's Chromium, as ../shared/README.md says; nothing reaches beyond 127.0.0.1
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]  # fmt: skip
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None or not HAVE_PLAYWRIGHT,
-        reason="browser tests need Chromium (apt-get install chromium) and the playwright "
-        "package (pip install -e '.[dev]'); never `playwright install`",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 if HAVE_PLAYWRIGHT:
     from playwright.sync_api import (
@@ -54,7 +40,6 @@ if HAVE_PLAYWRIGHT:
         Locator,
         Page,
         expect,
-        sync_playwright,
     )
 
 TIMEOUT_MS = 15_000  # the first overview page computes the pulse; a slow CI machine needs it
@@ -113,12 +98,8 @@ class Site:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture

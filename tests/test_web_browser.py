@@ -8,34 +8,19 @@ and several tests change the registry.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from _browser import BROWSER_MARKS, HAVE_PLAYWRIGHT, chromium
 from _web import ACTORS, SCRIPT_NAME, live_server, password_of
 
-CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
-HAVE_PLAYWRIGHT = importlib.util.find_spec("playwright") is not None
-# Debian's Chromium, as ../shared/README.md says; nothing reaches beyond 127.0.0.1
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]  # fmt: skip
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None or not HAVE_PLAYWRIGHT,
-        reason="browser tests need Chromium (apt-get install chromium) and the playwright "
-        "package (pip install -e '.[dev]'); never `playwright install`",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 if HAVE_PLAYWRIGHT:
-    from playwright.sync_api import Browser, Dialog, Locator, Page, expect, sync_playwright
+    from playwright.sync_api import Browser, Dialog, Locator, Page, expect
 
 USA_NAMES = sorted(name for name, country, *_ in ACTORS if country == "USA")
 TIMEOUT_MS = 15_000  # the first overview page computes the pulse; a slow CI machine needs it
@@ -62,12 +47,8 @@ def expected_counts(today: date) -> tuple[int, int]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ directory of tests/_web.py. Two checks on each response:
   ``{"error": {"status": <the HTTP status>, "code": "...", "message": "..."}}``.
 
 It runs twice: anonymously (reading is public, changes get 401) and with an editor's API
-token, so the two write routes are exercised past the permission check. Bounded and
+token, so the write routes (the editor's, and open doors', which an admin-made and thus
+confirmed account may use) are exercised past the permission check. Bounded and
 deterministic: at most 25 fuzzed requests per operation (plus the coverage phase's own
 cases), derandomized.
 """
