@@ -31,8 +31,16 @@ class Site:
     def client(self, worker: int = 0) -> TestClient:
         return TestClient(self.apps[worker], base_url="http://tracktwo.test")
 
+    _mona: Person | None = None
+
     def registry(self) -> Registry:
         return Registry(self.url, home=self.home)
+
+    def moderator(self) -> Person:
+        """Mona, logged in once per site."""
+        if self._mona is None:
+            self._mona = Person(self, "mona").log_in()
+        return self._mona
 
 
 def make_site(home: Path, url: str | None, inbox: Inbox, mail: MailSettings, **rules: int) -> Site:

@@ -34,8 +34,9 @@ def _approved(site: Site, person: Person, fields: dict) -> int:
     made = person.post("/api/doors/profiles", fields)
     assert made.status_code == 201, made.text
     profile_id = made.json()["id"]
-    mona = Person(site, "mona").log_in()
-    decided = mona.post(f"/api/moderation/profiles/{profile_id}", {"decision": "approve"})
+    decided = site.moderator().post(
+        f"/api/moderation/profiles/{profile_id}", {"decision": "approve"}
+    )
     assert decided.status_code == 200, decided.text
     return profile_id
 

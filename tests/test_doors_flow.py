@@ -342,3 +342,13 @@ def test_a_profile_may_have_several_managers_and_a_person_several_profiles(regis
     # deleting Emily's account leaves the shared profile to Dara, untouched
     assert delete_account(registry, emily, password_of("emily"))["profiles_left_to_others"] == 1
     assert get_profile(registry, marketing["id"], dara)["name"] == MARKETING["name"]
+
+
+def test_a_name_cannot_smuggle_a_line_break_into_an_e_mail_header(registry, mail) -> None:
+    box, mailer = mail
+    staff(registry)
+    sokha = confirmed(registry, mailer, box, SOKHA)
+    forged = {**COOPERATIVE, "name": "Co-op\r\nBcc: everyone@example.org"}
+    with pytest.raises(InputError, match="name: one line of text"):
+        create_profile(registry, mailer, sokha, **forged)
+    assert box.subjects("mona@example.org") == []  # nothing was stored, nobody was told

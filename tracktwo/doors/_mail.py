@@ -84,7 +84,7 @@ class Mailer:
         message = EmailMessage()
         message["From"] = formataddr(("tracktwo", self.settings.sender))
         message["To"] = to
-        message["Subject"] = subject
+        message["Subject"] = " ".join(subject.split())  # one line, whatever a name held
         message["Message-ID"] = make_msgid(domain=self.settings.sender.rpartition("@")[2])
         message.set_content(body, charset="utf-8")
         message["Content-Language"] = language  # after set_content, which resets Content-*

@@ -77,8 +77,16 @@ def _check_extra(field: str, value: Any) -> str | None:
     return text
 
 
+_ONE_LINE = ("name", "local_name", "place", "website", "contact_email", "contact_phone")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def clean_profile(fields: dict[str, Any], *, complete: bool) -> dict[str, Any]:
     unknown = sorted(set(fields) - set(PROFILE_FIELDS))
+    for field in _ONE_LINE:
+        # a name goes into e-mail subjects: a line break there would forge headers
+        if isinstance(fields.get(field), str) and _CONTROL.search(fields[field]):
+            raise InputError(f"{field}: one line of text, without control characters")
     if unknown:
         raise InputError(
             f"{unknown[0]}: not a field of a profile; the fields are {', '.join(PROFILE_FIELDS)}"
