@@ -13,7 +13,7 @@ pytestmark = pytest.mark.postgres
 ACCOUNT_TABLES = ["activities", "actors", "alembic_version", "api_tokens", "login_attempts",
                   "ties", "users", "web_sessions"]  # fmt: skip
 DOORS_TABLES = ["digests_sent", "email_tokens", "flags", "moderation_log", "notifications",
-                "partnership_requests", "profile_managers", "profiles"]  # fmt: skip
+                "partnership_requests", "profile_managers", "profiles", "signups"]  # fmt: skip
 ALL_TABLES = sorted(ACCOUNT_TABLES + DOORS_TABLES)
 
 

@@ -317,3 +317,31 @@ def test_suggestions_explain_and_leave_out_politicised_actors(web_home, smtp) ->
     }
     # only the profile's managers see its suggestions
     assert emily.get(path).status_code == 403
+
+
+def test_sign_ups_from_one_address_stop_at_the_daily_limit(tmp_path, smtp) -> None:
+    inbox, mail = smtp
+    site = make_site(tmp_path / "home", None, inbox, mail, signups_per_address=2)
+    codes = [
+        site.client(n % 2).post("/api/signup", json={
+            "username": f"bot{n}", "email": f"bot{n}@example.org",
+            "password": "bot-password-1"}).status_code
+        for n in range(3)
+    ]  # fmt: skip
+    # both workers count the same rows: the in-process client's address is "testclient"
+    assert codes == [201, 201, 429]
+    assert len(inbox.messages) == 2  # the refused one got no account and no e-mail
+
+
+def test_a_change_to_an_approved_profile_is_shown_to_the_moderators(site: Site, pair) -> None:
+    changed = pair["emily"].post(
+        f"/api/doors/profiles/{pair['marketing']}", {"place": "Visalia, California"}, "PATCH"
+    )
+    assert changed.status_code == 200, changed.text
+    assert site.inbox.subjects("mona@example.org")[-1] == (
+        f"An approved profile changed: {MARKETING['name']}"
+    )
+    # the registry's actor changed with it
+    shown = site.client().get(f"/api/doors/profiles/{pair['marketing']}").json()["profile"]
+    actor = site.client().get(f"/api/actors/{shown['actor_id']}").json()
+    assert actor["actor"]["place"] == "Visalia, California"

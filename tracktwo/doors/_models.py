@@ -28,6 +28,7 @@ __all__ = [
     "PartnershipRequest",
     "Profile",
     "ProfileManager",
+    "SignUpRecord",
 ]
 
 PROFILE_STATUSES = ("pending", "approved", "rejected", "deleted")
@@ -169,3 +170,14 @@ class DigestSent(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
     sent_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SignUpRecord(Base):
+    """One sign-up attempt from a client address: counted for the daily limit, swept after a
+    day (an address is personal data, kept no longer than the limit needs)."""
+
+    __tablename__ = "signups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)

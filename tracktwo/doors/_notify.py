@@ -38,6 +38,7 @@ __all__ = [
 
 NOTICES = {
     "profile_waiting": N_("A new profile waits for approval: %(profile)s"),
+    "profile_changed": N_("An approved profile changed: %(profile)s"),
     "profile_approved": N_("Your profile %(profile)s is approved and now visible to everyone"),
     "profile_rejected": N_("Your profile %(profile)s was not approved: %(reason)s"),
     "request_received": N_("%(from_profile)s asks %(to_profile)s for a partnership"),

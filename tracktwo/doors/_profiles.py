@@ -268,7 +268,7 @@ def sync_actor(session: Session, profile: Profile) -> Actor:
 
 
 def update_profile(
-    registry: Registry, account: Account, profile_id: int, **changes: Any
+    registry: Registry, mailer: Mailer | None, account: Account, profile_id: int, **changes: Any
 ) -> dict[str, Any]:
     """A manager's change; on an approved profile it reaches the registry's actor at once."""
     require_confirmed(account)
@@ -289,10 +289,18 @@ def update_profile(
         for field, value in values.items():
             setattr(profile, field, value)
         profile.updated_at = now()
+        notices: list[int] = []
         if profile.status == "approved":
             sync_actor(session, profile)
+            # a change goes live at once; the moderators are told, so they can look again
+            link = f"/doors/profiles/{profile_id}"
+            notices = notify(
+                session, moderators(session), "profile_changed", {"profile": profile.name}, link
+            )
         session.flush()
-        return profile_dict(profile, contact=True)
+        row = profile_dict(profile, contact=True)
+    deliver(registry, mailer, notices)
+    return row
 
 
 def add_manager(

@@ -11,13 +11,13 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
-from tracktwo._errors import InputError, NotAllowedError
+from tracktwo._errors import InputError, LimitError, NotAllowedError
 from tracktwo._i18n import LANGUAGES, translator
 from tracktwo.bridges._registry import Registry
 from tracktwo.doors._mail import Mailer
-from tracktwo.doors._models import EmailToken
+from tracktwo.doors._models import EmailToken, SignUpRecord
 from tracktwo.doors._notify import now
 from tracktwo.web._accounts import Account, account_from, add_user, digest
 from tracktwo.web._models import User
@@ -120,10 +120,15 @@ def sign_up(
     email: str,
     password: str,
     language: str = "en",
+    client: str | None = None,
+    per_address: int = 10,
 ) -> Account:
-    """A new, unconfirmed viewer account; the confirmation link is e-mailed."""
+    """A new, unconfirmed viewer account; the confirmation link is e-mailed. With ``client``
+    (the request's address), at most ``per_address`` attempts from it in 24 hours."""
     check_language(language)
     address = check_email("email", email)
+    if client is not None:
+        _count_attempt(registry, client, per_address)
     made = add_user(registry, username, password, "viewer", address)
     with registry.session() as session:
         session.execute(
@@ -133,6 +138,24 @@ def sign_up(
         )
     send_confirmation(registry, mailer, made.user_id)
     return Account(made.user_id, made.username, "viewer", None, False, language)
+
+
+def _count_attempt(registry: Registry, client: str, per_address: int) -> None:
+    """Record a sign-up from ``client``; LimitError (and nothing recorded) past the limit.
+    Written first, then counted, as the other daily limits are (docs/doors.md)."""
+    since = now() - timedelta(days=1)
+    with registry.session() as session:
+        session.add(SignUpRecord(address=client[:64], created_at=now()))
+        session.flush()
+        session.execute(delete(SignUpRecord).where(SignUpRecord.created_at < since))
+        recent = session.scalar(
+            select(func.count(SignUpRecord.id)).where(SignUpRecord.address == client[:64])
+        )
+        if (recent or 0) > per_address:
+            raise LimitError(
+                f"{per_address} sign-ups from your address in the last 24 hours, the most "
+                "allowed: try again tomorrow"
+            )
 
 
 def confirm_email(registry: Registry, token: str) -> Account:

@@ -42,7 +42,7 @@ from tracktwo.web._auth import (
     login_csrf,
     sources_of,
 )
-from tracktwo.web._doors_kit import action, router
+from tracktwo.web._doors_kit import ERRORS, action, router
 from tracktwo.web._forms import _safe_next, _secure
 
 __all__ = ["router"]
@@ -66,6 +66,10 @@ class SignUp(BaseModel):
     email: str = Field(max_length=320)
     password: str = Field(min_length=1, max_length=500)
     language: Language = "en"
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def _start(request: Request, response: Response, made: Account) -> None:
@@ -105,21 +109,23 @@ async def signup(
     await check_csrf(request, request.cookies.get(CSRF_COOKIE) or "\0")
     sources = sources_of(request)
     made = await run_in_threadpool(
-        sign_up, sources.registry, sources.mailer, username, email, password, language
-    )
+        sign_up, sources.registry, sources.mailer, username, email, password, language,
+        _client(request), sources.settings.signups_per_address,
+    )  # fmt: skip
     response = RedirectResponse("/doors?signed_up=1", status_code=303)
     await run_in_threadpool(_start, request, response, made)
     response.set_cookie(LANGUAGE_COOKIE, language, samesite="lax", max_age=365 * 86400)
     return response
 
 
-@router.post("/api/signup", status_code=201, summary="Sign up", responses=API_ERRORS)
+@router.post("/api/signup", status_code=201, summary="Sign up", responses=ERRORS)
 def signup_api(request: Request, body: SignUp) -> JSONResponse:
     """A new account, unconfirmed until its owner follows the e-mailed link."""
     sources = sources_of(request)
     made = sign_up(
-        sources.registry, sources.mailer, body.username, body.email, body.password, body.language
-    )
+        sources.registry, sources.mailer, body.username, body.email, body.password,
+        body.language, _client(request), sources.settings.signups_per_address,
+    )  # fmt: skip
     return JSONResponse(
         {"account": {"username": made.username, "role": made.role, "confirmed": False}},
         status_code=201,
@@ -233,7 +239,8 @@ def change_profile(
     request: Request, who: Account, body: ProfileFields, profile_id: int
 ) -> dict[str, Any]:
     """Only the fields given change; an approved profile's actor changes with it."""
-    done = update_profile(sources_of(request).registry, who, profile_id, **body.given())
+    sources = sources_of(request)
+    done = update_profile(sources.registry, sources.mailer, who, profile_id, **body.given())
     return _changed(request, done)
 
 

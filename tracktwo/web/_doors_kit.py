@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from tracktwo.web._accounts import Account
 from tracktwo.web._auth import API_ERRORS, BEARER, AuthError, account_of, check_csrf
 
-__all__ = ["MAX_ID", "Member", "action", "form_of", "member", "personal_page", "router"]
+__all__ = ["ERRORS", "MAX_ID", "Member", "action", "form_of", "member", "personal_page", "router"]
 
 router = APIRouter()
 MAX_ID = 2**31 - 1

@@ -48,7 +48,8 @@ class WebSettings:
     ``login_failures`` failed logins per account, or ``login_failures_per_address`` per client
     address, within ``login_window_minutes`` lock further attempts until the window passes.
     Open doors: nobody sends more than ``requests_per_day`` partnership requests or
-    ``flags_per_day`` flags in 24 hours; a request waits ``request_days`` for an answer.
+    ``flags_per_day`` flags in 24 hours, and an address signs up ``signups_per_address``
+    times; a request waits ``request_days`` for an answer.
     ``mail``: the SMTP server for confirmations and notifications (off without a host).
     """
 
@@ -63,11 +64,13 @@ class WebSettings:
     requests_per_day: int = 5
     request_days: int = 30
     flags_per_day: int = 10
+    signups_per_address: int = 10
     mail: MailSettings = field(default_factory=MailSettings)
 
     @property
     def rules(self) -> DoorsRules:
-        return DoorsRules(self.requests_per_day, self.request_days, self.flags_per_day)
+        return DoorsRules(self.requests_per_day, self.request_days, self.flags_per_day,
+                          self.signups_per_address)  # fmt: skip
 
     @classmethod
     def from_env(
@@ -83,5 +86,6 @@ class WebSettings:
             requests_per_day=_whole("TRACKTWO_REQUESTS_PER_DAY", 5),
             request_days=_whole("TRACKTWO_REQUEST_DAYS", 30),
             flags_per_day=_whole("TRACKTWO_FLAGS_PER_DAY", 10),
+            signups_per_address=_whole("TRACKTWO_SIGNUPS_PER_ADDRESS", 10),
             mail=MailSettings.from_env(),
         )

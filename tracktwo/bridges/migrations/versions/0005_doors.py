@@ -145,6 +145,15 @@ def _messages() -> None:
         sa.Column("expires_at", sa.DateTime(), nullable=False),
     )
     op.create_index("ix_email_tokens_user_id", "email_tokens", ["user_id"])
+    # sign-ups per client address, for the daily limit; rows older than a day are swept
+    op.create_table(
+        "signups",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("address", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+    )
+    op.create_index("ix_signups_address", "signups", ["address"])
+    op.create_index("ix_signups_created_at", "signups", ["created_at"])
     op.create_table(
         "digests_sent",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -164,8 +173,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("digests_sent", "email_tokens", "notifications", "moderation_log", "flags",
-                  "partnership_requests", "profile_managers", "profiles"):  # fmt: skip
+    for table in ("digests_sent", "signups", "email_tokens", "notifications", "moderation_log",
+                  "flags", "partnership_requests", "profile_managers", "profiles"):  # fmt: skip
         op.drop_table(table)
     op.drop_index("ix_users_email", "users")
     with op.batch_alter_table("users") as batch:
