@@ -163,3 +163,20 @@ def smtp():
 
     with smtp_server() as (inbox, port):
         yield inbox, MailSettings(host="127.0.0.1", port=port, base_url="http://tracktwo.test")
+
+
+# -- the browser tests: one Chromium per test module (tests/_browser.py) ----------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from _browser import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def dialogs() -> list[str]:
+    """The messages of any JavaScript dialog a page opened (there should be none)."""
+    return []

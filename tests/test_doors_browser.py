@@ -25,7 +25,7 @@ from typing import Any
 
 import _web
 import pytest
-from _browser import BROWSER_MARKS, HAVE_PLAYWRIGHT, chromium
+from _browser import BROWSER_MARKS, HAVE_PLAYWRIGHT
 from _doors import COOPERATIVE, DARA, EMILY, MARKETING, SOKHA, password_of
 from _smtp import Inbox
 from _web import live_server
@@ -94,17 +94,6 @@ KHMER_CAPABLE = {"Noto Sans Khmer", "Noto Serif Khmer", "Khmer OS", "Khmer OS Sy
 class Site:
     base: str
     mail: Inbox
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def dialogs() -> list[str]:
-    return []
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from _browser import BROWSER_MARKS, HAVE_PLAYWRIGHT, chromium
+from _browser import BROWSER_MARKS, HAVE_PLAYWRIGHT
 from _web import ACTORS, SCRIPT_NAME, live_server, password_of
 
 pytestmark = BROWSER_MARKS
@@ -43,17 +43,6 @@ def expected_counts(today: date) -> tuple[int, int]:
 
 
 # -- fixtures ------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def dialogs() -> list[str]:
-    return []
 
 
 @pytest.fixture
