@@ -14,6 +14,7 @@ import pytest
 from _doors import (
     COOPERATIVE,
     DARA,
+    EMILY,
     MARKETING,
     SOKHA,
     approved_pair,
@@ -109,7 +110,7 @@ def test_two_people_meet_and_their_tie_reaches_the_scorecard(registry, mail) -> 
         "Could we sell our rice through your members?",
     )
     assert asked["status"] == "pending"
-    assert box.subjects(EMILY_ADDRESS)[-1] == (
+    assert box.subjects(EMILY["email"])[-1] == (
         f"{COOPERATIVE['name']} asks {MARKETING['name']} for a partnership"
     )
     with pytest.raises(NotAllowedError, match="only the side asked"):
@@ -149,9 +150,6 @@ def test_two_people_meet_and_their_tie_reaches_the_scorecard(registry, mail) -> 
     assert moderator.can("moderator")
 
 
-EMILY_ADDRESS = "emily@example.org"
-
-
 def test_an_upheld_flag_marks_the_actor_politicised_for_the_scorecard(registry, mail) -> None:
     box, mailer = mail
     moderator, sokha, emily, coop, marketing = approved_pair(registry, mailer, box)
@@ -185,7 +183,7 @@ def test_an_upheld_flag_marks_the_actor_politicised_for_the_scorecard(registry, 
     # the log: who, what and why, newest first; admins only
     with pytest.raises(NotAllowedError, match="only an admin"):
         moderation_log(registry, moderator)
-    _, admin = moderator, _admin(registry)
+    admin = _admin(registry)
     entries = moderation_log(registry, admin)
     assert [(e["moderator"], e["action"]) for e in entries] == [
         ("mona", "flag_upheld"),
@@ -242,9 +240,7 @@ def test_only_approved_people_to_people_profiles_can_ask(registry, mail) -> None
     pending = create_profile(registry, mailer, sokha, **COOPERATIVE)
     with pytest.raises(InputError, match="kind: open doors is for people-to-people"):
         create_profile(registry, mailer, sokha, **{**COOPERATIVE, "kind": "embassy"})
-    emily = confirmed(
-        registry, mailer, box, {"username": "emily", "email": EMILY_ADDRESS, "language": "en"}
-    )
+    emily = confirmed(registry, mailer, box, EMILY)
     target = create_profile(registry, mailer, emily, **MARKETING)
     _approve(registry, mailer, target["id"])
     with pytest.raises(NotAllowedError, match="a moderator must approve it") as refused:
@@ -303,9 +299,9 @@ def test_the_monthly_digest_goes_once_to_each_match(registry, mail) -> None:
     approved_pair(registry, mailer, box)
     month = date.today().strftime("%Y-%m")
     assert send_digests(registry, mailer, month) == {"sent": 2, "skipped": 0, "failed": 0}
-    digest = box.to(EMILY_ADDRESS)[-1]
+    digest = box.to(EMILY["email"])[-1]
     assert (
-        box.subjects(EMILY_ADDRESS)[-1]
+        box.subjects(EMILY["email"])[-1]
         == "1 new profiles across the border match what you offer or need"
     )
     assert f"- {COOPERATIVE['name']} (KHM): agriculture, business" in digest.get_content()

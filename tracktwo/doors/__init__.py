@@ -19,10 +19,11 @@ from tracktwo.doors._moderation import (
     rule_on_flag,
 )
 from tracktwo.doors._notify import NOTICES, deliver, inbox, mark_read, retry_mail, unread
-from tracktwo.doors._privacy import delete_account, export_account
+from tracktwo.doors._privacy import account_details, delete_account, export_account
 from tracktwo.doors._profiles import (
     PROFILE_FIELDS,
     add_manager,
+    approved_by_country,
     create_profile,
     get_profile,
     my_profiles,
@@ -47,8 +48,10 @@ __all__ = [
     "DoorsRules",
     "MailSettings",
     "Mailer",
+    "account_details",
     "add_manager",
     "answer_request",
+    "approved_by_country",
     "confirm_email",
     "create_profile",
     "decide_profile",

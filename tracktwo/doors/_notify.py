@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tracktwo._errors import NotFoundError
@@ -156,12 +156,10 @@ def inbox(registry: Registry, account: Account, limit: int = 100) -> list[dict[s
 
 def unread(registry: Registry, account: Account) -> int:
     with registry.read() as session:
-        rows = session.scalars(
-            select(Notification.id).where(
-                Notification.user_id == account.user_id, Notification.read_at.is_(None)
-            )
-        ).all()
-    return len(rows)
+        return int(session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == account.user_id, Notification.read_at.is_(None))
+        ) or 0)  # fmt: skip
 
 
 def mark_read(registry: Registry, account: Account, entry_id: int | None = None) -> int:

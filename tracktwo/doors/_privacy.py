@@ -31,7 +31,7 @@ from tracktwo.doors._profiles import PROFILE_FIELDS, managers_of
 from tracktwo.web._accounts import Account, check_login, remove_user
 from tracktwo.web._models import User
 
-__all__ = ["delete_account", "export_account"]
+__all__ = ["account_details", "delete_account", "export_account"]
 
 
 def _rows(session: Session, model: Any, *where: Any) -> list[dict[str, Any]]:
@@ -41,6 +41,25 @@ def _rows(session: Session, model: Any, *where: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _details(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "email": user.email,
+        "role": user.role,
+        "language": user.language,
+        "created_at": user.created_at,
+        "email_confirmed_at": user.email_confirmed_at,
+    }
+
+
+def account_details(registry: Registry, account: Account) -> dict[str, Any]:
+    """The account itself: username, e-mail, role, language, when made and confirmed."""
+    with registry.read() as session:
+        user = session.get(User, account.user_id)
+        assert user is not None
+        return _details(user)
+
+
 def export_account(registry: Registry, account: Account) -> dict[str, Any]:
     """Everything about the person, as plain data (the web app offers it as a JSON file)."""
     with registry.read() as session:
@@ -48,14 +67,7 @@ def export_account(registry: Registry, account: Account) -> dict[str, Any]:
         assert user is not None
         managed = select(ProfileManager.profile_id).where(ProfileManager.user_id == user.id)
         return {
-            "account": {
-                "username": user.username,
-                "email": user.email,
-                "role": user.role,
-                "language": user.language,
-                "created_at": user.created_at,
-                "email_confirmed_at": user.email_confirmed_at,
-            },
+            "account": _details(user),
             "profiles": _rows(session, Profile, Profile.id.in_(managed)),
             "requests": _rows(
                 session,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from tracktwo._errors import InputError, NotAllowedError, NotFoundError
@@ -31,6 +31,7 @@ __all__ = [
     "ACTOR_SIDE",
     "PROFILE_FIELDS",
     "add_manager",
+    "approved_by_country",
     "create_profile",
     "get_profile",
     "managed_profile",
@@ -336,6 +337,16 @@ def my_profiles(registry: Registry, account: Account) -> list[dict[str, Any]]:
             .order_by(Profile.id)
         ).all()
         return [profile_dict(p, contact=True) for p in profiles]
+
+
+def approved_by_country(registry: Registry) -> dict[str, int]:
+    """How many approved profiles each country has."""
+    with registry.read() as session:
+        rows = session.execute(
+            select(Profile.country, func.count(Profile.id))
+            .where(Profile.status == "approved").group_by(Profile.country)
+        ).all()  # fmt: skip
+    return {str(country): int(count) for country, count in sorted(rows)}
 
 
 def search_profiles(

@@ -129,15 +129,10 @@ def sign_up(
     address = check_email("email", email)
     if client is not None:
         _count_attempt(registry, client, per_address)
-    made = add_user(registry, username, password, "viewer", address)
-    with registry.session() as session:
-        session.execute(
-            update(User)
-            .where(User.id == made.user_id)
-            .values(email_confirmed_at=None, language=language)
-        )
+    made = add_user(registry, username, password, "viewer", address, confirmed=False,
+                    language=language)  # fmt: skip
     send_confirmation(registry, mailer, made.user_id)
-    return Account(made.user_id, made.username, "viewer", None, False, language)
+    return made
 
 
 def _count_attempt(registry: Registry, client: str, per_address: int) -> None:

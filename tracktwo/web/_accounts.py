@@ -103,9 +103,10 @@ def check_password(password: str) -> str:
 
 def add_user(
     registry: Registry, username: str, password: str, role: str = "viewer",
-    email: str | None = None,
+    email: str | None = None, *, confirmed: bool = True, language: str = "en",
 ) -> Account:  # fmt: skip
-    """Create a user; InputError for a taken name, a bad role or a short password."""
+    """Create a user; InputError for a taken name, a bad role or a short password.
+    ``confirmed=False`` (self-registration) leaves the e-mail address to be confirmed."""
     check_username(username)
     _check_role(role)
     check_password(password)
@@ -118,7 +119,8 @@ def add_user(
         # an account an administrator makes needs no e-mail confirmation
         now = _now()
         user = User(username=username, email=email, password_hash=_HASHER.hash(password),
-                    role=role, active=True, created_at=now, email_confirmed_at=now)  # fmt: skip
+                    role=role, active=True, created_at=now, language=language,
+                    email_confirmed_at=now if confirmed else None)  # fmt: skip
         session.add(user)
         session.flush()
         return account_from(user)

@@ -42,7 +42,7 @@ from tracktwo.web._auth import (
     login_csrf,
     sources_of,
 )
-from tracktwo.web._doors_kit import ERRORS, action, router
+from tracktwo.web._doors_kit import ERRORS, MAX_ID, action, router
 from tracktwo.web._forms import _safe_next, _secure
 
 __all__ = ["router"]
@@ -289,8 +289,8 @@ def new_flag(request: Request, who: Account, body: FlagReason, profile_id: int) 
 
 
 class NewRequest(BaseModel):
-    from_profile_id: int = Field(ge=1, le=2**31 - 1)
-    to_profile_id: int = Field(ge=1, le=2**31 - 1)
+    from_profile_id: int = Field(ge=1, le=MAX_ID)
+    to_profile_id: int = Field(ge=1, le=MAX_ID)
     channel: str = Field(max_length=40)
     areas: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=20)
     message: Annotated[str | None, Field(default=None, max_length=3000)] = None
@@ -430,7 +430,7 @@ def rule(request: Request, who: Account, body: FlagRuling, flag_id: int) -> dict
 
 
 class ReadMark(BaseModel):
-    notification_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    notification_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 @action("/inbox/read", ReadMark, lambda done: "/inbox", summary="Mark inbox entries read")

@@ -25,11 +25,11 @@ from starlette.concurrency import run_in_threadpool
 
 from tracktwo.web._accounts import Account
 from tracktwo.web._auth import API_ERRORS, BEARER, AuthError, account_of, check_csrf
+from tracktwo.web._pages import MAX_ID
 
 __all__ = ["ERRORS", "MAX_ID", "Member", "action", "form_of", "member", "personal_page", "router"]
 
 router = APIRouter()
-MAX_ID = 2**31 - 1
 ERRORS: dict[int | str, dict[str, Any]] = {
     **API_ERRORS,
     429: {"description": "a daily limit was reached"},

@@ -4,7 +4,6 @@ suggestions for a profile, requests, the inbox, the account, and the moderators'
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
@@ -17,6 +16,8 @@ from tracktwo._i18n import N_
 from tracktwo.bridges._kinds import load_vocabulary
 from tracktwo.bridges._models import Actor
 from tracktwo.doors import (
+    account_details,
+    approved_by_country,
     export_account,
     get_profile,
     get_request,
@@ -71,8 +72,7 @@ def doors_home(request: Request, who: Reader) -> dict[str, Any]:
     """Approved profiles by country; for a logged-in person, their profiles, requests and
     unread inbox entries too."""
     registry = sources_of(request).registry
-    counts = Counter(p["country"] for p in search_profiles(registry, limit=10**9))
-    page: dict[str, Any] = {"approved_by_country": dict(sorted(counts.items())), "me": None}
+    page: dict[str, Any] = {"approved_by_country": approved_by_country(registry), "me": None}
     if who is not None:
         page["me"] = {
             "username": who.username,
@@ -140,12 +140,10 @@ def profile_new(request: Request, who: Member) -> dict[str, Any]:
 
 
 def _other_country(request: Request, shown: dict[str, Any]) -> str | None:
-    counts = Counter(
-        p["country"]
-        for p in search_profiles(sources_of(request).registry, limit=10**9)
-        if p["country"] != shown["country"]
-    )
-    return counts.most_common(1)[0][0] if counts else None
+    """The country, other than the profile's, with the most approved profiles."""
+    counts = approved_by_country(sources_of(request).registry)
+    counts.pop(shown["country"], None)
+    return max(counts, key=lambda country: counts[country]) if counts else None
 
 
 def _politicised_ids(request: Request, ids: list[int]) -> set[int]:
@@ -235,8 +233,8 @@ def inbox_page(request: Request, who: Member) -> dict[str, Any]:
 @personal_page("/account", "account.html", summary="Your account")
 def account_page(request: Request, who: Member) -> dict[str, Any]:
     """Your account: e-mail, language, confirmation; export and deletion."""
-    data = export_account(sources_of(request).registry, who)
-    return {"me": data["account"], "profiles": len(data["profiles"])}
+    registry = sources_of(request).registry
+    return {"me": account_details(registry, who), "profiles": len(my_profiles(registry, who))}
 
 
 @personal_page("/moderation", "moderation.html", summary="Moderation queue")
