@@ -52,6 +52,17 @@ def make_site(home: Path, url: str | None, inbox: Inbox, mail: MailSettings, **r
     return Site([create_app(settings), create_app(settings)], inbox, url, home)
 
 
+def site_for(request: Any, tmp_path: Path, smtp: tuple[Inbox, MailSettings], **rules: int) -> Site:
+    """For a fixture parametrised over ``sqlite`` / ``postgresql``: a site on that backend."""
+    inbox, mail = smtp
+    url = None
+    if request.param == "postgresql":
+        from _postgres import fresh_database
+
+        url = fresh_database(request.getfixturevalue("postgres_admin_url"))
+    return make_site(tmp_path / "home", url, inbox, mail, **rules)
+
+
 @dataclass
 class Person:
     """One browser: a cookie jar, logged in, with the session's CSRF token."""

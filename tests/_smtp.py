@@ -14,13 +14,17 @@ from _web import free_port
 
 @dataclass
 class Inbox:
-    """What the server received, parsed; ``to(address)`` filters by recipient."""
+    """What the server received, parsed; ``to(address)`` filters by the To header.
+    ``envelopes[i]`` is the RCPT TO list of ``messages[i]``: where the server really delivers,
+    whatever the headers say."""
 
     messages: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[list[str]] = field(default_factory=list)
 
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
         raw = envelope.original_content or envelope.content  # type: ignore[attr-defined]
         self.messages.append(message_from_bytes(raw, policy=policy.default))  # type: ignore[arg-type]
+        self.envelopes.append(list(envelope.rcpt_tos))  # type: ignore[attr-defined]
         return "250 OK"
 
     def to(self, address: str) -> list[EmailMessage]:

@@ -83,6 +83,23 @@ def test_records_keep_their_line_numbers(tmp_path: Path) -> None:
     assert [line for line, _ in read_records(MIXED)] == [2, 3, 4, 5, 6, 7]
 
 
+def test_compression_is_read_from_the_first_bytes_not_the_name(tmp_path: Path) -> None:
+    import bz2
+    import gzip
+
+    plain = MIXED.read_bytes()
+    expected = read_records(MIXED)
+    named_gz = tmp_path / "plain-named.csv.gz"  # plain text behind a .gz name
+    named_gz.write_bytes(plain)
+    gzip_as_csv = tmp_path / "gzipped.csv"  # gzip behind a plain name
+    gzip_as_csv.write_bytes(gzip.compress(plain))
+    bz2_as_gz = tmp_path / "bzipped.csv.gz"  # bzip2 behind the wrong compression suffix
+    bz2_as_gz.write_bytes(bz2.compress(plain))
+    for path in (named_gz, gzip_as_csv, bz2_as_gz):
+        assert read_records(path) == expected, path.name
+    assert len(expected) == 6  # lines 2-7 of the shipped file, by hand
+
+
 # -- importing ----------------------------------------------------------------------------
 
 
@@ -142,6 +159,87 @@ def test_actor_upserts_on_external_id_before_name(registry: Registry, tmp_path: 
     with registry.read() as session:
         assert session.query(Actor).filter_by(web_domain="rupp.edu.kh").one().name == "RUPP"
         assert session.query(Actor).count() == 3
+
+
+def _one_a_line(path: Path, records: list[dict]) -> int:
+    """``records`` written one a line in the format of ``path``'s suffix; returns the line the
+    first record is on (CSV: after the header; JSON: after the "[")."""
+    if path.suffix == ".csv":
+        columns = list(dict.fromkeys(k for r in records for k in r))
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, columns, lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(records)
+        return 2
+    lines = [json.dumps(r, ensure_ascii=False) for r in records]
+    if path.suffix == ".jsonl":
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return 1
+    path.write_text("[\n" + ",\n".join(lines) + "\n]\n", encoding="utf-8")
+    return 2
+
+
+def _refused(registry: Registry, path: Path) -> tuple[list[tuple[int, str, str]], str]:
+    """Import ``path``, which must be refused leaving every row of the registry as it was."""
+    with registry.read() as session:
+        before = registry_rows(session)
+    with pytest.raises(RowsRejected) as caught:
+        import_file(registry, path)
+    with registry.read() as session:
+        assert registry_rows(session) == before
+    problems = [(p.line, p.field, p.reason) for p in caught.value.report.problems]
+    return problems, str(caught.value)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".jsonl"])
+def test_two_rows_for_one_actor_refuse_the_whole_file(
+    registry: Registry, tmp_path: Path, suffix: str
+) -> None:
+    import_file(registry, MIXED)  # actors 1 Phnom Penh, 2 RUPP (rupp.edu.kh), 3 Long Beach
+    first = _one_a_line(tmp_path / f"twice{suffix}", [
+        {"name": "Battambang", "country": "KHM", "kind": "city", "geonames_id": 1831797},
+        {"name": "Siem Reap", "country": "KHM", "kind": "city"},
+        {"name": "Battambang Town", "country": "KHM", "kind": "city", "geonames_id": 1831797},
+        {"name": "Siem-Reap", "country": "Cambodia", "kind": "city"},  # the same normalised
+        {"name": "RUPP", "country": "KHM", "kind": "university", "web_domain": "rupp.edu.kh"},
+        # registry actor 2 again, found by its stored name this time
+        {"name": "Royal University of Phnom Penh", "country": "KHM", "kind": "university"},
+        {"name": "Kampot", "country": "KHM", "kind": "city"},  # a fine row, not written either
+    ])  # fmt: skip
+    problems, message = _refused(registry, tmp_path / f"twice{suffix}")
+    assert problems == [
+        (first + 2, "geonames_id", f"the same actor as line {first} (geonames_id 1831797)"),
+        (first + 3, "name", f"the same actor as line {first + 1} "
+                            "(name + country + kind: 'Siem-Reap', KHM, city)"),
+        (first + 5, "name", f"the same actor as line {first + 4} "
+                            "(both are actor #2 of the registry)"),
+    ]  # fmt: skip
+    assert "3 bad row(s), nothing was written" in message
+    assert f"line {first + 2}, field geonames_id: the same actor as line {first}" in message
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json"])
+def test_two_rows_for_one_tie_or_activity_refuse_the_whole_file(
+    registry: Registry, tmp_path: Path, suffix: str
+) -> None:
+    import_file(registry, MIXED)  # tie 1: Phnom Penh – Long Beach, sister_city, one visit
+    ends = {"actor_a": "Long Beach", "country_a": "USA",
+            "actor_b": "Phnom Penh", "country_b": "KHM"}  # fmt: skip
+    reversed_ends = {"actor_a": "Phnom Penh", "country_a": "KHM",
+                     "actor_b": "Long Beach", "country_b": "USA"}  # fmt: skip
+    first = _one_a_line(tmp_path / f"twice{suffix}", [
+        {"record": "tie", **ends, "channel": "sister city", "status": "dormant"},
+        {"record": "tie", **reversed_ends, "channel": "sister_city", "status": "ended"},
+        {"record": "activity", **ends, "channel": "sister_city", "date": "2019-05-02",
+         "kind": "visit", "participants": 13},
+        {"record": "activity", "tie_id": 1, "date": "2019-05-02", "kind": "visit"},
+    ])  # fmt: skip
+    problems, _message = _refused(registry, tmp_path / f"twice{suffix}")
+    assert problems == [
+        (first + 1, "channel",
+         f"the same tie as line {first} (Phnom Penh – Long Beach, sister_city)"),
+        (first + 3, "date", f"the same activity as line {first + 2} (tie 1, 2019-05-02, visit)"),
+    ]  # fmt: skip
 
 
 # -- exporting ----------------------------------------------------------------------------

@@ -28,6 +28,14 @@ def test_error_is_one_line_without_traceback(tmp_path):
     assert "Traceback" not in done.stderr + done.stdout
 
 
+def test_error_message_quoting_brackets_is_printed_as_written(tmp_path):
+    # a file or actor name may hold rich-style markup; the one-line error shows it verbatim
+    missing = tmp_path / "[bold]x[/bold][link=evil.example]y.tsv"
+    done = run("events", "ingest", str(missing), home=tmp_path / "h")
+    assert done.returncode == 2
+    assert "[bold]x[/bold][link=evil.example]y.tsv" in done.stderr
+
+
 def test_unknown_country_and_debug_traceback(tmp_path):
     done = run("pulse", "KHM", "XYZ", home=tmp_path / "h")
     assert done.returncode == 2

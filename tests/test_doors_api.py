@@ -11,7 +11,7 @@ import re
 
 import pytest
 from _doors import COOPERATIVE, MARKETING
-from _doors_web import Person, Site, make_site
+from _doors_web import Person, Site, make_site, site_for
 
 pytestmark = pytest.mark.postgres
 
@@ -21,13 +21,7 @@ IMG = "<img src=x onerror=alert(1)>"
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def site(request, tmp_path, smtp) -> Site:
-    inbox, mail = smtp
-    url = None
-    if request.param == "postgresql":
-        from _postgres import fresh_database
-
-        url = fresh_database(request.getfixturevalue("postgres_admin_url"))
-    return make_site(tmp_path / "home", url, inbox, mail, requests_per_day=3, flags_per_day=2)
+    return site_for(request, tmp_path, smtp, requests_per_day=3, flags_per_day=2)
 
 
 def _approved(site: Site, person: Person, fields: dict) -> int:

@@ -39,7 +39,8 @@ def _serve(home: Path, url: str | None, port: int) -> subprocess.Popen:
         env["TRACKTWO_DB"] = url
     return subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "tracktwo.web._app:app_from_env",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--log-level", "warning"],
+         "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--log-level", "warning",
+         "--no-proxy-headers"],  # as docs/web.md says: the app alone reads X-Forwarded-For
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -85,13 +86,16 @@ def test_sessions_start_and_end(registry) -> None:
 def test_login_limit_per_account_and_address(registry) -> None:
     add_user(registry, "rithy", "a long passphrase")
     limit = LoginLimit(failures=2, failures_per_address=3, window_minutes=15)
-    check_login(registry, "rithy", "nope nope nope", "10.0.0.1")
-    assert not login_locked(registry, "rithy", "10.0.0.2", limit)
-    check_login(registry, "rithy", "nope nope nope", "10.0.0.1")
-    assert login_locked(registry, "rithy", "10.0.0.2", limit)  # the account, from anywhere
-    check_login(registry, "someone", "nope nope nope", "10.0.0.1")
-    assert login_locked(registry, "another", "10.0.0.1", limit)  # the address, any account
-    assert not login_locked(registry, "another", "10.0.0.9", limit)
+    now = datetime(2026, 5, 4, 9, 0)
+    check_login(registry, "rithy", "nope nope nope", "10.0.0.1", limit, now=now)
+    assert not login_locked(registry, "rithy", "10.0.0.1", limit, now)
+    check_login(registry, "rithy", "nope nope nope", "10.0.0.1", limit, now=now)
+    assert login_locked(registry, "rithy", "10.0.0.1", limit, now)  # this address waits 2 s
+    assert not login_locked(registry, "rithy", "10.0.0.1", limit, now + timedelta(seconds=2))
+    assert not login_locked(registry, "rithy", "10.0.0.2", limit, now)  # the owner elsewhere
+    check_login(registry, "someone", "nope nope nope", "10.0.0.1", limit, now=now)
+    assert login_locked(registry, "another", "10.0.0.1", limit, now)  # the address, any account
+    assert not login_locked(registry, "another", "10.0.0.9", limit, now)
 
 
 def _cli(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

@@ -172,6 +172,17 @@ def test_one_error_envelope(client: TestClient, path: str, status: int, code: st
     assert "Traceback" not in response.text
 
 
+def test_one_error_envelope_for_a_body_over_the_cap(client: TestClient) -> None:
+    # 256 KiB of JSON is the most a request may carry (tests/test_web_limits.py has the rest)
+    response = client.post("/api/proposals", content=b"{" + b" " * (256 * 1024) + b"}",
+                           headers={"content-type": "application/json"})  # fmt: skip
+    assert response.status_code == 413
+    message = "the request body is larger than this server accepts"
+    assert response.json() == {
+        "error": {"status": 413, "code": "payload_too_large", "message": message}
+    }
+
+
 def test_validation_error_names_the_field(client: TestClient) -> None:
     body = client.get("/api/actors", params={"page": "zero"}).json()["error"]
     assert body["fields"][0]["field"] == "query.page"

@@ -181,7 +181,8 @@ def test_sql_looking_input_is_harmless(app, web_home: Path, probe: str) -> None:
 def test_login_is_rate_limited_across_workers(web_home: Path) -> None:
     # two app instances on one database stand for two workers: the failures live in the
     # database, so the limit holds whichever worker a request reaches
-    settings = WebSettings(home=web_home, login_failures=3)
+    # (a minute's wait after the third, so the test does not race the clock)
+    settings = WebSettings(home=web_home, login_failures=3, login_delay_seconds=60)
     with TestClient(create_app(settings)) as one, TestClient(create_app(settings)) as two:
         for client in (one, two, one):
             assert login(client, "editor", "wrong-password").status_code == 401

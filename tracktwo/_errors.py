@@ -6,6 +6,7 @@ working for code that does not know tracktwo::
 
     TrackTwoError
      ├── InputError (ValueError)          bad user input: a file, a row, a field, an option
+     │    ├── FieldError                   one named field is not valid (the API says 422)
      │    ├── FileFormatError              a file that cannot be read at all
      │    └── UnknownCodeError (KeyError)  a country, CAMEO or actor-type code it does not know
      ├── NotFoundError (LookupError)       something asked for is not in the store
@@ -27,6 +28,7 @@ __all__ = [
     "ConflictError",
     "EngineError",
     "FetchError",
+    "FieldError",
     "FileFormatError",
     "InputError",
     "LimitError",
@@ -47,6 +49,16 @@ class InputError(TrackTwoError, ValueError):
     """Bad input from the user: a file, a row, a field or an option."""
 
     exit_code = 2
+
+
+class FieldError(InputError):
+    """One named field of a request is not valid (an e-mail address that is not one mailbox):
+    the API answers 422 with ``fields``, as it does for a request its schema refuses."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
 
 
 class FileFormatError(InputError):

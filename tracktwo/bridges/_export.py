@@ -3,7 +3,9 @@
 
 Ties and activities name their actors the way an import does (name, country, kind and, when the
 actor has one, an external id in ``ref_a`` / ``ref_b``), so exporting to JSON and importing into
-an empty registry reproduces every actor, tie and activity.
+an empty registry reproduces every actor, tie and activity. CSV text cells that a spreadsheet
+would run as a formula (starting with = + - @, a tab or a CR) are written with a leading ``'``
+(:mod:`tracktwo._csv`); importing the CSV takes it off again.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import networkx as nx
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from tracktwo._csv import safe_row
 from tracktwo._errors import InputError
 from tracktwo.bridges._io import ACTIVITY_FIELDS, ACTOR_FIELDS, LIST_SEPARATOR, TIE_FIELDS
 from tracktwo.bridges._kinds import load_vocabulary
@@ -104,8 +107,10 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         if rows:
-            writer.writerow(rows[0].keys())
-            writer.writerows([_cell(v) for v in row.values()] for row in rows)
+            # a name such as =HYPERLINK(...) is written '=HYPERLINK(...): a spreadsheet shows
+            # it as text, and the import takes the ' off again (tracktwo._csv)
+            writer.writerow(safe_row(rows[0].keys()))
+            writer.writerows(safe_row(_cell(v) for v in row.values()) for row in rows)
 
 
 def _records(tables: dict[str, list[dict[str, Any]]]) -> Iterable[dict[str, Any]]:

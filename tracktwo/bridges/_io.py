@@ -5,34 +5,37 @@ does the named actor exist, are the two ends in different countries) and if any 
 nothing is written and :class:`RowsRejected` carries the report of every bad row (line, field,
 reason). Re-importing the same file changes nothing: actors are upserted on an external id
 (geonames_id, wikidata_id, web_domain), else on normalised name + country + kind; ties on the
-unordered actor pair + channel; activities on tie + date + kind. The columns are listed in
-docs/bridges-import.md; export to files lives in :mod:`tracktwo.bridges._export`.
+unordered actor pair + channel; activities on tie + date + kind. Two rows of one file for the
+same actor, tie or activity are refused (the second would silently overwrite the first), the
+report naming both lines. The columns are listed in docs/bridges-import.md; reading the files
+lives in :mod:`tracktwo.bridges._reading`, export in :mod:`tracktwo.bridges._export`.
 """
 
 from __future__ import annotations
 
-import bz2
-import csv
-import gzip
-import io
-import json
-import lzma
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracktwo._errors import FileFormatError, InputError
+from tracktwo._errors import InputError
 from tracktwo.bridges._kinds import Vocabulary, load_vocabulary
-from tracktwo.bridges._matching import FUZZY_THRESHOLD, ActorBook, TieBook
+from tracktwo.bridges._matching import (
+    EXTERNAL_IDS,
+    FUZZY_THRESHOLD,
+    ActorBook,
+    TieBook,
+    identity_key,
+    tie_key,
+)
 from tracktwo.bridges._models import Activity, Actor, Tie
+from tracktwo.bridges._reading import EXTRA_CELLS, read_records
 from tracktwo.bridges._registry import Registry
 from tracktwo.taxonomy import load_taxonomy
 
@@ -51,7 +54,6 @@ ACTIVITY_KINDS = ("visit", "exchange", "joint_project", "agreement", "event")
 STANCES = ("hostile", "aligned")
 LIST_SEPARATOR = "|"  # inside one CSV cell: "health|education"
 _SHOWN_PROBLEMS = 20
-_EXTRA_CELLS = "(extra cells)"  # where csv puts cells beyond the header's columns
 
 ACTOR_FIELDS = (
     "name", "local_name", "country", "kind", "place", "latitude", "longitude", "population",
@@ -124,108 +126,6 @@ class RowsRejected(InputError):
     def __init__(self, report: ImportReport) -> None:
         self.report = report
         super().__init__(str(report))
-
-
-# -- reading files ----------------------------------------------------------------------
-
-_OPENERS: dict[str, Callable[..., IO[Any]]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-
-
-def _format_of(path: Path) -> tuple[str, Callable[..., IO[Any]]]:
-    suffixes = [s.lower() for s in path.suffixes]
-    opener: Callable[..., IO[Any]] = open
-    if suffixes and suffixes[-1] in _OPENERS:
-        opener = _OPENERS[suffixes.pop()]
-    kind = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(
-        suffixes[-1] if suffixes else ""
-    )
-    if kind is None:
-        raise FileFormatError(path, "not a .csv, .json or .jsonl file (optionally .gz/.bz2/.xz)")
-    return kind, opener
-
-
-def read_records(path: str | os.PathLike[str]) -> list[tuple[int, dict[str, Any]]]:
-    """The file's records as (line number, field -> value), empty cells left out."""
-    source = Path(path)
-    kind, opener = _format_of(source)
-    try:
-        with opener(source, "rt", encoding="utf-8-sig", newline="") as handle:
-            text = handle.read()
-    except FileNotFoundError:
-        raise FileFormatError(source, "no such file") from None
-    except (OSError, UnicodeDecodeError, EOFError, lzma.LZMAError) as exc:
-        raise FileFormatError(source, f"cannot read it: {exc}") from None
-    reader = {"csv": _csv_records, "json": _json_array_records, "jsonl": _jsonl_records}[kind]
-    return [(line, _compact(record)) for line, record in reader(source, text)]
-
-
-def _compact(record: dict[str, Any]) -> dict[str, Any]:
-    kept = {}
-    for name, value in record.items():
-        if isinstance(value, str):
-            value = value.strip()
-        if value not in (None, "", []):
-            kept[str(name).strip()] = value
-    return kept
-
-
-def _csv_records(source: Path, text: str) -> Iterable[tuple[int, dict[str, Any]]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""), restkey=_EXTRA_CELLS)
-    if not reader.fieldnames:
-        raise FileFormatError(source, "empty CSV file: no header line")
-    while True:
-        line = reader.line_num + 1  # the record's first line (header is line 1)
-        row = next(reader, None)
-        if row is None:
-            return
-        yield line, row
-
-
-def _json_array_records(source: Path, text: str) -> Iterable[tuple[int, dict[str, Any]]]:
-    # decode one element at a time so each record keeps the line it starts on
-    decoder = json.JSONDecoder()
-    position = _skip_space(text, 0)
-    if position >= len(text) or text[position] != "[":
-        raise FileFormatError(source, "a .json file must hold one array of objects")
-    position, line = position + 1, text.count("\n", 0, position) + 1
-    done = position
-    while True:
-        position = _skip_space(text, position, ",")
-        if position >= len(text):
-            raise FileFormatError(source, "the array is not closed with ]")
-        if text[position] == "]":
-            return
-        line += text.count("\n", done, position)
-        try:
-            value, done = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as exc:
-            raise FileFormatError(source, f"line {exc.lineno}: not valid JSON: {exc.msg}") from None
-        yield line, _as_object(source, line, value)
-        line += text.count("\n", position, done)
-        position = done
-
-
-def _skip_space(text: str, position: int, also: str = "") -> int:
-    while position < len(text) and (text[position].isspace() or text[position] in also):
-        position += 1
-    return position
-
-
-def _jsonl_records(source: Path, text: str) -> Iterable[tuple[int, dict[str, Any]]]:
-    for line, content in enumerate(text.splitlines(), start=1):
-        if not content.strip():
-            continue
-        try:
-            value = json.loads(content)
-        except json.JSONDecodeError as exc:
-            raise FileFormatError(source, f"line {line}: not valid JSON: {exc.msg}") from None
-        yield line, _as_object(source, line, value)
-
-
-def _as_object(source: Path, line: int, value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise FileFormatError(source, f"line {line}: each record must be a JSON object")
-    return value
 
 
 # -- checking fields --------------------------------------------------------------------
@@ -451,7 +351,7 @@ def _parse(
         return None
     before = len(problems)
     for name in raw:
-        if name == _EXTRA_CELLS:
+        if name == EXTRA_CELLS:
             problems.append(RowProblem(line, name, "more cells than the header has columns"))
         elif name not in _FIELDS[record] and name not in _INFORMATIONAL:
             problems.append(RowProblem(line, name, f"not a field of an {record} row"))
@@ -490,14 +390,23 @@ class _Writer:
         self.actors = ActorBook(session, countries, threshold=threshold)
         channels = {r.fields["channel"] for r in rows if "channel" in r.fields}
         self.ties = TieBook(session, channels)
+        # the row that wrote each actor, tie and activity: a second row for the same one would
+        # silently overwrite the first, so it is refused, naming both lines
+        self.written: dict[tuple[str, Any], _Row] = {}
 
     def bad(self, row: _Row, name: str, reason: str) -> None:
         self.report.problems.append(RowProblem(row.line, name, reason))
 
+    def first(self, row: _Row, key: tuple[str, Any], name: str, how: str) -> bool:
+        """True when no earlier row of the file wrote ``key``; else the row is bad."""
+        earlier = self.written.setdefault(key, row)
+        if earlier is not row:
+            self.bad(row, name, f"the same {row.record} as line {earlier.line} ({how})")
+        return earlier is row
+
     def run(self) -> None:
         for row in self._of("actor"):
-            _actor, status = self.actors.upsert(row.fields)
-            self.report.counts[("actor", status)] += 1
+            self._upsert_actor(row)
         self.session.flush()  # ties need the new actors' ids
         for row in self._of("tie"):
             self._tie(row)
@@ -506,6 +415,17 @@ class _Writer:
 
     def _of(self, record: str) -> list[_Row]:
         return [row for row in self.rows if row.record == record]
+
+    def _upsert_actor(self, row: _Row) -> None:
+        found = self.actors.find(row.fields)  # the actor the upsert would write, if any
+        earlier = None if found is None else self.written.get(("actor", id(found)))
+        if found is not None and earlier is not None:
+            name, how = _same_actor(earlier, row, found)
+            self.bad(row, name, f"the same actor as line {earlier.line} ({how})")
+            return
+        actor, status = self.actors.upsert(row.fields)
+        self.written[("actor", id(actor))] = row
+        self.report.counts[("actor", status)] += 1
 
     def _actor(self, row: _Row, end: _End) -> Actor | None:
         if end.ref is not None:
@@ -546,6 +466,9 @@ class _Writer:
         if pair is not None:
             fields = dict(row.fields)
             channel = fields.pop("channel")
+            key = ("tie", tie_key(pair[0].id, pair[1].id, channel))
+            if not self.first(row, key, "channel", f"{pair[0].name} – {pair[1].name}, {channel}"):
+                return
             _tie, status = self.ties.upsert(*pair, channel, fields)
             self.report.counts[("tie", status)] += 1
 
@@ -578,6 +501,9 @@ class _Writer:
     def _activity(self, row: _Row, tie: Tie, known: dict[tuple[Any, ...], Activity]) -> None:
         fields = {k: v for k, v in row.fields.items() if k != "channel" and v is not None}
         key = (tie.id, fields["activity_date"], fields["kind"])
+        how = f"tie {tie.id}, {key[1]}, {key[2]}"
+        if not self.first(row, ("activity", key), "date", how):
+            return
         existing = known.get(key)
         if existing is None:
             known[key] = Activity(tie_id=tie.id, **fields)
@@ -588,6 +514,20 @@ class _Writer:
         for name in changed:
             setattr(existing, name, fields[name])
         self.report.counts[("activity", "updated" if changed else "unchanged")] += 1
+
+
+def _same_actor(earlier: _Row, row: _Row, actor: Actor) -> tuple[str, str]:
+    """The field that makes ``row`` the actor ``earlier`` wrote, and how, for the report."""
+    for column in EXTERNAL_IDS:
+        value = row.fields.get(column)
+        if value is not None and value == earlier.fields.get(column):
+            return column, f"{column} {value}"
+    name, country, kind = (row.fields[f] for f in ("name", "country", "kind"))
+    first = (earlier.fields[f] for f in ("name", "country", "kind"))
+    if identity_key(*first) == identity_key(name, country, kind):
+        return "name", f"name + country + kind: {name!r}, {country}, {kind}"
+    # each row matched the registry's actor by a different key
+    return "name", f"both are actor #{actor.id} of the registry"
 
 
 def import_file(

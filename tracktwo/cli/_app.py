@@ -6,6 +6,7 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from tracktwo._errors import TrackTwoError
 from tracktwo.cli._output import err_console
@@ -58,7 +59,8 @@ def main() -> None:
     except TrackTwoError as exc:
         if debug:
             raise
-        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True)
+        # the message may quote a user's data ("[link=...]" in a name): never read it as markup
+        err_console.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(exc.exit_code)
     except (typer.Exit, SystemExit) as exc:
         code = getattr(exc, "exit_code", getattr(exc, "code", 0))
@@ -78,7 +80,7 @@ def main() -> None:
         if debug:
             raise
         err_console.print(
-            f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}\n"
+            f"[bold red]Unexpected error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
             "Run again with --debug for the traceback, and please report it.",
             highlight=False,
         )

@@ -129,7 +129,7 @@ def log_command(
 def backup_command(
     path: Annotated[Path, typer.Argument(help="The backup file (.jsonl, or .jsonl.gz).")],
 ) -> None:
-    """Write every actor, tie and activity to one file."""
+    """Write every row of every table (registry, accounts, open doors) to one file."""
     with open_registry() as registry:
         counts = backup_registry(registry, path)
     console.print(f"Backed up {_counted(counts)} to {path}", highlight=False)
@@ -149,4 +149,6 @@ def restore_command(
 
 
 def _counted(counts: dict[str, int]) -> str:
-    return ", ".join(f"{number} {table}" for table, number in counts.items())
+    # every table is in the file; the ones holding rows are named
+    held = ", ".join(f"{number} {table}" for table, number in counts.items() if number)
+    return f"{len(counts)} tables ({held or 'no rows'})"

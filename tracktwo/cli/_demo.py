@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from tracktwo._demo import DemoResult
 from tracktwo.cli._app import app, state
@@ -63,7 +64,9 @@ def demo(
     pulse, write the briefing (HTML and PDF), then serve the dashboard."""
     from tracktwo._demo import run_demo
 
-    result = run_demo(state.home, step=lambda message: console.print(f"[dim]•[/] {message}"))
+    result = run_demo(
+        state.home, step=lambda message: console.print(f"[dim]•[/] {escape(message)}")
+    )
     print_tables(result.pulse)
     _print_signals(result)
     _print_registry(result)

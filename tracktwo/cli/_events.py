@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tracktwo._errors import FileFormatError, InputError
@@ -52,7 +53,7 @@ def ingest(
         )
     emit([r.as_row() for r in reports], fmt, title="Ingested")
     for failure in failures:
-        err_console.print(f"[bold red]Not ingested:[/] {failure}", highlight=False)
+        err_console.print(f"[bold red]Not ingested:[/] {escape(str(failure))}", highlight=False)
     quarantined = sum(r.rows_quarantined for r in reports)
     if quarantined and fmt is OutputFormat.table:
         console.print(f"{quarantined} row(s) quarantined: see `tracktwo events quarantine`.")

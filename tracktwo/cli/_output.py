@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -15,6 +15,8 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from tracktwo._csv import safe_row
 
 __all__ = ["FormatOption", "OutputFormat", "console", "emit", "err_console"]
 
@@ -73,13 +75,32 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _csv_text(rows: Iterable[Sequence[Any]]) -> str:
+    """CSV with LF line ends, text a spreadsheet would run as a formula given a leading '
+    (:func:`tracktwo._csv.safe_row`). csv quotes only the characters of its line terminator,
+    so each row is written ending CRLF (a CR inside a cell is then quoted, not a line break)
+    and that end is made LF."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    lines = []
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(safe_row(row))
+        lines.append(buffer.getvalue()[:-2] + "\n")
+    return "".join(lines)
+
+
 def emit(
     rows: pd.DataFrame | Sequence[dict[str, Any]],
     fmt: OutputFormat = OutputFormat.table,
     *,
     title: str | None = None,
 ) -> None:
-    """Print rows in the chosen format: a Rich table, CSV with a header, or a JSON array."""
+    """Print rows in the chosen format: a Rich table, CSV with a header, or a JSON array.
+
+    CSV text cells starting with = + - @, a tab or a CR get a leading ' (numbers stay numbers).
+    """
     columns, values = _records(rows)
     if fmt is OutputFormat.json:
         typer.echo(
@@ -91,11 +112,7 @@ def emit(
         )
         return
     if fmt is OutputFormat.csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows(values)
-        typer.echo(buffer.getvalue(), nl=False)
+        typer.echo(_csv_text([columns, *values]), nl=False)
         return
     table = Table(title=title, show_lines=False)
     for column in columns:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from tracktwo._errors import InputError
 from tracktwo.cli._app import app, state
@@ -109,8 +110,8 @@ def signals_import(
     with _store() as store:
         report = import_signal(store, file, name)
     _summary(
-        f"[green]Stored[/] signal {report.name!r}: {report.rows:,} days for {report.pairs} "
-        f"pair(s), {report.first_date} .. {report.last_date}; "
+        f"[green]Stored[/] signal {escape(repr(report.name))}: {report.rows:,} days for "
+        f"{report.pairs} pair(s), {report.first_date} .. {report.last_date}; "
         f"{report.rows_replaced:,} rows replaced."
     )
 

@@ -4,7 +4,11 @@ Settings come from ``TRACKTWO_SMTP_*`` (host, port, tls = none | starttls | ssl,
 password) and ``TRACKTWO_BASE_URL`` (the address links in e-mails point to). Without a host,
 mail is off: the message is written to the log instead, so a local trial still shows the
 confirmation link. A failed send never undoes what the person did; the inbox entry records
-``failed`` and ``tracktwo doors send`` tries again.
+``failed`` and ``tracktwo doors mail`` tries again.
+
+Every message goes to exactly one mailbox: the address is checked again here (``check_email``)
+and handed to SMTP as the only envelope recipient, so no header, however it parses, can add
+another.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
-from tracktwo._errors import ConfigError
+from tracktwo._email import check_email
+from tracktwo._errors import ConfigError, FieldError
 
 __all__ = ["MailSettings", "Mailer"]
 
@@ -91,6 +96,11 @@ class Mailer:
         return message
 
     def send(self, to: str, subject: str, body: str, language: str = "en") -> str:
+        try:
+            to = check_email("to", to)
+        except FieldError as exc:  # an address stored before the rule, say "root,x@example.org"
+            log.error("not sending mail (%s): %s", " ".join(subject.split()), exc)
+            return "failed"
         message = self.message(to, subject, body, language)
         if not self.settings.host:
             log.warning("mail is off (no TRACKTWO_SMTP_HOST): to %s: %s\n%s", to, subject, body)
@@ -99,7 +109,8 @@ class Mailer:
             with self._connect() as client:
                 if self.settings.username:
                     client.login(self.settings.username, self.settings.password or "")
-                client.send_message(message)
+                # the envelope names the one checked address; the headers add no one
+                client.send_message(message, from_addr=self.settings.sender, to_addrs=[to])
         except (OSError, smtplib.SMTPException) as exc:
             log.error("could not send mail to %s (%s): %s", to, subject, exc)
             return "failed"

@@ -143,7 +143,7 @@ def decide_profile(
             session,
             managers_of(session, profile_id),
             kind,
-            {"profile": profile.name, "reason": why},
+            {"profile": profile.name, "profile_id": profile.id, "reason": why},
             f"/doors/profiles/{profile_id}",
         )
         row = profile_dict(profile, contact=False)
@@ -192,7 +192,11 @@ def flag_profile(
                 "most allowed: try again tomorrow"
             )
         notices = notify(
-            session, moderators(session), "flag_raised", {"profile": profile.name}, "/moderation"
+            session,
+            moderators(session),
+            "flag_raised",
+            {"profile": profile.name, "profile_id": profile.id},
+            "/moderation",
         )
         row = {"id": flag.id, "profile_id": profile_id, "status": "open", "reason": why}
     deliver(registry, mailer, notices)
@@ -257,7 +261,7 @@ def rule_on_flag(
             session,
             [flag.flagged_by] if flag.flagged_by else [],
             kind,
-            {"profile": profile.name},
+            {"profile": profile.name, "profile_id": profile.id},
             f"/doors/profiles/{profile.id}",
         )
         row = {"flag_id": flag_id, "status": flag.status, "profile_id": profile.id, **fields}

@@ -4,7 +4,10 @@ Each change that concerns someone adds an inbox entry for them inside the change
 transaction (``notify``); once the transaction has committed, ``deliver`` e-mails the entries.
 An entry is claimed before its message is sent (``pending`` -> ``sending`` in one UPDATE), so
 with several app workers each message still goes out once. Texts are drawn in the reader's
-language when shown or sent, never stored translated.
+language when shown or sent, never stored translated. A profile's name in an entry goes with
+its id (``profile`` with ``profile_id``, ``from_profile`` with ``from_profile_id`` ...), so
+deleting an account finds every entry that names one of its profiles and rewrites it
+(``entries_naming``, used by ``tracktwo.doors._forget``).
 """
 
 from __future__ import annotations
@@ -13,20 +16,22 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracktwo._errors import NotFoundError
 from tracktwo._i18n import N_, translator
 from tracktwo.bridges._registry import Registry
 from tracktwo.doors._mail import Mailer
-from tracktwo.doors._models import Notification
+from tracktwo.doors._models import Notification, Profile
 from tracktwo.web._accounts import Account
 from tracktwo.web._models import User
 
 __all__ = [
+    "NAME_PARAMS",
     "NOTICES",
     "deliver",
+    "entries_naming",
     "inbox",
     "mark_read",
     "notice_text",
@@ -52,6 +57,10 @@ NOTICES = {
 }
 
 
+# the params that carry a profile's name; each comes with "<param>_id", the profile's id
+NAME_PARAMS = ("profile", "from_profile", "to_profile")
+
+
 def now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
@@ -61,6 +70,7 @@ def notify(
 ) -> list[int]:
     """Inbox entries for ``user_ids`` (once each); their ids, for ``deliver`` after commit."""
     assert kind in NOTICES, kind
+    params = _fresh_names(session, params)
     made = []
     for user_id in sorted(set(user_ids)):
         entry = Notification(
@@ -70,6 +80,40 @@ def notify(
         made.append(entry)
     session.flush()
     return [entry.id for entry in made]
+
+
+def _fresh_names(session: Session, params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with each profile's name read again under a share lock: an account deletion
+    (which holds its profiles locked until it commits) cannot miss an entry written meanwhile,
+    since the entry then gets the anonymised name."""
+    keys = [key for key in NAME_PARAMS if key in params]
+    for key in keys:
+        # without the id, a deletion could not find the entry to take the name out
+        assert isinstance(params.get(f"{key}_id"), int), key
+    if not keys:
+        return params
+    ids = {params[f"{key}_id"] for key in keys}
+    query = select(Profile.id, Profile.name).where(Profile.id.in_(ids))
+    names = dict(session.execute(query.with_for_update(read=True)).tuples().all())
+    return {**params, **{key: names.get(params[f"{key}_id"], params[key]) for key in keys}}
+
+
+def entries_naming(session: Session, profile_id: int, names: Iterable[str]) -> list[Notification]:
+    """Every inbox entry that names profile ``profile_id``: by its id, or, for an entry
+    written before ids were kept, by one of ``names`` with no id beside it."""
+    legacy = sorted(set(names))
+    found = []
+    for key in NAME_PARAMS:
+        found.append(Notification.params[f"{key}_id"].as_integer() == profile_id)
+        if legacy:
+            found.append(
+                and_(
+                    Notification.params[f"{key}_id"].as_integer().is_(None),
+                    Notification.params[key].as_string().in_(legacy),
+                )
+            )
+    query = select(Notification).where(or_(*found)).order_by(Notification.id)
+    return list(session.scalars(query.with_for_update()))
 
 
 def notice_text(kind: str, params: dict[str, Any], language: str) -> str:

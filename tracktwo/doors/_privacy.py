@@ -1,11 +1,13 @@
 """A person's data: everything tracktwo holds about them, to take away or to delete.
 
 Deleting an account removes the person: their user row, sessions, tokens, inbox, e-mail
-tokens, and their name from requests and flags. A profile they alone manage is deleted too:
-its text and contact details are erased and its actor keeps only what the scorecard counts
-(country, kind, areas), under a neutral name, with its ties marked ``anonymised``. The ties
-stay, so the history of the relationship stays true. A profile someone else also manages
-stays with them.
+tokens, digest claims, and their name from requests and flags. A profile they alone manage is
+deleted too: its text and contact details are erased and its actor keeps only what the
+scorecard counts (country, kind, areas), under a neutral name, with its ties marked
+``anonymised``. The ties stay, so the history of the relationship stays true. A profile
+someone else also manages stays with them. Other people's inbox entries, flags and moderation
+reasons that named the person or the deleted profiles are rewritten
+(``tracktwo.doors._forget``), all in the one transaction that deletes the user row.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from tracktwo._errors import InputError
+from tracktwo._errors import InputError, NotFoundError
 from tracktwo.bridges._models import Actor, Tie
 from tracktwo.bridges._registry import Registry
+from tracktwo.doors._forget import Forget
 from tracktwo.doors._models import (
+    DigestSent,
     EmailToken,
     Flag,
     ModerationEntry,
@@ -28,8 +32,8 @@ from tracktwo.doors._models import (
     ProfileManager,
 )
 from tracktwo.doors._profiles import PROFILE_FIELDS, managers_of
-from tracktwo.web._accounts import Account, check_login, remove_user
-from tracktwo.web._models import User
+from tracktwo.web._accounts import DELETION, Account, LoginLimit, check_login
+from tracktwo.web._models import ApiToken, LoginAttempt, User, WebSession
 
 __all__ = ["account_details", "delete_account", "export_account"]
 
@@ -126,38 +130,74 @@ def _anonymise(session: Session, profile: Profile) -> None:
     )
 
 
-def delete_account(registry: Registry, account: Account, password: str) -> dict[str, int]:
-    """Delete the account after checking its password; counts of what went."""
-    if check_login(registry, account.username, password, "account-deletion") is None:
+def delete_account(
+    registry: Registry, account: Account, password: str, limit: LoginLimit | None = None
+) -> dict[str, int]:
+    """Delete the account after checking its password; counts of what went. A wrong password
+    counts for the login limiter (``limit``), which refuses further tries with LoginLimitError
+    for a while (``tracktwo.web._login_limit``) without locking the owner's logins."""
+    if check_login(registry, account.username, password, DELETION, limit) is None:
         raise InputError("password: wrong password; the account is unchanged")
-    counts = {"profiles_deleted": 0, "profiles_left_to_others": 0}
+    # one transaction: the profiles, the others' rows that name the person and the user row
+    # go together, or nothing does
     with registry.session() as session:
-        managed = list(
-            session.scalars(
-                select(Profile)
-                .join(ProfileManager, ProfileManager.profile_id == Profile.id)
-                .where(ProfileManager.user_id == account.user_id)
-            )
-        )
-        for profile in managed:
-            if set(managers_of(session, profile.id)) - {account.user_id}:
-                counts["profiles_left_to_others"] += 1
-            else:
-                _anonymise(session, profile)
-                counts["profiles_deleted"] += 1
-        session.execute(
-            update(PartnershipRequest)
-            .where(PartnershipRequest.sender_id == account.user_id)
-            .values(message=None)
-        )
-        session.execute(delete(EmailToken).where(EmailToken.user_id == account.user_id))
-        session.execute(delete(ProfileManager).where(ProfileManager.user_id == account.user_id))
-        session.execute(delete(Notification).where(Notification.user_id == account.user_id))
-        for model, column in (
-            (Flag, Flag.flagged_by),
-            (PartnershipRequest, PartnershipRequest.sender_id),
-            (Profile, Profile.created_by),
-        ):
-            session.execute(update(model).where(column == account.user_id).values({column: None}))
-    remove_user(registry, account.username)
+        user = session.get(User, account.user_id, with_for_update=True)
+        if user is None:
+            raise NotFoundError(f"username: no user {account.username!r}")
+        forget = Forget(session, user.id, user.username, user.email)
+        counts = _delete_profiles(session, user.id, forget)
+        forget.rewrite()
+        _delete_user(session, user.id)
+        # the limiter's record of wrong passwords names the person too
+        session.execute(delete(LoginAttempt).where(LoginAttempt.username == user.username))
     return counts
+
+
+def _delete_profiles(session: Session, user_id: int, forget: Forget) -> dict[str, int]:
+    """Anonymise the profiles only ``user_id`` manages; leave the others to their managers."""
+    counts = {"profiles_deleted": 0, "profiles_left_to_others": 0}
+    # locked first: an inbox entry written meanwhile waits (notify reads names FOR SHARE),
+    # then reads the anonymised name; NO KEY UPDATE leaves foreign-key checks unblocked
+    managed = session.scalars(
+        select(Profile)
+        .join(ProfileManager, ProfileManager.profile_id == Profile.id)
+        .where(ProfileManager.user_id == user_id)
+        .order_by(Profile.id)
+        .with_for_update(of=Profile, key_share=True)
+    ).all()
+    for profile in managed:
+        if set(managers_of(session, profile.id)) - {user_id}:
+            counts["profiles_left_to_others"] += 1
+        else:
+            forget.profile(profile)
+            _anonymise(session, profile)
+            counts["profiles_deleted"] += 1
+    return counts
+
+
+def _delete_user(session: Session, user_id: int) -> None:
+    """The person's own rows go; rows of others keep no pointer to them."""
+    session.execute(
+        update(PartnershipRequest)
+        .where(PartnershipRequest.sender_id == user_id)
+        .values(message=None)
+    )
+    for model, column in (
+        (Flag, Flag.flagged_by),
+        (PartnershipRequest, PartnershipRequest.sender_id),
+        (PartnershipRequest, PartnershipRequest.answered_by),
+        (Profile, Profile.created_by),
+        (ModerationEntry, ModerationEntry.moderator_id),
+    ):
+        session.execute(update(model).where(column == user_id).values({column: None}))
+    owned: tuple[tuple[type[Any], Any], ...] = (
+        (EmailToken, EmailToken.user_id),
+        (ProfileManager, ProfileManager.user_id),
+        (Notification, Notification.user_id),
+        (DigestSent, DigestSent.user_id),
+        (WebSession, WebSession.user_id),
+        (ApiToken, ApiToken.user_id),
+        (User, User.id),
+    )
+    for table, owner in owned:
+        session.execute(delete(table).where(owner == user_id))

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from tracktwo._email import check_email
 from tracktwo._errors import InputError, NotAllowedError, NotFoundError
 from tracktwo.bridges._edit import clean_actor_fields
 from tracktwo.bridges._kinds import load_vocabulary
@@ -23,7 +24,7 @@ from tracktwo.bridges._registry import Registry
 from tracktwo.doors._mail import Mailer
 from tracktwo.doors._models import PartnershipRequest, Profile, ProfileManager
 from tracktwo.doors._notify import deliver, notify, now
-from tracktwo.doors._signup import check_email, require_confirmed
+from tracktwo.doors._signup import require_confirmed
 from tracktwo.web._accounts import Account
 from tracktwo.web._models import User
 
@@ -240,7 +241,7 @@ def create_profile(
             session,
             moderators(session),
             "profile_waiting",
-            {"profile": profile.name},
+            {"profile": profile.name, "profile_id": profile.id},
             "/moderation",
         )
         row = profile_dict(profile, contact=True)
@@ -296,7 +297,11 @@ def update_profile(
             # a change goes live at once; the moderators are told, so they can look again
             link = f"/doors/profiles/{profile_id}"
             notices = notify(
-                session, moderators(session), "profile_changed", {"profile": profile.name}, link
+                session,
+                moderators(session),
+                "profile_changed",
+                {"profile": profile.name, "profile_id": profile.id},
+                link,
             )
         session.flush()
         row = profile_dict(profile, contact=True)
@@ -321,7 +326,7 @@ def add_manager(
             session,
             [user.id],
             "manager_added",
-            {"profile": profile.name},
+            {"profile": profile.name, "profile_id": profile.id},
             f"/doors/profiles/{profile_id}",
         )
     deliver(registry, mailer, notices)

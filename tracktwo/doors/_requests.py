@@ -152,7 +152,12 @@ def send_request(
             session,
             managers_of(session, target.id),
             "request_received",
-            {"from_profile": sender.name, "to_profile": target.name},
+            {
+                "from_profile": sender.name,
+                "from_profile_id": sender.id,
+                "to_profile": target.name,
+                "to_profile_id": target.id,
+            },
             f"/doors/requests/{request.id}",
         )
         row = _request_dict(request, sender, target, now())
@@ -256,7 +261,12 @@ def answer_request(
             session,
             managers_of(session, sender.id),
             kind,
-            {"from_profile": sender.name, "to_profile": target.name},
+            {
+                "from_profile": sender.name,
+                "from_profile_id": sender.id,
+                "to_profile": target.name,
+                "to_profile_id": target.id,
+            },
             f"/doors/requests/{request_id}",
         )
         row = _request_dict(request, sender, target, when)

@@ -3,23 +3,38 @@
 Anyone may sign up; the new account is a *viewer* that can log in at once but cannot act
 (create a profile, send a request, flag) until its owner follows the link e-mailed to them.
 The link carries a random token stored only as its digest, valid for 48 hours and used once.
+
+The account and its token are written in one transaction, and the e-mail leaves only after
+it commits: a sign-up that fails at any step stores nothing but the attempt the per-address
+limit counts. A sign-up with an address already in use makes nothing and answers as a new one
+would; the address's owner is told by e-mail instead, so sign-up never says whose address it
+knows (it still says which usernames are taken: people choose those).
 """
 
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
 
+from tracktwo._email import check_email
 from tracktwo._errors import InputError, LimitError, NotAllowedError
 from tracktwo._i18n import LANGUAGES, translator
 from tracktwo.bridges._registry import Registry
 from tracktwo.doors._mail import Mailer
 from tracktwo.doors._models import EmailToken, SignUpRecord
 from tracktwo.doors._notify import now
-from tracktwo.web._accounts import Account, account_from, add_user, digest
+from tracktwo.web._accounts import (
+    Account,
+    account_from,
+    check_name_free,
+    check_username,
+    digest,
+    hash_password,
+    stage_user,
+)
 from tracktwo.web._models import User
 
 __all__ = [
@@ -32,15 +47,6 @@ __all__ = [
 ]
 
 CONFIRM_HOURS = 48
-# deliberately loose: one @, a dot in the domain, no spaces; the e-mailed link proves the rest
-_EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']+\.[^@\s<>\"']{2,}$")
-
-
-def check_email(field: str, value: str | None) -> str:
-    email = (value or "").strip().lower()
-    if len(email) > 320 or not _EMAIL.match(email):
-        raise InputError(f"{field}: {value!r} is not an e-mail address")
-    return email
 
 
 def check_language(language: str) -> str:
@@ -61,23 +67,66 @@ def require_confirmed(account: Account | None) -> Account:
     return account
 
 
-def _new_token(registry: Registry, user_id: int) -> str:
+def _stage_token(session: Session, user_id: int) -> str:
+    """A new confirmation token for the user, in the caller's transaction; the old one goes."""
     token = secrets.token_urlsafe(32)
     made = now()
-    with registry.session() as session:
-        session.execute(
-            delete(EmailToken).where(EmailToken.user_id == user_id, EmailToken.purpose == "confirm")
+    session.execute(
+        delete(EmailToken).where(EmailToken.user_id == user_id, EmailToken.purpose == "confirm")
+    )
+    session.add(
+        EmailToken(
+            digest=digest(token),
+            user_id=user_id,
+            purpose="confirm",
+            created_at=made,
+            expires_at=made + timedelta(hours=CONFIRM_HOURS),
         )
-        session.add(
-            EmailToken(
-                digest=digest(token),
-                user_id=user_id,
-                purpose="confirm",
-                created_at=made,
-                expires_at=made + timedelta(hours=CONFIRM_HOURS),
-            )
-        )
+    )
     return token
+
+
+def _mail_link(mailer: Mailer | None, to: str, username: str, language: str, token: str) -> str:
+    if mailer is None:
+        return "off"
+    _ = translator(language)
+    body = "\n".join(
+        [
+            _("Hello %(username)s,", username=username),
+            "",
+            _(
+                "Follow this link to confirm your e-mail address for tracktwo "
+                "(it works for %(hours)s hours):",
+                hours=CONFIRM_HOURS,
+            ),
+            mailer.settings.link(f"/confirm?token={token}"),
+            "",
+            _("If you did not sign up, ignore this e-mail: nothing happens without the link."),
+        ]
+    )
+    return mailer.send(to, _("Confirm your e-mail address for tracktwo"), body, language)
+
+
+def _mail_known(mailer: Mailer | None, to: str, username: str, language: str) -> str:
+    """Tell an address's owner that someone signed up with it again (in the owner's language)."""
+    if mailer is None:
+        return "off"
+    _ = translator(language)
+    body = "\n".join(
+        [
+            _("Hello %(username)s,", username=username),
+            "",
+            _(
+                "Someone, perhaps you, tried to sign up on tracktwo with this e-mail address. "
+                "It belongs to your account already, so no new account was made."
+            ),
+            _("Log in with your username, %(username)s, here:", username=username),
+            mailer.settings.link("/login"),
+            "",
+            _("If it was not you, ignore this e-mail: nothing has changed."),
+        ]
+    )
+    return mailer.send(to, _("You already have an account on tracktwo"), body, language)
 
 
 def send_confirmation(registry: Registry, mailer: Mailer | None, user_id: int) -> str:
@@ -89,28 +138,9 @@ def send_confirmation(registry: Registry, mailer: Mailer | None, user_id: int) -
         raise InputError("email: this account has no e-mail address to confirm")
     if user.email_confirmed_at is not None:
         raise InputError("email: this address is confirmed already")
-    token = _new_token(registry, user_id)
-    if mailer is None:
-        return "off"
-    _ = translator(user.language)
-    link = mailer.settings.link(f"/confirm?token={token}")
-    body = "\n".join(
-        [
-            _("Hello %(username)s,", username=user.username),
-            "",
-            _(
-                "Follow this link to confirm your e-mail address for tracktwo "
-                "(it works for %(hours)s hours):",
-                hours=CONFIRM_HOURS,
-            ),
-            link,
-            "",
-            _("If you did not sign up, ignore this e-mail: nothing happens without the link."),
-        ]
-    )
-    return mailer.send(
-        user.email, _("Confirm your e-mail address for tracktwo"), body, user.language
-    )
+    with registry.session() as session:
+        token = _stage_token(session, user_id)
+    return _mail_link(mailer, user.email, user.username, user.language, token)
 
 
 def sign_up(
@@ -122,16 +152,35 @@ def sign_up(
     language: str = "en",
     client: str | None = None,
     per_address: int = 10,
-) -> Account:
+) -> Account | None:
     """A new, unconfirmed viewer account; the confirmation link is e-mailed. With ``client``
-    (the request's address), at most ``per_address`` attempts from it in 24 hours."""
+    (the request's address), at most ``per_address`` attempts from it in 24 hours.
+
+    None if the address belongs to an account already: nothing is made, its owner is e-mailed,
+    and the caller answers exactly as for a new account. A confirmation e-mail that fails to
+    leave is logged; the person logs in and asks for a new link on their account page."""
     check_language(language)
     address = check_email("email", email)
+    check_username(username)
     if client is not None:
         _count_attempt(registry, client, per_address)
-    made = add_user(registry, username, password, "viewer", address, confirmed=False,
-                    language=language)  # fmt: skip
-    send_confirmation(registry, mailer, made.user_id)
+    # hashed whether or not an account is made, so the answer takes as long either way
+    hashed = hash_password(password)
+    made: Account | None = None
+    with registry.session() as session:
+        check_name_free(session, username)
+        owner = session.scalar(select(User).where(User.email == address))
+        if owner is None:
+            user = stage_user(session, username, hashed, "viewer", address, confirmed=False,
+                              language=language)  # fmt: skip
+            made, token = account_from(user), _stage_token(session, user.id)
+        else:  # read now: the row is expired once the transaction commits
+            known = (owner.username, owner.language or "en")
+    # committed (or nothing is): only now does anything leave
+    if made is None:
+        _mail_known(mailer, address, *known)
+        return None
+    _mail_link(mailer, address, username, language, token)
     return made
 
 

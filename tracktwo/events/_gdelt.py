@@ -117,10 +117,13 @@ def _projection(layout: GdeltLayout) -> str:
 
 def _read_sql(layout: GdeltLayout, table: str, create: bool) -> str:
     head = f"CREATE TEMP TABLE {table} AS" if create else f"INSERT INTO {table}"
+    # compression='none': the file is plain text by now (tracktwo.events._open unpacks by
+    # content); DuckDB's default would go by the name and refuse plain text called .gz
     return f"""{head}
         SELECT {_projection(layout)}
         FROM read_csv($path, columns={_columns_spec(layout)}, delim='\t', header=false,
                       quote='', escape='', auto_detect=false, dateformat='%Y%m%d',
+                      compression='none',
                       store_rejects=true, rejects_table='csv_rejects', rejects_scan='csv_scans',
                       max_line_size=4194304)"""
 

@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tracktwo._errors import ConfigError, FileFormatError
+from tracktwo.events._control import control_reason, visible
 from tracktwo.events._quarantine import QuarantinedRow
 from tracktwo.store._schema import EVENT_COLUMNS
 from tracktwo.taxonomy import Countries, Taxonomy, load_taxonomy
@@ -444,6 +445,10 @@ def read_icews(
     rows: list[dict[str, object]] = []
     bad: list[QuarantinedRow] = []
     for number, text in numbered:
+        control = control_reason(text, names, lambda line: _split(line, delimiter))
+        if control is not None:  # never stored: see tracktwo.events._control
+            bad.append(QuarantinedRow(number, control, visible(text)))
+            continue
         try:
             rows.append(read_row(_split(text, delimiter), delimiter, context))
         except _BadRow as problem:

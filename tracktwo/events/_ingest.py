@@ -5,7 +5,8 @@ The rules, as documented in docs/ingest.md:
     an ICEWS header: ICEWS);
   * an event already stored (same ``event_uid``: the GLOBALEVENTID, or a content hash for
     ICEWS) is not added again, so ingesting a file twice adds nothing;
-  * a row that cannot be read goes to ``quarantine`` with file, line and reason;
+  * a row that cannot be read goes to ``quarantine`` with file, line and reason, and so
+    does a row holding a control character other than tab (tracktwo.events._control);
   * a file that cannot be read at all raises FileFormatError and stores nothing;
   * re-emissions: within one (actor1_code, actor2_code, event_code, source_url) group ordered
     by date_added, an event added at most REEMISSION_WINDOW after the previous one is flagged
@@ -26,6 +27,7 @@ import duckdb
 
 from tracktwo._errors import FileFormatError
 from tracktwo.events import _gdelt
+from tracktwo.events._control import without_control_lines
 from tracktwo.events._open import first_line, plain_file
 from tracktwo.events._quarantine import QuarantinedRow
 from tracktwo.store import EVENT_COLUMNS, EventStore
@@ -107,6 +109,18 @@ def _stage_icews(
     finally:
         con.unregister("icews_arrow")
     return bad
+
+
+def _stage_gdelt(
+    con: duckdb.DuckDBPyConnection, plain: Path, fields: int, source_file: str, scratch: Path
+) -> tuple[str, list[QuarantinedRow]]:
+    """Stage a GDELT file; lines with control characters are quarantined, not read."""
+    # the 58-field names cover a 57-field file too (SOURCEURL is only added at the end)
+    names = _gdelt.LAYOUTS[58 if fields == 57 else fields].columns
+    with without_control_lines(plain, scratch, names, source_file) as (readable, refused):
+        layout, quarantined = _gdelt.stage_gdelt(con, readable, fields, source_file, scratch)
+        quarantined += _validation_failures(con, readable)
+    return layout.name, sorted(refused + quarantined, key=lambda row: row.line)
 
 
 def _validation_failures(con: duckdb.DuckDBPyConnection, plain: Path) -> list[QuarantinedRow]:
@@ -268,11 +282,8 @@ def ingest_file(
             source_format = "icews"
             quarantined = _stage_icews(con, plain, source_file, taxonomy)
         else:
-            layout, quarantined = _gdelt.stage_gdelt(
-                con, plain, int(detected), source_file, scratch
-            )
-            source_format = layout.name
-            quarantined += _validation_failures(con, plain)
+            source_format, quarantined = _stage_gdelt(con, plain, int(detected), source_file,
+                                                      scratch)  # fmt: skip
         staged_ok = _count(con, f"SELECT count(*) FROM {_gdelt.STAGING} WHERE _problem IS NULL")
         with store.transaction():
             reemissions = _insert_with_flags(con)

@@ -12,12 +12,14 @@ import csv
 import gzip
 import io
 import math
+import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import duckdb
 import ibis
@@ -40,18 +42,34 @@ __all__ = [
 ]
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGIC = b"PK\x03\x04"
 _SIGNAL_KEYS = ("date", "country1", "country2")
 
 
 # -- reading CSV inputs (shared by votes, signals and coverage) -----------------------------
 
 
+def _open_zipped(path: Path) -> IO[bytes]:
+    """The one file inside a zip; the archive may close at once (its member keeps the
+    file open until the caller closes the member)."""
+    with zipfile.ZipFile(path) as archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if len(members) != 1:
+            raise FileFormatError(path, f"a zip with {len(members)} files; expected one CSV")
+        return archive.open(members[0])
+
+
 def _open_text(path: Path) -> io.TextIOBase:
-    """Open a CSV, gzip-compressed or not (decided by the file's first bytes, not its name)."""
+    """Open a CSV, plain, gzip or zip (decided by the file's first bytes, not its name)."""
     with path.open("rb") as probe:
-        compressed = probe.read(2) == _GZIP_MAGIC
+        magic = probe.read(4)
     # handed to the caller, who closes it with the wrapper
-    raw = gzip.open(path, "rb") if compressed else path.open("rb")  # noqa: SIM115
+    if magic.startswith(_GZIP_MAGIC):
+        raw: IO[bytes] | gzip.GzipFile = gzip.open(path, "rb")  # noqa: SIM115
+    elif magic.startswith(_ZIP_MAGIC):
+        raw = _open_zipped(path)
+    else:
+        raw = path.open("rb")
     return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
 
 
@@ -64,7 +82,7 @@ def _reading(path: Path) -> Iterator[None]:
         yield
     except UnicodeDecodeError as exc:
         raise FileFormatError(path, f"not UTF-8 text ({exc.reason})") from exc
-    except (gzip.BadGzipFile, EOFError, csv.Error) as exc:
+    except (gzip.BadGzipFile, zipfile.BadZipFile, zlib.error, EOFError, csv.Error) as exc:
         raise FileFormatError(path, f"cannot be read as CSV: {exc}") from exc
 
 

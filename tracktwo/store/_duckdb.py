@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -11,7 +11,7 @@ import duckdb
 import ibis
 
 from tracktwo._config import resolve_home
-from tracktwo._errors import EngineError
+from tracktwo.store._locking import WriterLock, connect, say_waiting
 from tracktwo.store._schema import TABLES
 
 __all__ = ["STORE_FILE", "EventStore"]
@@ -24,6 +24,11 @@ class EventStore:
 
     ``store.con`` is the raw DuckDB connection (used for loading and transactions);
     ``store.table(name)`` gives an Ibis table for queries.
+
+    Read-only (the dashboard): several processes may read at once; while a writer holds
+    the file, or waits for it, opening raises ``StoreBusyError`` at once. Read-write (an
+    ingest, any command): waits up to ``wait`` seconds (default ``TRACKTWO_STORE_WAIT``,
+    60) for the readers to finish, calling ``on_wait`` once. See tracktwo.store._locking.
     """
 
     def __init__(
@@ -32,24 +37,31 @@ class EventStore:
         *,
         memory_limit: str = "512MB",
         read_only: bool = False,
+        wait: float | None = None,
+        on_wait: Callable[[], None] | None = say_waiting,
     ) -> None:
         self.home = resolve_home(home)
         self.path = self.home / STORE_FILE
         self.read_only = read_only
+        self._writer = WriterLock(self.path)
+        self.con = connect(
+            self.path, read_only=read_only, lock=self._writer, wait=wait, on_wait=on_wait
+        )
         try:
-            # read-only: several web workers may read at once, and an ingest can run
-            # whenever none of them has the file open
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as exc:
-            raise EngineError(f"cannot open the event store {self.path}: {exc}") from exc
+            self._configure(memory_limit)
+        except BaseException:
+            self.close()  # a half-opened store must not keep the writer lock
+            raise
+        self.ibis = ibis.duckdb.from_connection(self.con)
+
+    def _configure(self, memory_limit: str) -> None:
         # bounded memory whatever the input size; insertion order is not needed for inserts
         self.con.execute(f"SET memory_limit='{memory_limit}'")
         self.con.execute("SET preserve_insertion_order=false")
         self.con.execute(f"SET temp_directory='{self.home / 'tmp'}'")
-        if not read_only:
+        if not self.read_only:
             for ddl in TABLES.values():
                 self.con.execute(ddl)
-        self.ibis = ibis.duckdb.from_connection(self.con)
 
     def table(self, name: str) -> Any:
         return self.ibis.table(name)
@@ -70,7 +82,10 @@ class EventStore:
         self.con.execute("COMMIT")
 
     def close(self) -> None:
-        self.con.close()
+        try:
+            self.con.close()
+        finally:
+            self._writer.release()
 
     def __enter__(self) -> EventStore:
         return self

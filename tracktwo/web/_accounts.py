@@ -15,25 +15,49 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
+from tracktwo._email import check_email
 from tracktwo._errors import InputError, NotFoundError
 from tracktwo.bridges._registry import Registry
-from tracktwo.web._models import ROLES, ApiToken, LoginAttempt, User, WebSession
+from tracktwo.web._login_limit import (
+    DELETION,
+    Attempt,
+    LoginLimit,
+    LoginLimitError,
+    begin_attempt,
+    forget_attempt,
+    login_wait,
+)
+from tracktwo.web._models import ROLES, ApiToken, User, WebSession
 
 __all__ = [
+    "DELETION",
     "Account",
+    "Attempt",
+    "LoginCheck",
     "LoginLimit",
+    "LoginLimitError",
     "account_from",
     "add_user",
+    "begin_attempt",
+    "begin_login",
     "check_login",
+    "check_name_free",
     "check_password",
     "check_username",
     "create_token",
+    "end_login",
     "end_session",
+    "hash_password",
     "list_users",
+    "login_locked",
+    "login_wait",
+    "password_matches",
     "remove_user",
     "session_account",
+    "stage_user",
     "start_session",
     "token_account",
 ]
@@ -66,13 +90,6 @@ def account_from(user: User, csrf_token: str | None = None) -> Account:
                    user.email_confirmed_at is not None, user.language or "en")  # fmt: skip
 
 
-@dataclass(frozen=True)
-class LoginLimit:
-    failures: int = 5
-    failures_per_address: int = 20
-    window_minutes: int = 15
-
-
 def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
@@ -101,28 +118,50 @@ def check_password(password: str) -> str:
     return password
 
 
+def hash_password(password: str) -> str:
+    """The argon2id hash of ``password``, once it passes ``check_password``."""
+    return _HASHER.hash(check_password(password))
+
+
+def check_name_free(session: Session, username: str) -> None:
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise InputError(f"username: {username!r} is taken")
+
+
+def stage_user(
+    session: Session, username: str, password_hash: str, role: str, email: str | None,
+    *, confirmed: bool, language: str,
+) -> User:  # fmt: skip
+    """Add a user inside the caller's transaction: nothing commits here, so a later step that
+    fails (the sign-up's token) takes the account back with it. ``email`` is normalised
+    already (``check_email``)."""
+    check_name_free(session, username)
+    if email and session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise InputError(f"email: {email!r} belongs to another account")
+    # an account an administrator makes needs no e-mail confirmation
+    now = _now()
+    user = User(username=username, email=email, password_hash=password_hash, role=role,
+                active=True, created_at=now, language=language,
+                email_confirmed_at=now if confirmed else None)  # fmt: skip
+    session.add(user)
+    session.flush()
+    return user
+
+
 def add_user(
     registry: Registry, username: str, password: str, role: str = "viewer",
     email: str | None = None, *, confirmed: bool = True, language: str = "en",
 ) -> Account:  # fmt: skip
-    """Create a user; InputError for a taken name, a bad role or a short password.
-    ``confirmed=False`` (self-registration) leaves the e-mail address to be confirmed."""
+    """Create a user; InputError for a taken name, a bad role or a short password, FieldError
+    for an address that is not one mailbox. ``confirmed=False`` (self-registration) leaves
+    the e-mail address to be confirmed."""
     check_username(username)
     _check_role(role)
-    check_password(password)
-    email = email.strip().lower() if email else None
+    address = check_email("email", email) if email and email.strip() else None
+    hashed = hash_password(password)
     with registry.session() as session:
-        if session.scalar(select(User.id).where(User.username == username)) is not None:
-            raise InputError(f"username: {username!r} is taken")
-        if email and session.scalar(select(User.id).where(User.email == email)) is not None:
-            raise InputError(f"email: {email!r} belongs to another account")
-        # an account an administrator makes needs no e-mail confirmation
-        now = _now()
-        user = User(username=username, email=email, password_hash=_HASHER.hash(password),
-                    role=role, active=True, created_at=now, language=language,
-                    email_confirmed_at=now if confirmed else None)  # fmt: skip
-        session.add(user)
-        session.flush()
+        user = stage_user(session, username, hashed, role, address, confirmed=confirmed,
+                          language=language)  # fmt: skip
         return account_from(user)
 
 
@@ -174,38 +213,62 @@ def token_account(registry: Registry, token: str) -> Account | None:
 # -- logging in ----------------------------------------------------------------------------------
 
 
-def _recent_failures(registry: Registry, username: str, address: str, since: datetime) -> tuple:
+def login_locked(
+    registry: Registry, username: str, address: str, limit: LoginLimit,
+    now: datetime | None = None,
+) -> bool:  # fmt: skip
+    """Would an attempt on ``username`` from ``address`` be refused now?"""
+    return login_wait(registry, username, address, limit, now) > 0
+
+
+def check_login(
+    registry: Registry, username: str, password: str, address: str,
+    limit: LoginLimit | None = None, *, now: datetime | None = None,
+) -> Account | None:  # fmt: skip
+    """The account if the password is right, None if not (a failure, counted by the login
+    limiter, see ``_login_limit``); LoginLimitError, before any password check, for an attempt
+    that comes too early. ``address`` is the client's, or ``DELETION``."""
+    started = begin_login(registry, username, address, limit or LoginLimit(), now)
+    return end_login(registry, started, password_matches(started.hashed, password))
+
+
+@dataclass(frozen=True)
+class LoginCheck:
+    """An attempt the limiter let through, with the hash to check its password against."""
+
+    attempt: Attempt
+    user: User | None
+    hashed: str
+
+
+def begin_login(
+    registry: Registry, username: str, address: str, limit: LoginLimit,
+    now: datetime | None = None,
+) -> LoginCheck:  # fmt: skip
+    """The first part of ``check_login``: the limiter, and the stored hash (a dummy one for
+    no such user, so the time taken does not tell which usernames exist)."""
+    attempt = begin_attempt(registry, username, address, limit, now)
     with registry.read() as session:
-        recent = LoginAttempt.attempted_at >= since
-        count = select(func.count()).select_from(LoginAttempt).where(recent)
-        by_name = session.scalar(count.where(LoginAttempt.username == username)) or 0
-        by_address = session.scalar(count.where(LoginAttempt.address == address)) or 0
-        return by_name, by_address
+        user = session.scalar(select(User).where(User.username == attempt.username))
+    if user is None or not user.active:
+        return LoginCheck(attempt, None, _DUMMY_HASH)
+    return LoginCheck(attempt, user, user.password_hash)
 
 
-def login_locked(registry: Registry, username: str, address: str, limit: LoginLimit) -> bool:
-    """Too many recent failures for this account or from this address."""
-    since = _now() - timedelta(minutes=limit.window_minutes)
-    by_name, by_address = _recent_failures(registry, username, address, since)
-    return by_name >= limit.failures or by_address >= limit.failures_per_address
-
-
-def check_login(registry: Registry, username: str, password: str, address: str) -> Account | None:
-    """The account if the password is right; a failure is recorded for the login limit."""
-    with registry.read() as session:
-        user = session.scalar(select(User).where(User.username == username))
-    hashed = user.password_hash if user is not None and user.active else _DUMMY_HASH
+def password_matches(hashed: str, password: str) -> bool:
+    """The slow part (argon2: ~100 ms of CPU and 64 MiB); touches no database."""
     try:
-        _HASHER.verify(hashed, password)
-        ok = user is not None and user.active
+        return bool(_HASHER.verify(hashed, password))
     except (VerificationError, InvalidHashError):
-        ok = False
-    if not ok or user is None:
-        with registry.session() as session:
-            session.add(LoginAttempt(username=username[:80], address=address[:64],
-                                     attempted_at=_now()))  # fmt: skip
+        return False
+
+
+def end_login(registry: Registry, started: LoginCheck, matches: bool) -> Account | None:
+    """A wrong password leaves the attempt's row as a failure; a right one removes it."""
+    if not matches or started.user is None:
         return None
-    return account_from(user)
+    forget_attempt(registry, started.attempt.row_id)
+    return account_from(started.user)
 
 
 def start_session(registry: Registry, account: Account, hours: int) -> tuple[str, Account]:

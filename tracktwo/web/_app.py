@@ -30,6 +30,7 @@ import tracktwo
 from tracktwo._errors import (
     ConflictError,
     EngineError,
+    FieldError,
     InputError,
     LimitError,
     NotAllowedError,
@@ -51,7 +52,8 @@ _CSP = (
     "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
 _STATUS_CODES = {400: "invalid_input", 404: "not_found", 405: "method_not_allowed",
-                 409: "conflict", 422: "invalid_request", 503: "unavailable"}  # fmt: skip
+                 409: "conflict", 413: "payload_too_large", 422: "invalid_request",
+                 503: "unavailable"}  # fmt: skip
 
 
 def error_body(status: int, code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -65,6 +67,8 @@ def _classify(exc: Exception) -> tuple[int, str, str]:
         return 403, exc.code, str(exc)
     if isinstance(exc, LimitError):
         return 429, "too_many_requests", str(exc)
+    if isinstance(exc, FieldError):  # one named field: answered as the schema's refusals are
+        return 422, _STATUS_CODES[422], str(exc)
     for kind, status in ((NotFoundError, 404), (ConflictError, 409), (InputError, 400),
                          (EngineError, 503)):  # fmt: skip
         if isinstance(exc, kind):
@@ -91,10 +95,17 @@ def _error_response(request: Request, exc: Exception) -> Response:
         status, code = 422, "invalid_request"
         extra["fields"] = _fields(exc)
         message = "; ".join(f"{f['field']}: {f['message']}" for f in extra["fields"])
+    if isinstance(exc, FieldError):
+        extra["fields"] = [{"field": exc.field, "message": exc.problem}]
     if status == 500:
         log.error("unexpected error on %s", request.url.path, exc_info=exc)
+    # a busy event store (StoreBusyError) or a login limit (LoginLimitError) says when to
+    # come back
+    retry = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry)} if retry else None
     if _wants_json(request):
-        return JSONResponse(error_body(status, code, message, **extra), status_code=status)
+        return JSONResponse(error_body(status, code, message, **extra), status_code=status,
+                            headers=headers)  # fmt: skip
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
@@ -103,7 +114,7 @@ def _error_response(request: Request, exc: Exception) -> Response:
         request, "error.html", {"status": status, "code": code, "message": message,
                                 "account": getattr(request.state, "account", None),
                                 "back": _same_site_referer(request)},
-        status_code=status,
+        status_code=status, headers=headers,
     )  # fmt: skip
 
 
@@ -191,7 +202,9 @@ def _share(value: Any) -> str:
 
 def create_app(settings: WebSettings) -> FastAPI:
     """The dashboard and its JSON API over the data directory and registry of ``settings``."""
-    from tracktwo.web import _doors_actions, _doors_pages, _forms, _pages
+    from tracktwo.web import _doors_actions, _doors_pages, _forms, _pages, _reference
+    from tracktwo.web._body import BodyCap
+    from tracktwo.web._client import ForwardedScheme
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -203,15 +216,21 @@ def create_app(settings: WebSettings) -> FastAPI:
         description="The pulse, bridges and recommended partnerships of a country pair. "
         "Every page of the dashboard has its JSON twin here. Reading may be public; changes "
         "need an editor's API token (`Authorization: Bearer t2_...`).",
+        docs_url=None, redoc_url=None,  # /docs is _reference's page: Swagger needs a CDN
     )  # fmt: skip
     app.state.sources = DataSources(settings)
     app.state.templates = _templates()
+    # the last added runs first: headers on every answer, then the scheme, then the cap
+    app.add_middleware(BodyCap, json_bytes=settings.max_json_bytes,
+                       form_bytes=settings.max_form_bytes, refuse=_error_response)  # fmt: skip
+    app.add_middleware(ForwardedScheme, proxies=settings.trusted_proxies)
     app.add_middleware(_SecurityHeaders)
     for kind in (TrackTwoError, StarletteHTTPException, RequestValidationError, Exception):
         app.add_exception_handler(kind, _error_response)
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
     app.include_router(_pages.router)
     app.include_router(_forms.router)
+    app.include_router(_reference.router)
     # _doors_pages and _doors_actions both add their routes to the one doors router
     assert _doors_pages.router is _doors_actions.router
     app.include_router(_doors_actions.router)
@@ -221,7 +240,10 @@ def create_app(settings: WebSettings) -> FastAPI:
 
 def run_server(settings: WebSettings, *, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the dashboard until interrupted (one worker; for several, run uvicorn with
-    ``--factory tracktwo.web._app:app_from_env --workers N``)."""
+    ``--factory tracktwo.web._app:app_from_env --workers N --no-proxy-headers``).
+
+    uvicorn's proxy headers stay off: the app reads X-Forwarded-For itself, and only from
+    the proxies in ``settings.trusted_proxies`` (tracktwo.web._client)."""
     import os
     from dataclasses import replace
 
@@ -232,11 +254,13 @@ def run_server(settings: WebSettings, *, host: str = "127.0.0.1", port: int = 80
     app = create_app(settings)
     gc.freeze()  # the imported libraries stay for the process's life: no need to re-scan them
     print(f"tracktwo dashboard on http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 def app_from_env() -> FastAPI:
-    """For ``uvicorn --factory tracktwo.web._app:app_from_env``: settings from TRACKTWO_*."""
+    """For ``uvicorn --factory tracktwo.web._app:app_from_env --no-proxy-headers``: settings
+    from TRACKTWO_*. Without ``--no-proxy-headers`` (or ``--forwarded-allow-ips`` naming only
+    the proxy) uvicorn believes X-Forwarded-For from 127.0.0.1 before the app sees it."""
     app = create_app(WebSettings.from_env())
     gc.freeze()  # the imported libraries stay for the process's life: no need to re-scan them
     return app

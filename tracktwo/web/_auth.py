@@ -42,8 +42,8 @@ CSRF_COOKIE = "tracktwo_csrf"  # the login form's token, before there is a sessi
 
 
 class AuthError(TrackTwoError, PermissionError):
-    """Not logged in (401), not allowed (403), a missing CSRF token (403), or too many
-    failed logins (429)."""
+    """Not logged in (401), not allowed (403) or a missing CSRF token (403). Too many failed
+    logins are a LoginLimitError (429, tracktwo.web._login_limit)."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
@@ -143,6 +143,8 @@ API_ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": text}
     for status, text in ((400, "a value tracktwo refuses"), (401, "login or token needed"),
                          (403, "not allowed, or no CSRF token"), (404, "not found"),
+                         (413, "the request body is larger than the server accepts"),
                          (422, "a parameter of the wrong type or range"),
-                         (503, "the event store is busy"))
+                         (429, "too many attempts: wait as Retry-After says"),
+                         (503, "the event store is busy: retry after Retry-After seconds"))
 }  # fmt: skip

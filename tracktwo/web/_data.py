@@ -1,16 +1,18 @@
 """Where the web app reads from, and a cache of what is costly to compute.
 
 The event store is opened read-only, and only while a figure is computed, so
-``tracktwo events ingest`` can run while the dashboard is up. The pulse, the scorecard and
-the fitted recommender are cached per *data version*: the event store file's size and
-modification time and a fingerprint of the registry (row counts, largest ids and the sum of
-row versions of actors, ties and activities). A change made through any worker, or from the
-command line, changes the version, so no worker serves stale figures for longer than
-``VERSION_SECONDS``; a change made by this worker is seen at once.
+``tracktwo events ingest`` can run while the dashboard is up: it waits for the computations
+in flight, and requests that arrive while it writes get 503 with Retry-After. The pulse,
+the scorecard and the fitted recommender are cached per *data version*: the event store
+file's size and modification time and a fingerprint of the registry (row counts, largest
+ids and the sum of row versions of actors, ties and activities). A change made through any
+worker, or from the command line, changes the version, so no worker serves stale figures
+for longer than ``VERSION_SECONDS``; a change made by this worker is seen at once.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -24,12 +26,13 @@ from sqlalchemy import text
 from tracktwo._errors import EngineError
 from tracktwo.bridges._registry import Registry
 from tracktwo.doors._mail import Mailer
-from tracktwo.store import STORE_FILE, EventStore
+from tracktwo.store import STORE_FILE, EventStore, StoreBusyError
 from tracktwo.taxonomy import Taxonomy, load_taxonomy
 from tracktwo.web._settings import WebSettings
 
 __all__ = ["VERSION_SECONDS", "DataSources"]
 
+log = logging.getLogger("tracktwo.web")
 VERSION_SECONDS = 1.0
 CACHE_ENTRIES = 64
 T = TypeVar("T")
@@ -148,10 +151,21 @@ class DataSources:
 
     @contextmanager
     def store(self) -> Iterator[EventStore]:
-        """The event store, read-only, for the time of one computation."""
+        """The event store, read-only, for the time of one computation: no connection is
+        kept between requests, so an ingest only waits for the computations in flight.
+
+        Raises StoreBusyError (503 + Retry-After) while an ingest writes or waits to write;
+        no message names a file or a process: they reach the client.
+        """
         if not self.has_events:
-            raise EngineError(f"no event store at {self._store_path} yet")
-        opened = EventStore(self.settings.home, read_only=True)
+            raise EngineError("no event store yet: ingest event files first")
+        try:
+            opened = EventStore(self.settings.home, read_only=True)
+        except StoreBusyError:
+            raise
+        except EngineError as exc:  # DuckDB's own text names the file: kept for the log
+            log.error("cannot open the event store: %s", exc)
+            raise EngineError("the event store cannot be read: see the server log") from exc
         try:
             yield opened
         finally:

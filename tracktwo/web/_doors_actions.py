@@ -42,6 +42,7 @@ from tracktwo.web._auth import (
     login_csrf,
     sources_of,
 )
+from tracktwo.web._client import client_address
 from tracktwo.web._doors_kit import ERRORS, MAX_ID, action, router
 from tracktwo.web._forms import _safe_next, _secure
 
@@ -66,10 +67,6 @@ class SignUp(BaseModel):
     email: str = Field(max_length=320)
     password: str = Field(min_length=1, max_length=500)
     language: Language = "en"
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def _start(request: Request, response: Response, made: Account) -> None:
@@ -110,10 +107,11 @@ async def signup(
     sources = sources_of(request)
     made = await run_in_threadpool(
         sign_up, sources.registry, sources.mailer, username, email, password, language,
-        _client(request), sources.settings.signups_per_address,
+        client_address(request), sources.settings.signups_per_address,
     )  # fmt: skip
     response = RedirectResponse("/doors?signed_up=1", status_code=303)
-    await run_in_threadpool(_start, request, response, made)
+    if made is not None:  # None: the address has an account; its owner was told by e-mail
+        await run_in_threadpool(_start, request, response, made)
     response.set_cookie(LANGUAGE_COOKIE, language, samesite="lax", max_age=365 * 86400)
     return response
 
@@ -122,12 +120,13 @@ async def signup(
 def signup_api(request: Request, body: SignUp) -> JSONResponse:
     """A new account, unconfirmed until its owner follows the e-mailed link."""
     sources = sources_of(request)
-    made = sign_up(
+    sign_up(
         sources.registry, sources.mailer, body.username, body.email, body.password,
-        body.language, _client(request), sources.settings.signups_per_address,
+        body.language, client_address(request), sources.settings.signups_per_address,
     )  # fmt: skip
+    # the same answer when the address has an account already (sign_up mailed its owner)
     return JSONResponse(
-        {"account": {"username": made.username, "role": made.role, "confirmed": False}},
+        {"account": {"username": body.username, "role": "viewer", "confirmed": False}},
         status_code=201,
     )
 
@@ -445,5 +444,8 @@ class Deletion(BaseModel):
 
 @action("/account/delete", Deletion, lambda done: "/?deleted=1", summary="Delete your account")
 def delete(request: Request, who: Account, body: Deletion) -> dict[str, Any]:
-    """Deletes your account and personal data; ties stay, anonymised."""
-    return _changed(request, delete_account(sources_of(request).registry, who, body.password))
+    """Deletes your account and personal data; ties stay, anonymised. Wrong passwords count
+    for the login limit: after a few, 429 for a while (your logins stay open)."""
+    sources = sources_of(request)
+    done = delete_account(sources.registry, who, body.password, sources.settings.login_limit)
+    return _changed(request, done)

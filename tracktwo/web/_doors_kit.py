@@ -32,7 +32,7 @@ __all__ = ["ERRORS", "MAX_ID", "Member", "action", "form_of", "member", "persona
 router = APIRouter()
 ERRORS: dict[int | str, dict[str, Any]] = {
     **API_ERRORS,
-    429: {"description": "a daily limit was reached"},
+    429: {"description": "a daily limit, or the limit of wrong passwords, was reached"},
 }
 
 

@@ -7,6 +7,11 @@ the same library function after the same ``editor`` check.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -14,15 +19,16 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from tracktwo._i18n import N_
 from tracktwo.bridges._edit import ACTIVITY_KINDS, log_activity
 from tracktwo.web._accounts import (
     Account,
-    LoginLimit,
-    check_login,
+    begin_login,
+    end_login,
     end_session,
-    login_locked,
+    password_matches,
     start_session,
 )
 from tracktwo.web._auth import (
@@ -30,13 +36,13 @@ from tracktwo.web._auth import (
     BEARER,
     CSRF_COOKIE,
     SESSION_COOKIE,
-    AuthError,
     account_of,
     check_csrf,
     editor,
     login_csrf,
     sources_of,
 )
+from tracktwo.web._client import client_address
 from tracktwo.web._match_views import accept_view
 from tracktwo.web._views import plain
 
@@ -80,6 +86,19 @@ def login_form(request: Request, next: str | None = None) -> Response:
     return _login_page(request, _safe_next(next), None, 200)
 
 
+def _lower_priority() -> None:
+    """In each argon2 thread: a lower CPU priority (nice +10; Linux sets it per thread), so
+    the event loop and other requests' threads get the cores first during a login flood."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+# argon2 checks run here, at most one a core at once per worker (each takes a core and 64
+# MiB): a flood of logins queues for them, on the event loop and holding no thread of the
+# pool, instead of taking every thread, the memory and the cores from other requests
+_ARGON2 = ThreadPoolExecutor(max(1, os.cpu_count() or 1), "tracktwo-argon2", _lower_priority)
+
+
 @router.post("/login", include_in_schema=False)
 async def login(
     request: Request,
@@ -87,19 +106,21 @@ async def login(
     password: Annotated[str, Form(max_length=500)],
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
+    """The database work and the password check run on worker threads, never on the event
+    loop (argon2 takes ~100 ms of CPU); LoginLimitError (429) for an attempt too early."""
     await check_csrf(request, request.cookies.get(CSRF_COOKIE) or "\0")
     sources = sources_of(request)
     settings = sources.settings
-    address = request.client.host if request.client else "unknown"
-    limit = LoginLimit(settings.login_failures, settings.login_failures_per_address,
-                       settings.login_window_minutes)  # fmt: skip
-    if login_locked(sources.registry, username, address, limit):
-        raise AuthError(429, "too_many_attempts", f"too many failed logins: wait "
-                        f"{settings.login_window_minutes} minutes and try again")  # fmt: skip
-    found = check_login(sources.registry, username, password, address)
+    started = await run_in_threadpool(begin_login, sources.registry, username,
+                                      client_address(request), settings.login_limit)  # fmt: skip
+    matches = await asyncio.get_running_loop().run_in_executor(
+        _ARGON2, password_matches, started.hashed, password
+    )
+    found = await run_in_threadpool(end_login, sources.registry, started, matches)
     if found is None:
         return _login_page(request, _safe_next(next), N_("Wrong username or password."), 401)
-    secret, _ = start_session(sources.registry, found, settings.session_hours)
+    secret, _ = await run_in_threadpool(start_session, sources.registry, found,
+                                        settings.session_hours)  # fmt: skip
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
                         secure=_secure(request), max_age=settings.session_hours * 3600)  # fmt: skip
@@ -109,10 +130,11 @@ async def login(
 
 @router.post("/logout", include_in_schema=False)
 async def logout(request: Request) -> Response:
-    found = account_of(request)
+    found = await run_in_threadpool(account_of, request)
     if found is not None and found.csrf_token is not None:
         await check_csrf(request, found.csrf_token)
-        end_session(sources_of(request).registry, request.cookies[SESSION_COOKIE])
+        await run_in_threadpool(end_session, sources_of(request).registry,
+                                request.cookies[SESSION_COOKIE])  # fmt: skip
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from tracktwo._config import resolve_home
 from tracktwo._errors import ConfigError
 from tracktwo.doors._mail import MailSettings
 from tracktwo.doors._rules import DoorsRules
+from tracktwo.web._login_limit import LoginLimit
 
-__all__ = ["WebSettings"]
+__all__ = ["Network", "WebSettings", "proxy_networks"]
+
+Network = IPv4Network | IPv6Network
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -40,17 +44,52 @@ def _whole(name: str, default: int) -> int:
         raise ConfigError(f"{name}: expected a whole number, not {raw!r}") from exc
 
 
+def proxy_networks(text: str, name: str = "TRACKTWO_TRUSTED_PROXIES") -> tuple[Network, ...]:
+    """The proxies named in ``text``: comma-separated addresses or networks (CIDR)."""
+    found = []
+    for part in (piece.strip() for piece in text.split(",")):
+        if not part:
+            continue
+        try:
+            found.append(ip_network(part, strict=False))
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {part!r} is not an IP address or network") from exc
+    return tuple(found)
+
+
+def _size(name: str, default: int) -> int:
+    value = _whole(name, default)
+    if value < 1:
+        raise ConfigError(f"{name}: expected a number of bytes above 0, not {value}")
+    return value
+
+
+def _count(name: str, default: int) -> int:
+    """A limit of the login limiter: 0 or less would refuse every login."""
+    value = _whole(name, default)
+    if value < 1:
+        raise ConfigError(f"{name}: expected a whole number above 0, not {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class WebSettings:
     """What ``create_app`` needs.
 
     ``public_read``: anonymous visitors may read every page (changes always need a login).
-    ``login_failures`` failed logins per account, or ``login_failures_per_address`` per client
-    address, within ``login_window_minutes`` lock further attempts until the window passes.
+    The login limiter (``login_limit``; the rules in ``tracktwo.web._login_limit``): past
+    ``login_failures`` failed logins on an account from one address, that address waits
+    ``login_delay_seconds``, doubled with each further failure up to
+    ``login_max_delay_minutes``, after its latest failure; past ``login_failures_per_account``
+    from all addresses, everyone does; ``login_failures_per_address`` failures within
+    ``login_window_minutes`` stop an address until the oldest leaves the window.
     Open doors: nobody sends more than ``requests_per_day`` partnership requests or
     ``flags_per_day`` flags in 24 hours, and an address signs up ``signups_per_address``
     times; a request waits ``request_days`` for an answer.
     ``mail``: the SMTP server for confirmations and notifications (off without a host).
+    ``trusted_proxies``: the reverse proxies whose ``X-Forwarded-For`` names the client
+    (none by default: the client is the peer of the connection). Request bodies over
+    ``max_json_bytes`` (forms: ``max_form_bytes``) are refused with 413.
     """
 
     home: Path
@@ -60,12 +99,24 @@ class WebSettings:
     login_failures: int = 5
     login_failures_per_address: int = 20
     login_window_minutes: int = 15
+    login_failures_per_account: int = 50
+    login_delay_seconds: int = 2
+    login_max_delay_minutes: int = 15
     taxonomy: str | None = None
     requests_per_day: int = 5
     request_days: int = 30
     flags_per_day: int = 10
     signups_per_address: int = 10
     mail: MailSettings = field(default_factory=MailSettings)
+    trusted_proxies: tuple[Network, ...] = ()
+    max_json_bytes: int = 256 * 1024
+    max_form_bytes: int = 1024 * 1024
+
+    @property
+    def login_limit(self) -> LoginLimit:
+        return LoginLimit(self.login_failures, self.login_failures_per_address,
+                          self.login_window_minutes, self.login_failures_per_account,
+                          self.login_delay_seconds, self.login_max_delay_minutes)  # fmt: skip
 
     @property
     def rules(self) -> DoorsRules:
@@ -81,11 +132,19 @@ class WebSettings:
             db_url=db_url or os.environ.get("TRACKTWO_DB") or None,
             public_read=_flag("TRACKTWO_PUBLIC_READ", True),
             session_hours=_whole("TRACKTWO_SESSION_HOURS", 12),
-            login_failures=_whole("TRACKTWO_LOGIN_FAILURES", 5),
+            login_failures=_count("TRACKTWO_LOGIN_FAILURES", 5),
+            login_failures_per_address=_count("TRACKTWO_LOGIN_FAILURES_PER_ADDRESS", 20),
+            login_window_minutes=_count("TRACKTWO_LOGIN_WINDOW_MINUTES", 15),
+            login_failures_per_account=_count("TRACKTWO_LOGIN_FAILURES_PER_ACCOUNT", 50),
+            login_delay_seconds=_count("TRACKTWO_LOGIN_DELAY_SECONDS", 2),
+            login_max_delay_minutes=_count("TRACKTWO_LOGIN_MAX_DELAY_MINUTES", 15),
             taxonomy=os.environ.get("TRACKTWO_TAXONOMY") or None,
             requests_per_day=_whole("TRACKTWO_REQUESTS_PER_DAY", 5),
             request_days=_whole("TRACKTWO_REQUEST_DAYS", 30),
             flags_per_day=_whole("TRACKTWO_FLAGS_PER_DAY", 10),
             signups_per_address=_whole("TRACKTWO_SIGNUPS_PER_ADDRESS", 10),
             mail=MailSettings.from_env(),
+            trusted_proxies=proxy_networks(os.environ.get("TRACKTWO_TRUSTED_PROXIES", "")),
+            max_json_bytes=_size("TRACKTWO_MAX_JSON_BYTES", 256 * 1024),
+            max_form_bytes=_size("TRACKTWO_MAX_FORM_BYTES", 1024 * 1024),
         )

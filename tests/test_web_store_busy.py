@@ -1,0 +1,163 @@
+"""An ingest while the dashboard serves (issue 11, defect 7): real second processes.
+
+The dashboard opens the event store read-only for the time of one computation; here a
+child process holds it open that way (``EventStore(home, read_only=True)``, what
+``DataSources.store()`` does during an uncached request) for as long as the test says, so
+nothing depends on timing. The ingest is the real ``tracktwo events ingest`` command; the
+server is the real app under uvicorn (tests/_web.py). Each child waits for a line on its
+stdin before letting go.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tracktwo import ConfigError
+from tracktwo.store import STORE_FILE, EventStore, StoreBusyError, store_wait
+
+GDELT = Path(__file__).parent / "data" / "gdelt_v1_sample.tsv"  # 710 rows, all new ids
+CLI = [sys.executable, "-c", "from tracktwo.cli import main; main()"]
+# how each kind of holder opens the store: the dashboard, tracktwo's writer, DuckDB bare
+_OPEN = {
+    "reader": "__import__('tracktwo.store').store.EventStore(home, read_only=True)",
+    "writer": "__import__('tracktwo.store').store.EventStore(home)",
+    "duckdb": "__import__('duckdb').connect(home + '/events.duckdb')",
+}
+_HOLD = "import sys; home = sys.argv[1]; held = {open}; print('held', flush=True); input()"
+
+
+@contextmanager
+def holding(home: Path, how: str) -> Iterator[subprocess.Popen[str]]:
+    """A child process holding the store open (as ``how`` says) until the block ends."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _HOLD.format(open=_OPEN[how]), str(home)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "held\n"
+        yield child
+    finally:
+        child.communicate("\n", timeout=30)
+
+
+def ingest(home: Path, wait: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "TRACKTWO_STORE_WAIT": wait}
+    command = [*CLI, "--home", str(home), "events", "ingest", str(GDELT), "--format", "json"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)  # fmt: skip
+
+
+def event_count(home: Path) -> int:
+    with EventStore(home, read_only=True) as store:
+        return store.count("events")
+
+
+def test_ingest_waits_for_the_dashboards_read_and_stores_its_rows(web_home: Path) -> None:
+    before = event_count(web_home)  # the ICEWS extract: 1,376 events
+    with holding(web_home, "reader"):
+        running = ingest(web_home, "60")
+        assert running.stderr is not None
+        said = running.stderr.readline()  # blocks until it reports that it waits
+        assert said.strip() == "waiting for the event store (in use by another process)…"
+        # while it waits, a new computation is turned away at once: the writer goes first
+        with pytest.raises(StoreBusyError):
+            EventStore(web_home, read_only=True)
+    out, err = running.communicate(timeout=120)
+    assert running.returncode == 0, err
+    assert json.loads(out)[0]["rows_added"] == 710
+    assert event_count(web_home) == before + 710 == 1376 + 710
+
+
+def test_ingest_that_cannot_get_in_fails_with_one_line_naming_the_store(
+    web_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tracktwo.cli import main
+
+    before = event_count(web_home)
+    monkeypatch.setenv("TRACKTWO_STORE_WAIT", "0.5")
+    monkeypatch.setattr(sys, "argv", ["tracktwo", "--home", str(web_home), "events",
+                                      "ingest", str(GDELT)])  # fmt: skip
+    with holding(web_home, "reader"), pytest.raises(SystemExit) as ended:
+        main()  # the command line's own entry point, in this process
+    assert ended.value.code == 1
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert lines[0] == "waiting for the event store (in use by another process)…"
+    assert len(lines) == 2 and lines[1].startswith("Error: the event store ")
+    assert str(web_home / STORE_FILE) in lines[1] and "after 0.5 s" in lines[1]
+    assert "PID" not in lines[1] and "python" not in lines[1].lower()
+    assert out == ""
+    assert event_count(web_home) == before  # nothing stored
+
+
+def _unavailable(response: httpx.Response) -> str:
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    return response.text
+
+
+@pytest.mark.parametrize("how", ["writer", "duckdb"])
+def test_requests_during_an_ingest_get_503_with_retry_after(web_home: Path, how: str) -> None:
+    from _web import live_server
+
+    with live_server(web_home) as base, httpx.Client(base_url=base, timeout=30) as client:
+        with holding(web_home, how):
+            answer = client.get("/api/pairs/KHM/USA")  # nothing cached yet
+            body = json.loads(_unavailable(answer))["error"]
+            assert body["code"] == "unavailable"
+            message = body["message"]
+            assert message == (
+                "the event store is being updated by another process (an ingest): "
+                "try again in 5 seconds"
+            )
+            assert "/" not in message and "PID" not in message
+            assert "python" not in message.lower()
+            page = _unavailable(client.get("/pairs/KHM/USA"))  # the page, as HTML
+            assert message in page
+            assert STORE_FILE not in page and "PID" not in page and "python" not in page
+        assert client.get("/api/pairs/KHM/USA").status_code == 200
+    # the server keeps no connection between requests: a writer gets in at once
+    EventStore(web_home, wait=0).close()
+
+
+def test_a_killed_writer_leaves_no_lock_behind(tmp_path: Path) -> None:
+    EventStore(tmp_path).close()
+    child = subprocess.Popen(
+        [sys.executable, "-c", _HOLD.format(open=_OPEN["writer"]), str(tmp_path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert child.stdout is not None and child.stdout.readline() == "held\n"
+    with pytest.raises(StoreBusyError):
+        EventStore(tmp_path, read_only=True)
+    child.kill()
+    child.wait(timeout=30)
+    EventStore(tmp_path, read_only=True).close()
+    EventStore(tmp_path, wait=0).close()
+
+
+def test_two_writers_of_one_process_share_the_writer_lock(tmp_path: Path) -> None:
+    with EventStore(tmp_path) as first, EventStore(tmp_path, wait=0) as second:
+        first.con.execute("INSERT INTO votes VALUES (1, 'KHM', 'yes')")
+        assert second.count("votes") == 1
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("", 60.0), ("0", 0.0), ("2.5", 2.5)])
+def test_store_wait_setting(value: str, seconds: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKTWO_STORE_WAIT", value)
+    assert store_wait() == seconds
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "nan"])
+def test_store_wait_refuses_what_is_no_duration(value: str, monkeypatch) -> None:
+    monkeypatch.setenv("TRACKTWO_STORE_WAIT", value)
+    with pytest.raises(ConfigError, match="TRACKTWO_STORE_WAIT"):
+        store_wait()
