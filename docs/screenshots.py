@@ -7,10 +7,15 @@ It builds a data directory with ``tracktwo demo --no-serve`` (in a temporary fol
 127.0.0.1, and saves, 1280 pixels wide:
 
     overview-KHM-USA.png         /pairs/KHM/USA, the whole page
+    compare-KHM-USA.png          /pairs/KHM/USA/compare (Cambodia beside its busiest partners)
     recommendations-KHM-USA.png  /pairs/KHM/USA/recommendations
-    network-KHM-CHN.png          /pairs/KHM/CHN/network (the shipped list has no Cambodia-US
-                                 sister cities; Cambodia-China has the most)
+    compare-KHM-USA.png          /pairs/KHM/USA/compare, Cambodia beside its busiest partners
+    scorecard-KHM-USA.png        /pairs/KHM/USA/scorecard, the real Cambodia-US ties
+    network-KHM-USA.png          /pairs/KHM/USA/network
+    ties-KHM-USA.png             /ties?a=KHM&b=USA, declined proposals included
+    network-KHM-CHN.png          /pairs/KHM/CHN/network (Cambodia-China has the most ties)
     briefing-KHM-USA.png         the HTML briefing the demo writes, opened as a file
+    briefing-KHM-USA-page1.png   the PDF briefing's first page (pdftoppm)
 
 Needs Debian's Chromium at /usr/bin/chromium and the playwright package (never run
 ``playwright install``). A picture over ``MAX_BYTES`` is retaken as the first screenful only.
@@ -39,9 +44,12 @@ WIDTH, SCREEN = 1280, 1000
 MAX_BYTES = 400_000
 PAGES = {  # file name -> dashboard path
     "overview-KHM-USA.png": "/pairs/KHM/USA",
+    "compare-KHM-USA.png": "/pairs/KHM/USA/compare",
+    "scorecard-KHM-USA.png": "/pairs/KHM/USA/scorecard",
+    "network-KHM-USA.png": "/pairs/KHM/USA/network",
+    "ties-KHM-USA.png": "/ties?a=KHM&b=USA",
     "recommendations-KHM-USA.png": "/pairs/KHM/USA/recommendations",
     "network-KHM-CHN.png": "/pairs/KHM/CHN/network",
-    "ties-KHM-CHN.png": "/ties?a=KHM&b=CHN",
 }
 BRIEFING = "briefing-KHM-USA.html"
 
@@ -96,6 +104,18 @@ def take(home: Path, out: Path) -> None:
             shoot(page, base + path, out / name)
         shoot(page, briefing.resolve().as_uri(), out / "briefing-KHM-USA.png")
         browser.close()
+    first_pdf_page(home, out / "briefing-KHM-USA-page1.png")
+
+
+def first_pdf_page(home: Path, out: Path) -> None:
+    """The PDF briefing's first page as the reader sees it (poppler's pdftoppm), if written."""
+    pdf = home / BRIEFING.replace(".html", ".pdf")
+    if not pdf.exists() or shutil.which("pdftoppm") is None:
+        print(f"no {pdf.name} or no pdftoppm: the PDF's first page is not drawn")
+        return
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",
+                    str(pdf), str(out.with_suffix(""))], check=True)  # fmt: skip
+    print(f"{out}  {out.stat().st_size // 1024} KB  (page 1 of {pdf.name})")
 
 
 def main() -> None:

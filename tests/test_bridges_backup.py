@@ -17,7 +17,7 @@ from _doors import DARA, approved_pair, confirmed
 from sqlalchemy import MetaData, select, text
 
 from tracktwo._errors import FileFormatError, InputError
-from tracktwo.bridges import Activity, Actor, Registry, Tie
+from tracktwo.bridges import Activity, Actor, Registry, Tie, load_diaspora
 from tracktwo.bridges._backup import backup, restore
 from tracktwo.bridges._edit import (
     add_actor,
@@ -27,6 +27,7 @@ from tracktwo.bridges._edit import (
     update_actor,
     update_tie,
 )
+from tracktwo.datasets import dataset_path
 from tracktwo.doors import (
     Mailer,
     answer_request,
@@ -298,6 +299,7 @@ def test_every_table_round_trips_across_backends_and_onto_itself(
     with _other(request, tmp_path / "s", source_dialect) as source:
         _fill(source)
         _fill_doors(source, *mailer)
+        _fill_diaspora(source)
         before = _dump(source)
         assert set(before) == set(source.tables()) - {"alembic_version"}
         assert [name for name, rows in before.items() if not rows] == []  # rows everywhere
@@ -317,6 +319,45 @@ def test_every_table_round_trips_across_backends_and_onto_itself(
         assert _links(after) == ([6, 7], [3])
         assert after == before
         _fresh_ids_follow(source, before)
+
+
+def _fill_diaspora(registry: Registry) -> None:
+    """The shipped diaspora figures: 61 rows, two of them linked to _fill's Long Beach (its
+    city figure, and the Los Angeles metro's, Long Beach being in the metro's Census title)."""
+    report = load_diaspora(registry, dataset_path("diaspora_khm_usa.csv"))
+    assert (len(report.results), report.links_added) == (61, 2)
+
+
+def _without(path: Path, old: Path, dropped: tuple[str, ...]) -> Path:
+    """``path`` with the ``dropped`` tables left out, as a backup that never held them."""
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    header, *rows, footer = records
+    header = {**header, "tables": [t for t in header["tables"] if t not in dropped]}
+    rows = [r for r in rows if r["table"] not in dropped]
+    footer = {"end": True, "rows": {k: n for k, n in footer["rows"].items() if k not in dropped}}
+    lines = [json.dumps(r, ensure_ascii=False) for r in (header, *rows, footer)]
+    old.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return old
+
+
+def test_a_backup_without_the_diaspora_tables_restores_and_never_cuts_links(
+    filled: Registry, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    backup(filled, tmp_path / "b.jsonl")
+    diaspora = ("diaspora_figures", "diaspora_places")
+    old = _without(tmp_path / "b.jsonl", tmp_path / "old.jsonl", diaspora)
+    with _other(request, tmp_path, filled.dialect) as target:
+        assert _held(restore(target, old)) == {"actors": 4, "ties": 2, "activities": 2}
+        assert _rows(target) == _rows(filled)
+        assert {name: rows for name, rows in _dump(target).items() if name in diaspora} == {
+            "diaspora_figures": [], "diaspora_places": []}  # fmt: skip
+    # onto a registry whose figures point at its places, --replace would lose them: refused
+    _fill_diaspora(filled)
+    before = _dump(filled)
+    refused = r"line 1: this backup \(format_version 2\) holds no diaspora_figures, diaspora_places"
+    with pytest.raises(InputError, match=refused):
+        restore(filled, old, replace=True)
+    assert _dump(filled) == before
 
 
 def _fresh_ids_follow(registry: Registry, before: dict[str, list[dict[str, Any]]]) -> None:

@@ -313,8 +313,9 @@ def test_cli_adds_lists_and_logs(registry: Registry) -> None:
     assert [(a["local_name"], a["areas_offered"]) for a in actors] == [
         ("ភ្នំពេញ", ["culture", "business"])]  # fmt: skip
     csv_text = _cli(registry, "ties", "--status", "active", "--format", "csv")
+    # the status_reason column after status is empty: the tie was added without one
     assert csv_text.splitlines()[1] == (
-        "1,Phnom Penh,KHM,Long Beach,USA,sister_city,culture,active,2007-05-01,,1,2019-05-02,1"
+        "1,Phnom Penh,KHM,Long Beach,USA,sister_city,culture,active,,2007-05-01,,1,2019-05-02,1"
     )
 
 

@@ -100,8 +100,15 @@ def test_registry_one_by_hand(registry: Registry) -> None:
     assert card.area_effective_number == pytest.approx(exp(h_area))
     assert card.area_hhi == pytest.approx(0.28125)
     assert card.neutral_area_share == pytest.approx(0.75)
-    # no official endpoint: T1 and T3 → 2/4
-    assert card.people_to_people_share == pytest.approx(0.5)
+    # tracks (actor_kinds.toml: city → local, government → official, university → people):
+    # T1 city–city local; T2 government–university mixed; T3 university–city mixed (people
+    # with local); T4 government–city local (local with official). No people–people tie: 0/4
+    assert card.people_to_people_share == 0.0
+    assert card.track_shares == {
+        "official": 0.0, "local": 0.5, "people": 0.0, "mixed": 0.5, "other": 0.0,
+    }  # fmt: skip
+    assert card.ties_by_track == {"official": 0, "local": 2, "people": 0, "mixed": 2, "other": 0}
+    assert card.ties_by_channel == {"other": 4} and card.declined_proposals == 0
     # every actor has 2 ties, so the five busiest are all four (ids ascending): share 1
     assert card.busiest_actors == tuple(sorted(ids.values()))
     assert card.busiest_share == 1.0
@@ -185,8 +192,16 @@ def test_registry_two_by_hand(registry: Registry) -> None:
     assert card.area_entropy == pytest.approx(h_area)  # ≈ 1.81951
     assert card.area_hhi == pytest.approx(0.1796875)
     assert card.neutral_area_share == pytest.approx(7 / 8)  # all but governance (political)
-    # official: K1, U1 → T1, T2, T3 out; T4–T8 remain: 5/8
-    assert card.people_to_people_share == pytest.approx(5 / 8)
+    # tracks: T1 government–government official; T2 government–city local; T3
+    # government–university mixed; T4 city–city local; T5 farmers–business, T6 ngo–ngo, T7
+    # university–ngo, T8 health–university people: people 4/8, local 2/8, the others 1/8
+    assert card.people_to_people_share == pytest.approx(4 / 8)
+    assert card.track_shares == {
+        "official": 0.125, "local": 0.25, "people": 0.5, "mixed": 0.125, "other": 0.0,
+    }  # fmt: skip
+    # recorded, not only active: + T9 city–university, T10 farmers–city, T12
+    # university–government mixed; T11 ngo–business people → 1, 2, 5, 4 of 12
+    assert card.ties_by_track == {"official": 1, "local": 2, "people": 5, "mixed": 4, "other": 0}
     # degrees: K1 3; U2, U3, U5 2; the rest 1 → the smallest id among them is K2's
     assert card.busiest_actors == (ids["K1"], ids["U2"], ids["U3"], ids["U5"], ids["K2"])
     # ties touching them: T1 T2 T3 (K1), T4 (K2, U2), T6 T7 (U5), T8 (U3); not T5 → 7/8
@@ -292,6 +307,10 @@ STATUS_CASES = [
     ("active", date(2022, 5, 1), None, None, None, "dormant"),
     ("active", None, None, datetime(2023, 1, 5, 12, 30), None, "active"),
     ("active", None, None, datetime(2022, 1, 5, 12, 30), None, "dormant"),
+    # a declined proposal is declined whatever its dates say: never ended, proposed or active
+    ("declined", None, date(2023, 4, 25), None, None, "declined"),
+    ("declined", date(2024, 7, 1), None, None, None, "declined"),
+    ("declined", date(2024, 1, 1), None, None, date(2024, 6, 1), "declined"),
 ]
 
 
@@ -405,7 +424,9 @@ def test_by_year(registry: Registry) -> None:
     # 2023 culture, education, agriculture, health → 0, ln 2, ln 2, ln 4
     assert table["area_entropy"].tolist() == pytest.approx([0, log(2), log(2), log(4)])
     assert table["neutral_area_share"].tolist() == pytest.approx([0, 0.5, 1, 1])
-    assert table["people_to_people_share"].tolist() == pytest.approx([0, 0.5, 1, 1])
+    # people track (both ends civil society): 2020 none of T5; 2021 none (T1 is city–city,
+    # local government); 2022 T2 of T1 T2; 2023 T2 T3 T4 of four
+    assert table["people_to_people_share"].tolist() == pytest.approx([0, 0, 0.5, 0.75])
     # 2020: removing the two officials leaves nothing: 0 of 2 actors, 0 components
     assert table["actors_kept_without_official"].tolist() == pytest.approx([0, 0.5, 1, 1])
     assert table["components"].tolist() == [1, 2, 2, 4]
@@ -427,7 +448,9 @@ def test_the_last_year_is_the_scorecard_at_that_date(registry: Registry) -> None
     last = scorecard_by_year(registry, "KHM", "USA", at=D).iloc[-1]
     card = scorecard(registry, "KHM", "USA", at=D)
     for name, value in card.metrics().items():
-        if name not in ("country_a", "country_b", "dormant_months", "ties_total"):
+        # the by-year table has no declined count (a declined proposal is never active)
+        skipped = ("country_a", "country_b", "dormant_months", "ties_total", "declined_proposals")
+        if name not in skipped:
             assert last[name] == pytest.approx(value), name
 
 
@@ -446,7 +469,7 @@ def test_cli_score_and_dormant(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     rows = {row["metric"]: row["value"] for row in json.loads(done.stdout)}
     assert rows["ties_active"] == 8 and rows["components_without_official"] == 4
-    assert rows["at"] == "2024-06-30" and rows["people_to_people_share"] == 0.625
+    assert rows["at"] == "2024-06-30" and rows["people_to_people_share"] == 0.5  # 4 of 8
     done = runner.invoke(
         app, ["--home", str(home), "bridges", "score", "KHM", "USA", "--at", "2024-06-30",
               "--by-year", "--format", "csv"],

@@ -61,7 +61,9 @@ def test_ingest_then_pulse_as_csv_and_json(tmp_path):
     assert json.loads(ingested.stdout)[0]["rows_added"] == 2
     as_csv = run("pulse", "KHM", "USA", "--freq", "year", "--format", "csv", home=home)
     rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
-    values = {r["series"]: float(r["value"]) for r in rows}
+    # every track has a row (local and mixed with 0 events and no value)
+    assert [r["series"] for r in rows] == ["official", "local", "people", "mixed"]
+    values = {r["series"]: float(r["value"]) for r in rows if int(r["events"])}
     assert values == {"official": 1.9, "people": 3.4}  # GDELT's Goldstein for 042 and 051
     shown_sql = run("pulse", "KHM", "USA", "--sql", home=home)
     assert "SELECT" in shown_sql.stdout and "KHM" in shown_sql.stdout

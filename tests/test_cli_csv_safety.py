@@ -155,7 +155,13 @@ def test_format_csv_keeps_negative_numbers_as_numbers(tmp_path: Path) -> None:
     done = runner.invoke(app, [*home, "pulse", "KHM", "USA", "--freq", "year", "--format", "csv"])
     assert done.exit_code == 0, done.output
     rows = _table(done.stdout)
-    assert [(r["series"], r["value"]) for r in rows] == [("official", "-10.0")]
+    # every track has its row; only the official one has an event, so a value
+    assert [(r["series"], r["value"]) for r in rows] == [
+        ("official", "-10.0"),
+        ("local", ""),
+        ("people", ""),
+        ("mixed", ""),
+    ]
 
 
 @pytest.mark.postgres

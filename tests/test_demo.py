@@ -83,15 +83,20 @@ def _check_registry(first: DemoResult) -> None:
         # the Cambodian sister cities are GeoNames places already loaded: no new KHM city
         assert _actors(registry, "city", "KHM") == len(khm_places) == 337
         assert _actors(registry, "university", "USA") == len(us_universities) == 2348
-        ties = _count(registry, select(func.count(Tie.id)))
+        ties = _count(registry, select(func.count(Tie.id)).where(Tie.status != "declined"))
         phnom_penh = _ties_of_city(registry, "Phnom Penh")
-    # the shipped Wikipedia list has no pair between Cambodia and the United States
-    assert first.bridges.ties_between == len(_listed_pairs(CAMBODIA, UNITED_STATES)) == 0
+    # the shipped Wikipedia list has no pair between Cambodia and the United States; the
+    # Cambodia–US ties come from khm_usa_ties.json: 8 ties and 2 declined proposals
+    # (tests/test_bridges_khm_usa_ties.py counts them from the source rows)
+    assert len(_listed_pairs(CAMBODIA, UNITED_STATES)) == 0
+    assert (first.bridges.ties_between, first.bridges.declined_between) == (8, 2)
     listed = [r for r in _csv(SISTER_CITIES) if CAMBODIA in (r["country1"], r["country2"])]
     assert len(listed) == 21
-    assert first.bridges.ties == ties == 19  # the loader matches 19 of the 21 (README)
-    # Phnom Penh's partners, counted in the list: Beijing, Busan, Hanoi ... 11 cities
-    assert phnom_penh == len(_partners_of("Phnom Penh")) == 11
+    # the loader matches 19 of the 21 (README), + the 8 Cambodia–US ties
+    assert first.bridges.ties == ties == 19 + 8
+    # Phnom Penh's partners, counted in the list: Beijing, Busan, Hanoi ... 11 cities; and
+    # Long Beach, Lowell, and Lowell's declined 2023 motion (a tie row, not a tie)
+    assert phnom_penh == len(_partners_of("Phnom Penh")) + 3 == 14
 
 
 def _check_briefing(first: DemoResult) -> None:
@@ -99,10 +104,16 @@ def _check_briefing(first: DemoResult) -> None:
     assert first.briefing_pdf == first.home / "briefing-KHM-USA.pdf"
     assert first.briefing_pdf.read_bytes().startswith(b"%PDF-")
     html = first.briefing_html.read_text(encoding="utf-8")
-    assert "No ties between KHM and USA in the registry" in html  # none in the shipped list
+    # the scorecard of the 8 Cambodia–US ties, the 2 declined proposals apart
+    assert '<td>Declined proposals (not ties)</td><td class="num">2</td>' in html
+    assert '<td>Ties recorded, local government track</td><td class="num">4</td>' in html
     recommendations = html[html.index('id="recommendations"') : html.index("<footer")]
-    assert '<td>Phnom Penh</td><td class="num">11</td>' in recommendations
+    # 11 listed sister cities + Long Beach + Lowell (the declined motion is no tie)
+    assert '<td>Phnom Penh</td><td class="num">13</td>' in recommendations
     assert html.count("<svg") >= 2  # the pulse and the signals
+    # it opens with where the relationship stands (UN votes by hand: tests/test_pulse_standing.py)
+    assert html.index('id="standing"') < html.index('id="relationship"')
+    assert "0.172 in 2018" in html and "the lowest is 2007 (0.139, 90 roll calls)" in html
 
 
 def _check_second_run(first: DemoResult, second: DemoResult) -> None:
@@ -115,6 +126,19 @@ def _check_second_run(first: DemoResult, second: DemoResult) -> None:
     icews = _csv_rows("icews_khm_extract.tsv")
     assert first.events.rows_added == icews == 1376 and second.events.rows_added == 0
     assert second.briefing_pdf is not None and second.briefing_pdf.exists()
+
+
+def _check_events(second: DemoResult) -> None:
+    """After two runs: the five ICEWS files stored once, the benchmarks' totals, every track."""
+    with EventStore(second.home, read_only=True) as store:
+        # 1,376 (extract) + 516 - 50 shared with it (ICEWS14) + 1,246 (ICEWS18) + 377 (ICEWS21)
+        # + 626 distinct of ICEWS22's 845 rows (docs/icews.md) = 4,091
+        assert store.count("events") == 4091
+        assert store.count("source_totals") == 38  # 12 + 10 + 8 + 8 months
+    by_track = second.pulse.events
+    assert list(dict.fromkeys(by_track["series"]))[:4] == ["official", "local", "people", "mixed"]
+    years = {period.year for period in by_track["period"][by_track["events"] > 0]}
+    assert {2014, 2018, 2021, 2022} <= years
 
 
 def _check_command(second: DemoResult, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -131,6 +155,9 @@ def _check_command(second: DemoResult, monkeypatch: pytest.MonkeyPatch) -> None:
     assert f"Briefing: {second.briefing_html}" in done.output
     assert f"Briefing: {second.briefing_pdf}" in done.output
     assert "Bridges registry" in done.output and served == []
+    # the summary opens with where the relationship stands, before the tables
+    assert done.output.index("Where the relationship stands") < done.output.index("by track")
+    assert "the lowest is 2007 (0.139, 90 roll calls)" in done.output
     done = CliRunner().invoke(app, ["--home", str(second.home), "demo", "--port", "8123"])
     assert done.exit_code == 0, done.output
     assert served == [(second.home, "127.0.0.1", 8123)]
@@ -149,6 +176,7 @@ def test_demo_builds_everything_and_a_second_run_adds_nothing(
     _check_registry(first)
     _check_briefing(first)
     _check_second_run(first, second)
+    _check_events(second)
     _check_command(second, monkeypatch)
 
 

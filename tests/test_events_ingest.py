@@ -491,6 +491,7 @@ def test_quarantine_counts_in_report_and_log(store: EventStore, tmp_path: Path) 
         rows_already_stored=0,
         rows_quarantined=4,
         reemissions=0,
+        source="gdelt2",  # no --source given: the file's format
     )
     logged = store.con.execute(
         "SELECT source_file, sha256, source_format, rows_read, rows_added, "

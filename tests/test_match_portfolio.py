@@ -249,12 +249,17 @@ def test_scorecard_after_one_people_to_people_tie(registry: Registry) -> None:
     # stored USA side first: the scorecard must still orient it KHM–USA
     new = pd.DataFrame({"actor_a": [ids["UCD"]], "actor_b": [ids["PP"]], "area": ["health"]})
     before, after = scorecard_after(registry, "KHM", "USA", new, at=date(2024, 6, 30))
-    # before: T2 has the official MOH → 1/2 people-to-people; areas culture 1, education 1:
-    # exp(ln 2) = 2. After: 2 of 3 ties without an official actor; three areas at 1/3 each:
-    # H = ln 3, effective number 3, HHI 1/3
+    # before: T2 has the official MOH → 1/2 of the ties kept without officials; areas culture
+    # 1, education 1: exp(ln 2) = 2. After: 2 of 3 ties without an official actor; three areas
+    # at 1/3 each: H = ln 3, effective number 3, HHI 1/3
     assert (before.ties_active, after.ties_active) == (2, 3)
-    assert before.people_to_people_share == pytest.approx(1 / 2)
-    assert after.people_to_people_share == pytest.approx(2 / 3)
+    assert before.ties_kept_without_official == pytest.approx(1 / 2)
+    assert after.ties_kept_without_official == pytest.approx(2 / 3)
+    # tracks: PP–LB city–city is local government, MOH–UCD official + people mixed, the new
+    # PP–UCD local + people mixed: no people–people tie before or after
+    assert before.people_to_people_share == after.people_to_people_share == 0.0
+    assert (before.track_shares["mixed"], after.track_shares["mixed"]) == pytest.approx(
+        (1 / 2, 2 / 3))  # fmt: skip
     assert before.area_effective_number == pytest.approx(2.0)
     assert after.area_effective_number == pytest.approx(3.0)
     assert after.area_entropy == pytest.approx(log(3))

@@ -17,6 +17,8 @@ from tracktwo import InputError, UnknownCodeError
 from tracktwo.events import ingest_file
 from tracktwo.pulse import pulse
 
+# by="track" lists these tracks, always and in this order (contracts.md, pulse-method.md)
+TRACK_ORDER = ["official", "local", "people", "mixed"]
 KGOV, UGOV = ("KHMGOV", "KHM", "GOV"), ("USAGOV", "USA", "GOV")
 KEDU, UEDU = ("KHMEDU", "KHM", "EDU"), ("USAEDU", "USA", "EDU")
 KHM_STATE, UBUS = ("KHM", "KHM", ""), ("USABUS", "USA", "BUS")
@@ -87,7 +89,11 @@ def test_people_and_mixed_tracks_and_gaps(khm_usa):
     march = _row(events, "people", date(2019, 3, 1))  # no people-to-people event in March
     assert march["events"] == 0 and math.isnan(march["value"])
     assert _row(events, "mixed", date(2019, 1, 1))["value"] == pytest.approx(6.4)
-    assert set(events["series"]) == {"official", "people", "mixed"}
+    # every track, in the taxonomy's order, for each of the 3 months; GDELT codes no actor
+    # LOC (a mayor is GOV there), so local government is 0 in every month
+    assert events["series"].tolist() == [s for s in TRACK_ORDER for _month in range(3)]
+    local = events[events["series"] == "local"]
+    assert local["events"].tolist() == [0, 0, 0] and local["value"].isna().all()
 
 
 def test_reemission_and_other_pairs_are_not_counted(khm_usa):
@@ -151,7 +157,8 @@ def test_user_tracks_file_changes_the_split(khm_usa, tmp_path):
     events = pulse(khm_usa, "KHM", "USA", freq="year", signals=False,
                    taxonomy=load_taxonomy(folder)).events  # fmt: skip
     counts = dict(zip(events["series"], events["events"], strict=True))
-    assert counts == {"official": 6, "people": 2}
+    # the file has no `local` list: no LOC actor, the local track shown with 0 events
+    assert counts == {"official": 6, "local": 0, "people": 2, "mixed": 0}
 
 
 def test_a_period_with_many_events_uses_the_large_sample_interval(store, write_gdelt2):

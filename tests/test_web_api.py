@@ -65,14 +65,16 @@ def test_overview_scorecard_headline(client: TestClient) -> None:
     card = client.get("/api/pairs/KHM/USA").json()["scorecard"]
     # active: tie 1 (visit 2026-03) and tie 3 (started 2025-09); tie 2 silent since 2023-06
     assert (card["ties_active"], card["ties_dormant"], card["ties_total"]) == (2, 1, 3)
-    assert card["people_to_people_share"] == 1.0  # cities are people-to-people actors
+    # three city–city ties: cities are local government (actor_kinds.toml), not civil society
+    assert card["people_to_people_share"] == 0.0
+    assert card["track_shares"]["local"] == 1.0 and card["ties_by_track"]["local"] == 3
     assert card["neutral_area_share"] == 1.0  # culture and business are neutral
     assert card["area_effective_number"] == pytest.approx(2.0)  # two areas, equal weight
 
 
 def test_overview_tracks_have_intervals_around_the_value(client: TestClient) -> None:
     rows = [r for r in client.get("/api/pairs/KHM/USA").json()["pulse"] if r["value"] is not None]
-    assert rows and {r["series"] for r in rows} <= {"official", "people", "mixed", "other"}
+    assert rows and {r["series"] for r in rows} <= {"official", "local", "people", "mixed", "other"}
     assert sum(r["events"] for r in rows) == 29
     for row in rows:
         assert row["ci_low"] <= row["value"] <= row["ci_high"]
@@ -94,7 +96,8 @@ def test_actor_page_has_its_ties(client: TestClient) -> None:
     phnom_penh = client.get("/api/actors", params={"q": "Phnom Penh", "kind": "city"}).json()
     actor_id = phnom_penh["items"][0]["id"]
     body = client.get(f"/api/actors/{actor_id}").json()
-    assert body["actor"]["name"] == "Phnom Penh" and body["actor"]["track"] == "people"
+    assert body["actor"]["name"] == "Phnom Penh" and body["actor"]["track"] == "local"
+    assert body["actor"]["track_label"] == "local government"
     assert [t["actor_b"] for t in body["ties"]] == ["Long Beach"]
     assert body["ties"][0]["activities"] == 1 and body["ties"][0]["last_activity"] == "2026-03-01"
 

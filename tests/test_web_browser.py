@@ -136,7 +136,7 @@ def test_editor_filters_opens_accepts_and_logs_out(page: Page, base: str) -> Non
 
     page.goto(f"{base}/ties?a=KHM&b=USA")
     expect(page.locator("main")).to_contain_text("4 ties")
-    assert sorted(column(page, "ties", 6)) == sorted(
+    assert sorted(column(page, "ties", 7)) == sorted(  # the 7th column: Status
         ["active"] * active + ["dormant"] * dormant + ["proposed"]
     )
     assert status_row(page, base) == f"{active} / {dormant} / 0 / 1"
@@ -215,12 +215,21 @@ def test_overview_draws_the_pulse_and_lists_the_tracks(page: Page, base: str) ->
     box = chart.bounding_box()
     assert box is not None and box["width"] > 300 and box["height"] > 150
     assert chart.locator("path").count() > 0
-    # the last KHM–US events of the ICEWS extract are in 2015: a US city mayor's visit
-    # (official–official, CAMEO 042, Goldstein +1.9) and the arrest of a US tourist
-    # (state–people, mixed, CAMEO 173, Goldstein −5.0); no other track has an event
-    rows = dict(zip(column(page, "tracks", 1), column(page, "tracks", 3), strict=True))
-    assert rows == {"official": "1.90", "mixed": "-5.00"}
-    assert set(column(page, "tracks", 2)) == {"2015-01-01"}
+    # the last KHM–US events of the ICEWS extract are in 2015: Barack Obama's visit
+    # (official, CAMEO 042, Goldstein +1.9), a US city mayor's visit (local government with
+    # the state, CAMEO 042, +1.9) and the arrest of a US tourist (state–people, mixed, CAMEO
+    # 173, −5.0). No people-to-people event at all: the track keeps its row, saying so
+    tracks = column(page, "tracks", 1)
+    assert tracks == ["official", "local government", "people-to-people", "mixed"]
+    rows = dict(zip(tracks, column(page, "tracks", 4), strict=True))
+    assert rows == {"official": "1.90", "local government": "1.90", "people-to-people": "–",
+                    "mixed": "-5.00"}  # fmt: skip
+    latest = dict(zip(tracks, column(page, "tracks", 3), strict=True))
+    assert latest["people-to-people"] == "no events"
+    assert {latest[t] for t in ("official", "local government", "mixed")} == {"2015-01-01"}
+    # the extract's one "City Mayor (United States)" row is the local track's only event
+    events = dict(zip(tracks, column(page, "tracks", 2), strict=True))
+    assert (events["local government"], events["people-to-people"]) == ("1", "0")
 
 
 # -- logging an activity -------------------------------------------------------------------

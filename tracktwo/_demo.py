@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -17,11 +17,14 @@ from tracktwo.datasets import dataset_path
 from tracktwo.events import IngestReport, ingest_file
 from tracktwo.pulse import (
     PulseResult,
+    Standing,
     import_coverage,
     import_signal,
+    import_source_totals,
     ingest_votes,
     pulse,
     pulse_chart,
+    standing,
 )
 from tracktwo.report import build_briefing, render_briefing, save_briefing
 from tracktwo.store import EventStore
@@ -30,6 +33,15 @@ __all__ = ["DemoResult", "DemoStore", "build_demo_store", "run_demo"]
 
 PAIR = ("KHM", "USA")
 SIGNALS_SINCE = date(2005, 1, 1)
+# the shipped ICEWS files and the source each belongs to (per_100k divides by its totals)
+ICEWS_EXTRACT = ("icews_khm_extract.tsv", "icews05-15")
+ICEWS_BENCHMARKS = (
+    ("icews14_khm.tsv", "icews14"),
+    ("icews18_khm.tsv", "icews18"),
+    ("icews21_khm.tsv", "icews21"),
+    ("icews22_khm.tsv", "icews22"),
+)
+ICEWS_TOTALS = "icews_benchmarks_monthly_totals.csv"
 
 Step = Callable[[str], None]
 
@@ -42,6 +54,8 @@ class DemoStore:
     pulse: PulseResult
     signals: PulseResult
     charts: list[Path]
+    benchmarks: list[IngestReport] = field(default_factory=list)  # 2014, 2018, 2021, 2022
+    standing: Standing | None = None  # "Where the relationship stands"
 
 
 @dataclass
@@ -54,6 +68,7 @@ class DemoResult:
     bridges: DemoRegistry
     briefing_html: Path
     briefing_pdf: Path | None  # None when WeasyPrint cannot load (no Pango): see the step said
+    standing: Standing | None = None  # "Where the relationship stands": the summary opens with it
 
 
 def _quiet(_message: str) -> None:
@@ -61,11 +76,17 @@ def _quiet(_message: str) -> None:
 
 
 def build_demo_store(store: EventStore, *, step: Step | None = None) -> DemoStore:
-    """Load the shipped ICEWS extract, UN votes, GDELT daily scores and coverage totals;
+    """Load the shipped ICEWS events (the 2005-2015 extract and the 2014-2022 benchmark
+    files with their monthly totals), UN votes, GDELT daily scores and coverage totals;
     compute the yearly pulse by track and the yearly signals; draw both."""
     say = step or _quiet
     say("ingesting the ICEWS Cambodia events (2005-2015)")
-    events = ingest_file(store, dataset_path("icews_khm_extract.tsv"))
+    events = ingest_file(store, dataset_path(ICEWS_EXTRACT[0]), source=ICEWS_EXTRACT[1])
+    say("ingesting the ICEWS benchmark Cambodia events of 2014, 2018, 2021 and 2022")
+    benchmarks = [
+        ingest_file(store, dataset_path(name), source=source) for name, source in ICEWS_BENCHMARKS
+    ]
+    import_source_totals(store, dataset_path(ICEWS_TOTALS))
     say("loading UN General Assembly votes of Cambodia and the United States")
     ingest_votes(
         store, dataset_path("un_votes_khm_usa.csv.gz"), dataset_path("un_roll_calls.csv.gz")
@@ -81,17 +102,22 @@ def build_demo_store(store: EventStore, *, step: Step | None = None) -> DemoStor
     charts = [store.home / "pulse-KHM-USA.svg", store.home / "pulse-KHM-USA.png"]
     for chart in charts:
         pulse_chart(
-            by_track.events, chart, title="Cambodia–United States: ICEWS events by track",
+            by_track.events, chart, title="Cambodia–United States: ICEWS events 2005–2022 by track",
             signals=signals.signals if not signals.signals.empty else None,
         )  # fmt: skip
-    return DemoStore(events, by_track, signals, charts)
+    say("writing where the relationship stands")
+    where = standing(store, *PAIR, freq="year")
+    return DemoStore(events, by_track, signals, charts, benchmarks=benchmarks, standing=where)
 
 
-def _write_briefings(store: EventStore, registry: Registry, say: Step) -> tuple[Path, Path | None]:
-    """The briefing as HTML and PDF, computed once; the PDF is skipped, with the reason, on a
-    machine where WeasyPrint cannot load (the HTML prints to PDF from a browser too)."""
+def _write_briefings(
+    store: EventStore, registry: Registry, say: Step, where: Standing | None = None
+) -> tuple[Path, Path | None]:
+    """The briefing as HTML and PDF, computed once (opening with ``where``, the standing the
+    demo has computed); the PDF is skipped, with the reason, on a machine where WeasyPrint
+    cannot load (the HTML prints to PDF from a browser too)."""
     say("writing the Cambodia-US briefing (HTML and PDF)")
-    html = render_briefing(build_briefing(store, registry, *PAIR))
+    html = render_briefing(build_briefing(store, registry, *PAIR, where=where))
     stem = store.home / f"briefing-{PAIR[0]}-{PAIR[1]}"
     written = save_briefing(html, stem.with_suffix(".html"))
     try:
@@ -116,8 +142,8 @@ def run_demo(
         built = build_demo_store(store, step=say)
         with Registry(home=store.home) as registry:
             bridges = build_demo_registry(registry, sister_cities=sister_cities, step=say)
-            html, pdf = _write_briefings(store, registry, say)
+            html, pdf = _write_briefings(store, registry, say, built.standing)
         return DemoResult(
             store.home, built.events, built.pulse, built.signals, built.charts,
-            bridges=bridges, briefing_html=html, briefing_pdf=pdf,
+            bridges=bridges, briefing_html=html, briefing_pdf=pdf, standing=built.standing,
         )  # fmt: skip

@@ -1,5 +1,6 @@
-"""The demo's bridges registry: Cambodian and US actors and the known sister-city ties, loaded
-from the data shipped in ``tracktwo/datasets`` with the loaders of ``tracktwo bridges load``.
+"""The demo's bridges registry: Cambodian and US actors, the reported Cambodia–US ties (and the
+declined 2023 Lowell proposals) and the known sister-city ties, loaded from the data shipped in
+``tracktwo/datasets`` with the loaders of ``tracktwo bridges load``.
 
 Every loader upserts (GeoNames id, web domain, name + country + kind, or the tie's two actors and
 channel), so a second run finds everything already there and adds nothing.
@@ -14,7 +15,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from tracktwo.bridges._diaspora import DIASPORA_FILE, DiasporaReport, load_diaspora
 from tracktwo.bridges._io import ImportReport
+from tracktwo.bridges._khm_usa import load_khm_usa_ties
+from tracktwo.bridges._kinds import DECLINED
 from tracktwo.bridges._loaders import (
     MatchReport,
     load_places,
@@ -24,6 +28,7 @@ from tracktwo.bridges._loaders import (
 )
 from tracktwo.bridges._models import Actor, Tie
 from tracktwo.bridges._registry import Registry
+from tracktwo.datasets import dataset_path
 
 __all__ = ["SISTER_CITY_COUNTRIES", "DemoRegistry", "Load", "build_demo_registry"]
 
@@ -45,7 +50,7 @@ class Load:
     created: int
     updated: int
     unchanged: int
-    report: ImportReport | MatchReport = field(repr=False, compare=False)
+    report: ImportReport | MatchReport | DiasporaReport = field(repr=False, compare=False)
 
     def row(self) -> dict[str, Any]:
         matched = self.report if isinstance(self.report, MatchReport) else None
@@ -65,8 +70,9 @@ class DemoRegistry:
 
     loads: list[Load]
     actors: int
-    ties: int
+    ties: int  # declined proposals are not ties: never counted here
     ties_between: int  # ties between a Cambodian and a US actor
+    declined_between: int = 0  # declined proposals between a Cambodian and a US actor
 
     @property
     def changed(self) -> int:
@@ -77,6 +83,20 @@ class DemoRegistry:
 def _actor_load(what: str, report: ImportReport) -> Load:
     created, updated, unchanged = (report.count("actor", s) for s in STATUSES)
     return Load(what, "actor", created, updated, unchanged, report=report)
+
+
+def _import_loads(what: str, report: ImportReport) -> list[Load]:
+    """A file import writes actors, ties and declined proposals: one row for each."""
+    loads = []
+    for record in ("actor", "tie", "declined proposal"):
+        created, updated, unchanged = (report.count(record, s) for s in STATUSES)
+        loads.append(Load(what, record, created, updated, unchanged, report=report))
+    return loads
+
+
+def _diaspora_load(what: str, report: DiasporaReport) -> Load:
+    created, updated, unchanged = (report.count(s) for s in STATUSES)
+    return Load(what, "diaspora figure", created, updated, unchanged, report=report)
 
 
 def _tie_load(what: str, report: MatchReport) -> Load:
@@ -101,12 +121,14 @@ def _count(registry: Registry, statement: Any) -> int:
         return int(connection.execute(statement).scalar() or 0)
 
 
-def _ties_between(registry: Registry, a: str, b: str) -> int:
+def _ties_between(registry: Registry, a: str, b: str, *, declined: bool = False) -> int:
+    """Ties between the two countries; with ``declined``, the declined proposals instead."""
     side_a = select(Actor.id).where(Actor.country == a)
     side_b = select(Actor.id).where(Actor.country == b)
     statement = select(func.count(Tie.id)).where(
         ((Tie.actor_a_id.in_(side_a)) & (Tie.actor_b_id.in_(side_b)))
-        | ((Tie.actor_a_id.in_(side_b)) & (Tie.actor_b_id.in_(side_a)))
+        | ((Tie.actor_a_id.in_(side_b)) & (Tie.actor_b_id.in_(side_a))),
+        (Tie.status == DECLINED) if declined else (Tie.status != DECLINED),
     )
     return _count(registry, statement)
 
@@ -117,12 +139,23 @@ def build_demo_registry(
     sister_cities: tuple[str, ...] = SISTER_CITY_COUNTRIES,
     step: Callable[[str], None] | None = None,
 ) -> DemoRegistry:
-    """Load provinces, places, universities and the sister-city ties of ``sister_cities``."""
+    """Load provinces, places, universities, the reported Cambodia–US ties and the
+    sister-city ties of ``sister_cities``."""
     say = step or (lambda _message: None)
     loads = []
     for what, loader in _actor_loaders(registry):
         say(f"loading {what}")
         loads.append(_actor_load(what, loader()))
+    # after the places: each figure is linked to the places it covers (a state's to all of
+    # them). The US towns the sister-city list adds from the world gazetteer are not looked up
+    # there (~2 s): they get no state figure, and a second run finds every figure unchanged.
+    what = "Cambodian-American population figures (US Census, as reported)"
+    say(f"loading {what}, matched to the places")
+    report = load_diaspora(registry, dataset_path(DIASPORA_FILE), world_gazetteer=False)
+    loads.append(_diaspora_load(what, report))
+    what = "Cambodia–US ties as reported (tracktwo dataset khm_usa_ties.json)"
+    say(f"loading {what}")
+    loads += _import_loads(what, load_khm_usa_ties(registry))
     for country in sister_cities:
         what = f"sister-city ties of {NAMES.get(country, country)} (Wikipedia list)"
         say(f"loading {what}, matched against the GeoNames world gazetteer")
@@ -130,6 +163,7 @@ def build_demo_registry(
     return DemoRegistry(
         loads=loads,
         actors=_count(registry, select(func.count(Actor.id))),
-        ties=_count(registry, select(func.count(Tie.id))),
+        ties=_count(registry, select(func.count(Tie.id)).where(Tie.status != DECLINED)),
         ties_between=_ties_between(registry, *PAIR),
+        declined_between=_ties_between(registry, *PAIR, declined=True),
     )

@@ -1,7 +1,14 @@
 """Bridges: the registry of actors and ties between two countries, and its scorecard."""
 
+from tracktwo.bridges._diaspora import (
+    DiasporaReport,
+    diaspora_by_actor,
+    diaspora_figures_for,
+    load_diaspora,
+)
+from tracktwo.bridges._khm_usa import load_khm_usa_ties
 from tracktwo.bridges._kinds import STATUSES, Vocabulary, load_vocabulary
-from tracktwo.bridges._models import Activity, Actor, Base, Tie
+from tracktwo.bridges._models import Activity, Actor, Base, DiasporaFigure, DiasporaPlace, Tie
 from tracktwo.bridges._registry import REGISTRY_FILE, Registry
 
 __all__ = [
@@ -10,8 +17,15 @@ __all__ = [
     "Activity",
     "Actor",
     "Base",
+    "DiasporaFigure",
+    "DiasporaPlace",
+    "DiasporaReport",
     "Registry",
     "Tie",
     "Vocabulary",
+    "diaspora_by_actor",
+    "diaspora_figures_for",
+    "load_diaspora",
+    "load_khm_usa_ties",
     "load_vocabulary",
 ]

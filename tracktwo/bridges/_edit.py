@@ -59,7 +59,8 @@ ACTOR_FIELDS = (
     "students", "members", "areas_offered", "areas_needed", "description", "funded_by", "stance",
     "geonames_id", "wikidata_id", "web_domain", "alt_names",
 )  # fmt: skip
-TIE_FIELDS = ("channel", "areas", "status", "start_date", "end_date", "evidence", "anonymised")
+TIE_FIELDS = ("channel", "areas", "status", "status_reason", "start_date", "end_date", "evidence",
+              "anonymised")  # fmt: skip
 
 ACTORS: Table = Actor.__table__  # type: ignore[assignment]
 TIES: Table = Tie.__table__  # type: ignore[assignment]
@@ -233,6 +234,7 @@ def _tie_rules() -> dict[str, Rule]:
         "channel": partial(_vocabulary_word, check="channel"),
         "areas": _areas,
         "status": partial(_vocabulary_word, check="status"),
+        "status_reason": partial(_text, limit=None),
         "start_date": _day,
         "end_date": _day,
         "evidence": partial(_text, limit=None),
@@ -460,14 +462,16 @@ def add_tie(
     end_date: date | str | None = None,
     evidence: str | None = None,
     proposal: dict[str, Any] | None = None,
+    status_reason: str | None = None,
 ) -> Row:
     """Tie two actors of different countries. Returns the stored row.
 
-    ``proposal`` records why the matchmaker proposed the tie (score, components, model).
+    ``proposal`` records why the matchmaker proposed the tie (score, components, model);
+    ``status_reason`` why it has its status (a declined proposal: why it was declined).
     """
     values = _clean(
         {"channel": channel, "areas": areas, "status": status, "start_date": start_date,
-         "end_date": end_date, "evidence": evidence},
+         "end_date": end_date, "evidence": evidence, "status_reason": status_reason},
         _tie_rules(), "a tie",
     )  # fmt: skip
     _check_dates(values["start_date"], values["end_date"])
@@ -522,8 +526,9 @@ def list_ties(
     country_b: str | None = None,
     status: str | None = None,
 ) -> list[Row]:
-    """Ties by id with both actors' names and countries, the number of activities and the
-    last activity's date. One country: ties touching it; two: ties between them."""
+    """Ties by id with both actors' names, countries and kinds, the number of activities and
+    the last activity's date (declined proposals too: ``status`` tells them apart). One
+    country: ties touching it; two: ties between them."""
     a, b = ACTORS.alias("a"), ACTORS.alias("b")
     done = (
         select(ACTIVITIES.c.tie_id, func.count().label("activities"),
@@ -532,7 +537,8 @@ def list_ties(
     )  # fmt: skip
     query = (
         select(TIES, a.c.name.label("actor_a"), a.c.country.label("country_a"),
-               b.c.name.label("actor_b"), b.c.country.label("country_b"),
+               a.c.kind.label("kind_a"), b.c.name.label("actor_b"),
+               b.c.country.label("country_b"), b.c.kind.label("kind_b"),
                func.coalesce(done.c.activities, 0).label("activities"), done.c.last_activity)
         .join(a, a.c.id == TIES.c.actor_a_id).join(b, b.c.id == TIES.c.actor_b_id)
         .outerjoin(done, done.c.tie_id == TIES.c.id).order_by(TIES.c.id)

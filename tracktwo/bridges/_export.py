@@ -149,7 +149,8 @@ def build_graph(session: Session) -> nx.MultiGraph:
     for row in tables["ties"]:
         attributes = {
             "channel": row["channel"],
-            "status": row["status"],
+            "status": row["status"],  # "declined": a refused proposal, not a tie; filter it out
+            "status_reason": row["status_reason"],
             "areas": LIST_SEPARATOR.join(row["areas"] or []),
             "start_date": _plain(row["start_date"]),
             "end_date": _plain(row["end_date"]),

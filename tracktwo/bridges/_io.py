@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracktwo._errors import InputError
-from tracktwo.bridges._kinds import Vocabulary, load_vocabulary
+from tracktwo.bridges._kinds import DECLINED, Vocabulary, load_vocabulary
 from tracktwo.bridges._matching import (
     EXTERNAL_IDS,
     FUZZY_THRESHOLD,
@@ -46,10 +46,13 @@ __all__ = [
     "RowProblem",
     "RowsRejected",
     "import_file",
+    "import_records",
     "read_records",
 ]
 
 RECORD_KINDS = ("actor", "tie", "activity")
+# what a report counts: a tie row with status declined is a declined proposal, not a tie
+REPORTED_KINDS = ("actor", "tie", "declined proposal", "activity")
 ACTIVITY_KINDS = ("visit", "exchange", "joint_project", "agreement", "event")
 STANCES = ("hostile", "aligned")
 LIST_SEPARATOR = "|"  # inside one CSV cell: "health|education"
@@ -62,7 +65,8 @@ ACTOR_FIELDS = (
 )  # fmt: skip
 _END_FIELDS = tuple(f"{f}_{s}" for s in "ab" for f in ("actor", "country", "kind", "ref"))
 TIE_FIELDS = (
-    *_END_FIELDS, "channel", "areas", "status", "start_date", "end_date", "evidence", "anonymised"
+    *_END_FIELDS, "channel", "areas", "status", "status_reason", "start_date", "end_date",
+    "evidence", "anonymised",
 )  # fmt: skip
 ACTIVITY_FIELDS = ("tie_id", *_END_FIELDS, "channel", "date", "kind", "participants", "note")
 # written by the export for people to read; an import skips them
@@ -94,7 +98,7 @@ class ImportReport:
 
     def rows(self) -> list[dict[str, Any]]:
         """One row per record kind: created, updated, unchanged (for ``emit``)."""
-        kinds = [k for k in RECORD_KINDS if any(r == k for r, _ in self.counts)]
+        kinds = [k for k in REPORTED_KINDS if any(r == k for r, _ in self.counts)]
         return [
             {
                 "record": kind,
@@ -299,6 +303,7 @@ def _tie_fields(row: _Fields) -> dict[str, Any]:
         "channel": row.checked("channel", row.vocabulary.channel, required=True),
         "areas": row.listing("areas", _area),
         "status": row.checked("status", row.vocabulary.status),
+        "status_reason": row.text("status_reason"),
         "start_date": start,
         "end_date": end,
         "evidence": row.text("evidence"),
@@ -466,11 +471,13 @@ class _Writer:
         if pair is not None:
             fields = dict(row.fields)
             channel = fields.pop("channel")
-            key = ("tie", tie_key(pair[0].id, pair[1].id, channel))
+            ends = (pair[0].id, pair[1].id, channel, fields["status"], fields["end_date"])
+            key = ("tie", tie_key(*ends))
             if not self.first(row, key, "channel", f"{pair[0].name} – {pair[1].name}, {channel}"):
                 return
             _tie, status = self.ties.upsert(*pair, channel, fields)
-            self.report.counts[("tie", status)] += 1
+            counted = "declined proposal" if fields["status"] == DECLINED else "tie"
+            self.report.counts[(counted, status)] += 1
 
     def _tie_of(self, row: _Row) -> Tie | None:
         if row.tie_id is not None:
@@ -542,12 +549,32 @@ def import_file(
     ``kind_of_rows`` (actor, tie or activity) applies to rows without a ``record`` field.
     Raises :class:`RowsRejected` (an InputError) listing every bad row; then nothing is written.
     """
-    report = ImportReport(str(path))
     if kind_of_rows is not None and kind_of_rows not in RECORD_KINDS:
         raise InputError(f"kind of rows {kind_of_rows!r} is not one of {', '.join(RECORD_KINDS)}")
-    rows = [row for line, raw in read_records(path)
+    return import_records(
+        registry, read_records(path), str(path), kind_of_rows=kind_of_rows, threshold=threshold
+    )
+
+
+def import_records(
+    registry: Registry,
+    records: Iterable[tuple[int, dict[str, Any]]],
+    source: str,
+    *,
+    kind_of_rows: str | None = None,
+    threshold: float = FUZZY_THRESHOLD,
+    before: Callable[[Session, ImportReport], None] | None = None,
+) -> ImportReport:
+    """Import (line, record) pairs as :func:`import_file` does, all or nothing. ``before`` runs
+    first in the same transaction: a loader upserting the actors its rows name (the actors
+    it writes are counted in the report by the loader itself)."""
+    report = ImportReport(source)
+    rows = [row for line, raw in records
             if (row := _parse(line, raw, kind_of_rows, report.problems)) is not None]  # fmt: skip
     with registry.session() as session:
+        if before is not None:
+            before(session, report)
+            session.flush()  # the rows can name the actors it wrote
         _Writer(session, rows, report, threshold).run()
         if report.problems:
             report.problems.sort(key=lambda p: p.line)

@@ -10,10 +10,15 @@ from pathlib import Path
 
 from tracktwo._errors import ConfigError, InputError
 
-__all__ = ["STATUSES", "Vocabulary", "load_vocabulary"]
+__all__ = ["DECLINED", "DOORS_TRACKS", "STATUSES", "Vocabulary", "load_vocabulary"]
 
-STATUSES = ("proposed", "active", "dormant", "ended")
-_TRACKS = ("official", "people", "other")
+# "declined": a proposal that was refused; it is never counted as a tie (docs/scorecard.md)
+STATUSES = ("proposed", "active", "dormant", "ended", "declined")
+DECLINED = "declined"
+# whose actors may open doors (doors/_profiles.py): civil society, and cities and provinces,
+# which left the people track for their own, local government, and keep their open doors
+DOORS_TRACKS = ("people", "local")
+_TRACKS = ("official", "local", "people", "other")
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,11 @@ def _load(path: str) -> Vocabulary:
     channels = tuple(doc.get("channels", {}).get("names", []))
     if not kinds or not channels:
         raise ConfigError(f"{path}: needs [kinds] and [channels]")
-    return Vocabulary(kinds, labels, channels)
+    statuses = tuple(doc.get("statuses", {}).get("names", STATUSES))
+    unknown = sorted(set(statuses) - set(STATUSES))
+    if unknown:  # the effective-status rule (_status.py) knows these and no others
+        raise ConfigError(f"{path}: statuses.names: {', '.join(unknown)} not one of {STATUSES}")
+    return Vocabulary(kinds, labels, channels, statuses)
 
 
 def load_vocabulary(override: str | os.PathLike[str] | None = None) -> Vocabulary:

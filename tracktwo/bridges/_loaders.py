@@ -608,7 +608,7 @@ def _note_pair(
     return True
 
 
-OPEN_DATA = ("places", "provinces", "universities", "sister-cities")
+OPEN_DATA = ("places", "provinces", "universities", "sister-cities", "khm-usa-ties")
 
 
 def load_open_data(
@@ -619,11 +619,17 @@ def load_open_data(
     progress: Progress | None = None,
     **options: Any,
 ) -> ImportReport | MatchReport:
-    """Run one loader by name (places, provinces, universities, sister-cities)."""
+    """Run one loader by name (places, provinces, universities, sister-cities,
+    khm-usa-ties)."""
     if source not in OPEN_DATA:
         raise InputError(f"unknown open data {source!r}; one of: {', '.join(OPEN_DATA)}")
     if source == "provinces":
         return load_provinces(registry)
+    if source == "khm-usa-ties":
+        # imported here: that module builds on this one's list readers
+        from tracktwo.bridges._khm_usa import load_khm_usa_ties
+
+        return load_khm_usa_ties(registry)
     if source == "sister-cities":
         return load_sister_cities(registry, country, progress=progress, **options)
     if country is None:

@@ -27,12 +27,14 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tracktwo.bridges._kinds import DECLINED
 from tracktwo.bridges._models import Actor, Tie
 
 __all__ = [
@@ -439,9 +441,23 @@ class ActorBook:
         return self._actors[int(found.candidate.key)] if found.candidate is not None else None  # type: ignore[call-overload]
 
 
-def tie_key(actor_a_id: int, actor_b_id: int, channel: str) -> tuple[int, int, str]:
-    """Ties are the same tie on the unordered actor pair and the channel."""
+TieKey = tuple[Any, ...]
+
+
+def tie_key(
+    actor_a_id: int,
+    actor_b_id: int,
+    channel: str,
+    status: str | None = None,
+    end_date: date | None = None,
+) -> TieKey:
+    """Ties are the same tie on the unordered actor pair and the channel. A declined proposal
+    is a record of its own, the same on pair, channel and the day it was declined
+    (``end_date``): it never merges with the pair's tie on that channel (Lowell and Phnom Penh
+    are sister cities since 2015; a 2023 motion for the same pair failed)."""
     low, high = sorted((actor_a_id, actor_b_id))
+    if status == DECLINED:
+        return low, high, channel, DECLINED, end_date
     return low, high, channel
 
 
@@ -454,22 +470,33 @@ class TieBook:
         if channels is not None:
             query = query.where(Tie.channel.in_(sorted(set(channels))))
         self._ties = {
-            tie_key(t.actor_a_id, t.actor_b_id, t.channel): t for t in session.scalars(query)
+            tie_key(t.actor_a_id, t.actor_b_id, t.channel, t.status, t.end_date): t
+            for t in session.scalars(query)
         }
 
-    def find(self, actor_a: Actor, actor_b: Actor, channel: str) -> Tie | None:
-        return self._ties.get(tie_key(actor_a.id, actor_b.id, channel))
+    def find(
+        self,
+        actor_a: Actor,
+        actor_b: Actor,
+        channel: str,
+        status: str | None = None,
+        end_date: date | None = None,
+    ) -> Tie | None:
+        """The pair's tie on ``channel``; with status declined, the declined proposal of that
+        ``end_date`` instead."""
+        return self._ties.get(tie_key(actor_a.id, actor_b.id, channel, status, end_date))
 
     def upsert(
         self, actor_a: Actor, actor_b: Actor, channel: str, fields: Mapping[str, Any]
     ) -> tuple[Tie, str]:
         """Actors must have ids (flush first). Status is created, updated or unchanged."""
         given = {name: value for name, value in fields.items() if value is not None}
-        tie = self.find(actor_a, actor_b, channel)
+        key = tie_key(actor_a.id, actor_b.id, channel, given.get("status"), given.get("end_date"))
+        tie = self._ties.get(key)
         if tie is None:
             tie = Tie(actor_a_id=actor_a.id, actor_b_id=actor_b.id, channel=channel, **given)
             self.session.add(tie)
-            self._ties[tie_key(actor_a.id, actor_b.id, channel)] = tie
+            self._ties[key] = tie
             return tie, "created"
         changed = [name for name, value in given.items() if getattr(tie, name) != value]
         for name in changed:

@@ -18,11 +18,12 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["Activity", "Actor", "Base", "Tie"]
+__all__ = ["Activity", "Actor", "Base", "DiasporaFigure", "DiasporaPlace", "Tie"]
 
 
 class Base(DeclarativeBase):
@@ -84,6 +85,8 @@ class Tie(Base):
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     evidence: Mapped[str | None] = mapped_column(Text)
+    # why the tie has its status: e.g. why a proposal was declined (migration 0006)
+    status_reason: Mapped[str | None] = mapped_column(Text)
     anonymised: Mapped[bool] = mapped_column(Boolean, default=False)
     # for a tie the matchmaker proposed: {"score", "components", "model", "proposed_at"}
     proposal: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
@@ -119,3 +122,58 @@ class Activity(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
     tie: Mapped[Tie] = relationship(back_populates="activities")
+
+
+class DiasporaFigure(Base):
+    """How many people of ``origin_country`` live in one geography of ``country``, as one
+    source counts them: the measure and year always travel with the figure, because figures
+    of different measures (alone, in combination, ancestry, born abroad) never add up."""
+
+    __tablename__ = "diaspora_figures"
+    # the identity a load upserts on; the migration also checks level, figure >= 0 and
+    # origin_country <> country
+    __table_args__ = (
+        UniqueConstraint(
+            "origin_country",
+            "country",
+            "geography",
+            "level",
+            "measure",
+            "year",
+            "source",
+            name="uq_diaspora_figures_identity",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    origin_country: Mapped[str] = mapped_column(String(3), index=True)
+    country: Mapped[str] = mapped_column(String(3), index=True)
+    geography: Mapped[str] = mapped_column(String(300))  # as the source names it
+    level: Mapped[str] = mapped_column(String(10))  # country | state | metro | city
+    figure: Mapped[int] = mapped_column(Integer)
+    measure: Mapped[str] = mapped_column(String(300))
+    year: Mapped[int | None] = mapped_column(Integer)
+    year_basis: Mapped[str | None] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+    places: Mapped[list[DiasporaPlace]] = relationship(
+        back_populates="figure", cascade="all, delete-orphan"
+    )
+
+
+class DiasporaPlace(Base):
+    """A registry place (city or province actor) that a diaspora figure applies to: a city's
+    figure to the city, a metro's to its principal cities, a state's to its places."""
+
+    __tablename__ = "diaspora_places"
+
+    figure_id: Mapped[int] = mapped_column(
+        ForeignKey("diaspora_figures.id", ondelete="CASCADE"), primary_key=True
+    )
+    actor_id: Mapped[int] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+    figure: Mapped[DiasporaFigure] = relationship(back_populates="places")
+    actor: Mapped[Actor] = relationship()

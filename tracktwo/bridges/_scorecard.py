@@ -10,8 +10,14 @@ docs/scorecard.md:
   exp(H) and HHI = Σ p² over actor kinds, p_k = endpoints of kind k / (2 × active ties);
 * area diversity — the same over areas, each tie's weight 1 split equally over its areas;
   neutral share = weight in neutral areas / active ties;
-* people-to-people share — active ties with no official actor / active ties;
+* people-to-people share — active ties of the people track (both actors civil society, not
+  national or local government) / active ties; the share of every track in ``track_shares``;
+* ties by channel and by track — every tie recorded (not only the active ones);
+* declined proposals — counted and listed apart (``declined_proposals``, ``declined``): a
+  refused proposal is no tie, so it is in none of the other figures;
 * concentration — share of active ties touching one of the five busiest actors;
+* diaspora — active ties with an actor in a place with a known diaspora of the other
+  country's people (``_diaspora.diaspora_actor_ids``) / active ties;
 * resilience — share of ties and of tied actors that remain when every official (or every
   politicised) actor is removed, and the number of connected components before and after.
 """
@@ -30,7 +36,14 @@ import pandas as pd
 from sqlalchemy import Select, String, Text, cast, extract, func, select
 
 from tracktwo._errors import ConfigError, NotFoundError
-from tracktwo.bridges._kinds import load_vocabulary
+from tracktwo.bridges._breakdown import (
+    actor_track_codes,
+    counts_of,
+    declined_proposals,
+    tie_track_codes,
+)
+from tracktwo.bridges._diaspora import diaspora_actor_ids
+from tracktwo.bridges._kinds import DECLINED, load_vocabulary
 from tracktwo.bridges._models import Activity, Actor, Tie
 from tracktwo.bridges._registry import Registry
 from tracktwo.bridges._status import (
@@ -40,7 +53,7 @@ from tracktwo.bridges._status import (
     effective_statuses,
     status_case,
 )
-from tracktwo.taxonomy import Taxonomy, load_taxonomy
+from tracktwo.taxonomy import TRACKS, Taxonomy, load_taxonomy
 
 __all__ = ["BUSIEST", "Scorecard", "count_components", "scorecard", "scorecard_by_year"]
 
@@ -62,6 +75,7 @@ class Scorecard:
     ties_dormant: int
     ties_ended: int
     ties_proposed: int
+    declined_proposals: int  # refused proposals: not ties, in none of the other figures
     actors_a: int
     actors_b: int
     kind_entropy: float
@@ -83,6 +97,13 @@ class Scorecard:
     busiest_actors: tuple[int, ...] = ()
     kind_shares: dict[str, float] = field(default_factory=dict)
     area_shares: dict[str, float] = field(default_factory=dict)
+    track_shares: dict[str, float] = field(default_factory=dict)  # of the active ties
+    ties_by_channel: dict[str, int] = field(default_factory=dict)  # of every tie recorded
+    ties_by_track: dict[str, int] = field(default_factory=dict)  # of every tie recorded
+    declined: tuple[dict[str, Any], ...] = ()  # each declined proposal, with its reason
+    # {"ties_in_diaspora_places": n, "ties": active ties}: a tie with an actor in a place
+    # with a known diaspora of the other country's people (docs/scorecard.md)
+    diaspora: dict[str, int] = field(default_factory=dict)
 
     def metrics(self) -> dict[str, Any]:
         """The single-valued figures (no per-kind or per-area shares), in display order."""
@@ -93,6 +114,7 @@ class Scorecard:
         whole = asdict(self)
         whole["at"] = self.at.isoformat()
         whole["busiest_actors"] = list(self.busiest_actors)
+        whole["declined"] = list(self.declined)
         return whole
 
     def as_rows(self) -> list[dict[str, Any]]:
@@ -101,7 +123,22 @@ class Scorecard:
         rows.append({"metric": "busiest_actors", "value": _ids(self.busiest_actors)})
         rows += [{"metric": f"kind_share.{k}", "value": v} for k, v in self.kind_shares.items()]
         rows += [{"metric": f"area_share.{k}", "value": v} for k, v in self.area_shares.items()]
+        rows += [{"metric": f"track_share.{k}", "value": v} for k, v in self.track_shares.items()]
+        rows += [{"metric": f"ties_by_track.{k}", "value": n}
+                 for k, n in self.ties_by_track.items()]  # fmt: skip
+        rows += [{"metric": f"ties_by_channel.{k}", "value": n}
+                 for k, n in self.ties_by_channel.items()]  # fmt: skip
+        rows += [{"metric": f"declined.{d['tie_id']}", "value": _declined_text(d)}
+                 for d in self.declined]  # fmt: skip
+        rows += [{"metric": f"diaspora.{k}", "value": n} for k, n in self.diaspora.items()]
         return rows
+
+
+def _declined_text(proposal: dict[str, Any]) -> str:
+    when = f", declined {proposal['declined_on']}" if proposal["declined_on"] else ""
+    why = f": {proposal['reason']}" if proposal["reason"] else ""
+    channel = str(proposal["channel"]).replace("_", " ")
+    return f"{proposal['actor_a']} – {proposal['actor_b']} ({channel}{when}){why}"
 
 
 def _ids(ids: tuple[int, ...]) -> str:
@@ -184,6 +221,9 @@ class _Actors:
     kind_names: np.ndarray
     official: np.ndarray
     politicised: np.ndarray
+    tracks: np.ndarray  # codes into ACTOR_TRACKS (_breakdown)
+    # in a place with a known diaspora of the other country's people (_diaspora)
+    in_diaspora: np.ndarray
 
 
 def _load_actors(registry: Registry, first: str, second: str) -> _Actors:
@@ -199,8 +239,13 @@ def _load_actors(registry: Registry, first: str, second: str) -> _Actors:
         sides=(frame["country"] == second).to_numpy("int8"),
         kinds=kinds,
         kind_names=np.asarray(kind_names),
-        official=_official(frame["kind"]),
+        official=_official(frame["kind"]),  # checks every kind is known, so first
         politicised=_politicised(frame["funded_by"], frame["stance"]),
+        tracks=actor_track_codes(frame["kind"]),
+        in_diaspora=np.isin(
+            frame["id"].to_numpy("int64"),
+            np.fromiter(diaspora_actor_ids(registry, first, second), "int64"),
+        ),
     )
 
 
@@ -231,6 +276,11 @@ class _Ties:
     area_lists: list[tuple[str, ...]]
     neutral_areas: frozenset[str]
 
+    def tracks(self, chosen: np.ndarray) -> np.ndarray:
+        """The track of each chosen tie (a mask or positions), as codes into TRACKS."""
+        ends = self.ends[:, chosen]
+        return tie_track_codes(self.actors.tracks, ends[0], ends[1])
+
 
 def _load_ties(
     registry: Registry, first: str, second: str, taxonomy: Taxonomy, *columns: Any
@@ -238,10 +288,13 @@ def _load_ties(
     """The pair's ties and, for each, the extra ``columns`` asked for (one query over ties;
     the pair is picked with numpy: joining actors in SQLite costs seconds per million)."""
     actors = _load_actors(registry, first, second)
+    if actors.ids.size == 0:  # no actor of either country: nothing to index below
+        raise NotFoundError(f"the registry holds no ties between {first} and {second}")
     rows = _fetch(
         registry,
-        select(Tie.actor_a_id, Tie.actor_b_id, cast(Tie.areas, Text).label("areas"), *columns),
-    )
+        select(Tie.actor_a_id, Tie.actor_b_id, cast(Tie.areas, Text).label("areas"),
+               Tie.channel.label("tie_channel"), *columns),
+    )  # fmt: skip
     left = _positions(actors, rows["actor_a_id"].to_numpy("int64"))
     right = _positions(actors, rows["actor_b_id"].to_numpy("int64"))
     known = (left >= 0) & (right >= 0)
@@ -320,10 +373,13 @@ def _figures(ties: _Ties, active: np.ndarray) -> dict[str, Any]:
     busiest, busiest_share = _busiest(actors.ids[ends])
     ties_off, actors_off, components_off = _removal(ends, actors.official[ends])
     ties_pol, actors_pol, components_pol = _removal(ends, actors.politicised[ends])
+    tracks = counts_of(TRACKS, ties.tracks(active), every=True)
+    track_shares = {track: n / int(active.sum()) for track, n in tracks.items()}
     return {
         "actors_a": np.unique(ends[0]).size, "actors_b": np.unique(ends[1]).size,
         **_kind_figures(ties, ends), **_area_figures(ties, active),
-        "people_to_people_share": ties_off, "busiest_share": busiest_share,
+        "people_to_people_share": track_shares["people"], "track_shares": track_shares,
+        "busiest_share": busiest_share,
         "ties_kept_without_official": ties_off, "actors_kept_without_official": actors_off,
         "ties_kept_without_politicised": ties_pol,
         "actors_kept_without_politicised": actors_pol,
@@ -331,6 +387,8 @@ def _figures(ties: _Ties, active: np.ndarray) -> dict[str, Any]:
         "components_without_official": components_off,
         "components_without_politicised": components_pol,
         "busiest_actors": busiest,
+        "diaspora": {"ties_in_diaspora_places": int(actors.in_diaspora[ends].any(axis=0).sum()),
+                     "ties": int(ends.shape[1])},
     }  # fmt: skip
 
 
@@ -358,18 +416,26 @@ def scorecard(
     status = status_case(day, dormant_months).label("status")
     ties, rows = _load_ties(registry, first, second, chosen, status)
     statuses = np.asarray(STATUS_CODES)[rows["status"].to_numpy("int64")]
+    recorded = statuses != DECLINED  # a declined proposal is no tie: in no figure but its own
     counts = _status_counts(statuses)
     if counts["ties_active"] == 0:
         others = ", ".join(f"{n} {k[5:]}" for k, n in counts.items() if n)
         raise NotFoundError(
             f"no tie between {first} and {second} is active on {day.isoformat()} "
-            f"(of {statuses.size}: {others}; a tie is dormant after {dormant_months} "
+            f"(of {int(recorded.sum())}: {others}; a tie is dormant after {dormant_months} "
             "months without activity)"
         )
     fields: dict[str, Any] = {**counts, **_figures(ties, statuses == "active")}
+    declined = declined_proposals(registry, first, second)
+    channels, channel_codes = np.unique(
+        rows["tie_channel"].to_numpy(str)[recorded], return_inverse=True
+    )
     return Scorecard(
         country_a=first, country_b=second, at=day, dormant_months=dormant_months,
-        ties_total=statuses.size, **fields,
+        ties_total=int(recorded.sum()), declined_proposals=len(declined),
+        declined=tuple(declined), **fields,
+        ties_by_track=counts_of(TRACKS, ties.tracks(recorded), every=True),
+        ties_by_channel=counts_of(list(channels), channel_codes.ravel()),
     )  # fmt: skip
 
 

@@ -3,6 +3,8 @@
 A tie's stored ``status`` is what someone last wrote down; its *effective* status at a date D
 also looks at its dates and its activities (docs/scorecard.md, "Effective status"):
 
+0. **declined** — status ``declined``: a proposal that was refused, whatever its dates; it is
+   not a tie, and every count of ties leaves it out (the scorecard lists it apart);
 1. **ended** — ``end_date`` ≤ D, or status ``ended`` with no ``end_date`` after D;
 2. **proposed** — status ``proposed``, or ``start_date`` > D (not started yet);
 3. **dormant** — status ``dormant``, or silent for more than N months (default 24): its
@@ -41,6 +43,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import Label, SQLCoreOperations
 
 from tracktwo._errors import InputError, NotFoundError
+from tracktwo.bridges._kinds import DECLINED
 from tracktwo.bridges._models import Activity, Actor, Tie
 from tracktwo.bridges._registry import Registry
 from tracktwo.taxonomy import Taxonomy, load_taxonomy
@@ -60,7 +63,8 @@ __all__ = [
 ]
 
 DEFAULT_DORMANT_MONTHS = 24
-STATUS_CODES = ("ended", "proposed", "dormant", "active")  # status_case's codes 0..3
+# status_case's codes 0..4 (declined last, so the codes of the other four never moved)
+STATUS_CODES = ("ended", "proposed", "dormant", "active", "declined")
 _DATE_COLUMNS = ("start_date", "end_date", "created", "last_activity")
 
 
@@ -112,11 +116,14 @@ def effective_status(
     at: date,
     dormant_months: int = DEFAULT_DORMANT_MONTHS,
 ) -> str:
-    """The tie's status at ``at``: ended, proposed, dormant or active (see the module doc).
+    """The tie's status at ``at``: declined, ended, proposed, dormant or active (see the
+    module doc).
 
     ``last_activity`` is the date of its most recent activity on or before ``at``, if any.
     """
     _check_months(dormant_months)
+    if tie.status == DECLINED:
+        return DECLINED
     if tie.end_date is not None and tie.end_date <= at:
         return "ended"
     if tie.status == "ended" and tie.end_date is None:
@@ -152,7 +159,10 @@ def effective_statuses(
     ended = (frame["end_date"] <= day) | ((status == "ended") & frame["end_date"].isna())
     proposed = (status == "proposed") | (frame["start_date"] > day)
     dormant = (status == "dormant") | (_reference_dates(frame) < cutoff)
-    chosen = np.select([ended, proposed, dormant], ["ended", "proposed", "dormant"], "active")
+    declined = status == DECLINED
+    chosen = np.select(
+        [declined, ended, proposed, dormant], [DECLINED, "ended", "proposed", "dormant"], "active"
+    )
     return pd.Series(chosen, index=frame.index, name="effective_status")
 
 
@@ -173,8 +183,9 @@ def status_case(at: date, dormant_months: int = DEFAULT_DORMANT_MONTHS) -> Colum
     any_until = select(Activity.tie_id).where(Activity.activity_date <= at)
     # the created date, not time: SQLite compares the stored text, PostgreSQL the timestamp
     created = func.date(Tie.created_at, type_=Date)
-    ended, proposed, dormant, active = range(len(STATUS_CODES))
+    ended, proposed, dormant, active, declined = range(len(STATUS_CODES))
     return case(
+        (Tie.status == DECLINED, declined),
         (or_(Tie.end_date <= at, and_(Tie.status == "ended", Tie.end_date.is_(None))), ended),
         (or_(Tie.status == "proposed", Tie.start_date > at), proposed),
         (Tie.status == "dormant", dormant),

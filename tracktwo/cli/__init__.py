@@ -5,6 +5,7 @@ from tracktwo.cli import (  # noqa: F401  (register the commands)
     _bridges_edit,
     _bridges_io,
     _bridges_score,
+    _compare,
     _demo,
     _doors,
     _events,

@@ -20,8 +20,9 @@ _ACTOR_COLUMNS = (
 )  # fmt: skip
 _TIE_COLUMNS = (
     "id", "actor_a", "country_a", "actor_b", "country_b", "channel", "areas", "status",
-    "start_date", "end_date", "activities", "last_activity", "version",
+    "status_reason", "start_date", "end_date", "activities", "last_activity", "version",
 )  # fmt: skip
+_STATUS_HELP = "proposed, active, dormant, ended or declined (a refused proposal)."
 
 Areas = Annotated[str | None, typer.Option(help="Comma-separated areas, e.g. health,science.")]
 
@@ -56,7 +57,7 @@ def ties(
     country: Annotated[
         list[str] | None, typer.Option(help="Ties touching this country; twice: between two.")
     ] = None,
-    status: Annotated[str | None, typer.Option(help="proposed, active, dormant or ended.")] = None,
+    status: Annotated[str | None, typer.Option(help=_STATUS_HELP)] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List the ties with both actors, the number of activities and the last one's date."""
@@ -92,7 +93,10 @@ def add_tie_command(
     actor_b_id: Annotated[int, typer.Argument(help="Id of an actor of another country.")],
     channel: Annotated[str, typer.Option(help="sister_city, academic_partnership ...")],
     areas: Areas = None,
-    status: Annotated[str, typer.Option(help="proposed, active, dormant or ended.")] = "active",
+    status: Annotated[str, typer.Option(help=_STATUS_HELP)] = "active",
+    reason: Annotated[
+        str | None, typer.Option(help="Why it has its status, e.g. why it was declined.")
+    ] = None,
     start: Annotated[str | None, typer.Option(help="Start date, YYYY-MM-DD.")] = None,
     end: Annotated[str | None, typer.Option(help="End date, YYYY-MM-DD.")] = None,
     evidence: Annotated[str | None, typer.Option(help="A URL or a note.")] = None,
@@ -102,10 +106,10 @@ def add_tie_command(
     with open_registry() as registry:
         row = add_tie(
             registry, actor_a_id, actor_b_id, channel, areas=areas or (), status=status,
-            start_date=start, end_date=end, evidence=evidence,
+            start_date=start, end_date=end, evidence=evidence, status_reason=reason,
         )  # fmt: skip
-    columns = ("id", "actor_a_id", "actor_b_id", "channel", "areas", "status", "start_date",
-               "end_date", "version")  # fmt: skip
+    columns = ("id", "actor_a_id", "actor_b_id", "channel", "areas", "status", "status_reason",
+               "start_date", "end_date", "version")  # fmt: skip
     _show_one(row, columns, fmt, "Added")
 
 

@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from tracktwo._errors import InputError
+from tracktwo.bridges import load_diaspora
 from tracktwo.bridges._export import export_registry
 from tracktwo.bridges._io import import_file
 from tracktwo.bridges._loaders import MatchReport, load_open_data
@@ -45,6 +47,8 @@ class OpenData(StrEnum):
     provinces = "provinces"
     universities = "universities"
     sister_cities = "sister-cities"
+    khm_usa_ties = "khm-usa-ties"
+    diaspora = "diaspora"
 
 
 @bridges_app.command("import")
@@ -92,9 +96,31 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
+def _load_diaspora(source: OpenData, file: Path | None, fmt: OutputFormat) -> None:
+    if source is not OpenData.diaspora:
+        raise InputError(f"FILE: {source.value} takes no file; only diaspora does")
+    if file is None:
+        raise InputError(
+            "FILE: loading diaspora figures needs a file, e.g. "
+            "tracktwo bridges load diaspora tracktwo/datasets/diaspora_khm_usa.csv"
+        )
+    with open_registry() as registry:
+        report = load_diaspora(registry, file)
+    rows = report.rows()
+    if fmt is OutputFormat.table:  # a year, not a quantity: 2010, not 2,010
+        rows = [{**row, "year": None if row["year"] is None else str(row["year"])} for row in rows]
+    emit(rows, fmt, title=f"Diaspora figures of {file.name}")
+    err_console.print(str(report), highlight=False, markup=False)
+
+
 @bridges_app.command("load")
 def load_command(
     source: Annotated[OpenData, typer.Argument(help="Which open data to load.")],
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="diaspora: the file of figures (CSV, JSON or JSON Lines), e.g. "
+                            "tracktwo/datasets/diaspora_khm_usa.csv."),
+    ] = None,
     country: Annotated[
         str | None,
         typer.Option(help="Country (ISO3, ISO2 or name); for sister-cities, pairs with a city "
@@ -106,7 +132,12 @@ def load_command(
     problems: Annotated[bool, typer.Option(help="Also list every unmatched pair.")] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:  # fmt: skip
-    """Load GeoNames places, Cambodia's provinces, universities or the sister-city list."""
+    """Load GeoNames places, Cambodia's provinces, universities, the sister-city list, or the
+    reported Cambodia–US ties (khm-usa-ties: sister cities, university agreements and the
+    declined 2023 Lowell proposals); or diaspora figures from FILE (docs/bridges-import.md)."""
+    if source is OpenData.diaspora or file is not None:
+        _load_diaspora(source, file, fmt)
+        return
     options = {"create_unmatched": create_unmatched} if source is OpenData.sister_cities else {}
     with open_registry() as registry, _progress_bar(f"loading {source.value}") as progress:
         report = load_open_data(registry, source.value, country=country, progress=progress,

@@ -3,6 +3,7 @@ then the dashboard on them (unless ``--no-serve``)."""
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 import typer
@@ -15,6 +16,19 @@ from tracktwo.cli._pulse import print_tables
 
 SIGNAL_COLUMNS = ["period", "series", "events", "value", "is_partial", "is_record_low",
                   "is_change_point"]  # fmt: skip
+
+
+def _print_standing(result: DemoResult) -> None:
+    """The summary opens with where the relationship stands, one sentence per series."""
+    where = result.standing
+    if where is None:
+        return
+    console.print(f"\n[bold]{escape(where.title)}[/] ({where.country_a}–{where.country_b}, yearly)")
+    for line in where.sentences():
+        console.print(f"  • {escape(line)}", soft_wrap=True)
+    for note in where.note_sentences():
+        console.print(f"  [dim]Worth knowing:[/] {escape(note)}", soft_wrap=True)
+    console.print()
 
 
 def _print_signals(result: DemoResult) -> None:
@@ -36,7 +50,8 @@ def _print_registry(result: DemoResult) -> None:
          title="Bridges registry: what the demo loaded")  # fmt: skip
     console.print(
         f"Registry: {bridges.actors:,} actors, {bridges.ties:,} ties, {bridges.ties_between} "
-        "between Cambodia and the United States"
+        f"between Cambodia and the United States (and {bridges.declined_between} declined "
+        "proposals, counted apart)"
     )
 
 
@@ -64,13 +79,16 @@ def demo(
     pulse, write the briefing (HTML and PDF), then serve the dashboard."""
     from tracktwo._demo import run_demo
 
+    started = time.perf_counter()
     result = run_demo(
         state.home, step=lambda message: console.print(f"[dim]•[/] {escape(message)}")
     )
+    _print_standing(result)
     print_tables(result.pulse)
     _print_signals(result)
     _print_registry(result)
     _print_paths(result)
+    console.print(f"Demo built in {time.perf_counter() - started:.1f} s")
     if not serve:
         return
     # imported here: the web stack is only needed when serving (run_server prints the address)

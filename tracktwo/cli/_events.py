@@ -1,10 +1,13 @@
-"""``tracktwo events ...``: ingest event files, look at the quarantine and what is stored."""
+"""``tracktwo events ...``: ingest event files, import per-source totals, look at the
+quarantine, what is stored and which actors are unplaced."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -12,7 +15,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from tracktwo._errors import FileFormatError, InputError
 from tracktwo.cli._app import app, state
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit, err_console
-from tracktwo.events import IngestReport, ingest_paths, quarantine_rows, store_status
+from tracktwo.events import (
+    IngestReport,
+    ingest_paths,
+    quarantine_rows,
+    source_status,
+    store_status,
+    unplaced_actors,
+)
+from tracktwo.pulse import import_source_totals
 from tracktwo.store import EventStore
 from tracktwo.taxonomy import load_taxonomy
 
@@ -37,6 +48,10 @@ def ingest(
     paths: Annotated[
         list[Path], typer.Argument(help="GDELT 1.0/2.0 or ICEWS files (.zip/.gz ok).")
     ],
+    source: Annotated[
+        str | None,
+        typer.Option(help="The data set the files belong to (e.g. icews18); default: format."),
+    ] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Ingest event files: each all-or-nothing; bad rows go to the quarantine."""
@@ -49,8 +64,9 @@ def ingest(
             progress.update(task, advance=1, description=path.name)
 
         reports, failures = ingest_paths(
-            store, paths, taxonomy=load_taxonomy(state.taxonomy), on_file_done=done
-        )
+            store, paths, taxonomy=load_taxonomy(state.taxonomy), on_file_done=done,
+            source=source,
+        )  # fmt: skip
     emit([r.as_row() for r in reports], fmt, title="Ingested")
     for failure in failures:
         err_console.print(f"[bold red]Not ingested:[/] {escape(str(failure))}", highlight=False)
@@ -72,11 +88,61 @@ def quarantine(
         emit(quarantine_rows(store, source_file=file, limit=limit), fmt, title="Quarantine")
 
 
-@events_app.command("status")
-def status(fmt: FormatOption = OutputFormat.table) -> None:
-    """What the store holds: events per source format, files, quarantined rows."""
+@events_app.command("totals")
+def totals(
+    file: Annotated[
+        Path, typer.Argument(help="CSV: dataset (or source), month (YYYY-MM), events_all_actors.")
+    ],
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Store each source's monthly event totals: the denominators of per_100k in the pulse."""
     with EventStore(state.home) as store:
+        report = import_source_totals(store, file)
+    row = {**asdict(report), "sources": ", ".join(report.sources)}
+    emit([row], fmt, title="Source totals stored")
+
+
+# unplaced actors named in the summary line of `events status`
+_UNPLACED_SHOWN = 5
+
+
+def _unplaced_line(unplaced: pd.DataFrame) -> str:
+    """One sentence: how many names are unplaced, the most frequent with their event counts."""
+    shown = ", ".join(
+        f"{escape(str(row.name))} ({row.events})"
+        for row in unplaced.head(_UNPLACED_SHOWN).itertuples(index=False)
+    )
+    more = " …" if len(unplaced) > _UNPLACED_SHOWN else ""
+    return (
+        f"{len(unplaced)} ICEWS actor name(s) in {int(unplaced['events'].sum())} event(s) have "
+        f"no country: {shown}{more}. List them with `tracktwo events status --unplaced`; "
+        "place them in icews_actors.csv (docs/icews.md)."
+    )
+
+
+@events_app.command("status")
+def status(
+    unplaced: Annotated[
+        bool, typer.Option("--unplaced", help="List the ICEWS actors left without a country.")
+    ] = False,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """What the store holds: events per source format and per source, files, quarantined rows,
+    and the ICEWS actors no country could be given to."""
+    with EventStore(state.home) as store:
+        if unplaced:
+            emit(unplaced_actors(store, load_taxonomy(state.taxonomy)), fmt,
+                 title="ICEWS actors without a country")  # fmt: skip
+            return
         emit(store_status(store), fmt, title=f"Event store {store.path}")
+        if fmt is not OutputFormat.table:
+            return
+        emit(source_status(store), fmt, title="Sources (events seen in each; months with totals)")
+        left = unplaced_actors(store, load_taxonomy(state.taxonomy))
+    if left.empty:
+        console.print("Every ICEWS actor has a country (or none on purpose, as the UN).")
+    else:
+        console.print(_unplaced_line(left))
 
 
 try:  # the fetch command lives in its own module

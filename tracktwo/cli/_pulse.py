@@ -80,13 +80,15 @@ def print_tables(result: PulseResult) -> None:
             "Ingest some with `tracktwo events ingest` or `tracktwo votes ingest`."
         )
         return
-    shown = ["period", "series", "events", "value", "ci_low", "ci_high", "coop_share",
-             "coverage_share", "is_partial", "is_record_low", "is_change_point"]  # fmt: skip
+    shown = ["period", "series", "events", "per_100k", "value", "ci_low", "ci_high",
+             "coop_share", "coverage_share", "is_partial", "is_record_low",
+             "is_change_point"]  # fmt: skip
     events = result.events
     if not events.empty:
         emit(events[shown], OutputFormat.table,
              title=f"{result.country_a}–{result.country_b}: events by {result.by} "
                    f"(value = mention-weighted mean Goldstein)")  # fmt: skip
+        _print_rate_sources(result)
     if not result.signals.empty:
         emit(result.signals[["period", "series", "events", "value", "is_partial", "is_record_low",
                              "is_change_point"]], OutputFormat.table,
@@ -96,3 +98,30 @@ def print_tables(result: PulseResult) -> None:
         if not low.empty:
             console.print(f"[bold]{series}[/]: all-time low {low['value'].iloc[0]:.3f} "
                           f"in {low['period'].iloc[0]}")  # fmt: skip
+
+
+def _period_name(period: date, freq: str) -> str:
+    if freq == "year":
+        return str(period.year)
+    if freq == "quarter":
+        return f"{period.year} Q{(period.month - 1) // 3 + 1}"
+    return period.isoformat()[:7]
+
+
+def _print_rate_sources(result: PulseResult) -> None:
+    """Which source's totals per_100k divides by, and over which periods."""
+    if not result.rate_sources:
+        console.print("per_100k: no source totals stored (`tracktwo events totals FILE`).")
+        return
+    by_source: dict[str, list[date]] = {}
+    for period, source in sorted(result.rate_sources.items()):
+        by_source.setdefault(source, []).append(period)
+    parts = []
+    for source, periods in by_source.items():
+        first, last = (_period_name(p, result.freq) for p in (periods[0], periods[-1]))
+        parts.append(f"{source} {first}" if first == last else f"{source} {first}..{last}")
+    console.print(
+        "per_100k = events per 100,000 events of the source in the period ("
+        + "; ".join(parts)
+        + "); empty where no source has a total."
+    )

@@ -36,10 +36,14 @@ def report(
         str | None,
         typer.Option(help="Registry database URL (default $TRACKTWO_DB, else the data directory)."),
     ] = None,
+    language: Annotated[
+        str,
+        typer.Option(help='Language of the opening "Where the relationship stands": en or km.'),
+    ] = "en",
 ) -> None:
-    """A self-contained briefing: the relationship by channel and its record lows, the
-    scorecard and its trend, dormant ties worth reviving, recommended partnerships; HTML or PDF
-    (the suffix of --out decides)."""
+    """A self-contained briefing: where the relationship stands, the relationship by channel
+    and its record lows, the scorecard and its trend, dormant ties worth reviving, recommended
+    partnerships; HTML or PDF (the suffix of --out decides)."""
     from tracktwo.report import write_briefing
     from tracktwo.report._briefing import check_output
 
@@ -50,6 +54,6 @@ def report(
         written = write_briefing(
             store, registry, country_a, country_b, target,
             since=parse_day(since, "--since"), k=k, at=parse_day(at, "--at"),
-            taxonomy=load_taxonomy(state.taxonomy),
+            taxonomy=load_taxonomy(state.taxonomy), language=language,
         )  # fmt: skip
     console.print(f"Briefing written to {written}")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from tracktwo._email import check_email
 from tracktwo._errors import InputError, NotAllowedError, NotFoundError
 from tracktwo.bridges._edit import clean_actor_fields
-from tracktwo.bridges._kinds import load_vocabulary
+from tracktwo.bridges._kinds import DOORS_TRACKS, load_vocabulary
 from tracktwo.bridges._models import Actor
 from tracktwo.bridges._registry import Registry
 from tracktwo.doors._mail import Mailer
@@ -98,10 +98,12 @@ def clean_profile(fields: dict[str, Any], *, complete: bool) -> dict[str, Any]:
         for field in ("name", "country", "kind"):
             actor_side.setdefault(field, None)
     cleaned = clean_actor_fields(**actor_side)
-    if "kind" in cleaned and load_vocabulary().kinds[cleaned["kind"]] != "people":
+    # cities and provinces are local government (their own track), and open doors as before
+    if "kind" in cleaned and load_vocabulary().kinds[cleaned["kind"]] not in DOORS_TRACKS:
         raise InputError(
-            f"kind: open doors is for people-to-people actors; a {cleaned['kind']} is an "
-            "official or political actor, entered in the registry by an editor"
+            f"kind: open doors is for people-to-people and local-government actors; a "
+            f"{cleaned['kind']} is an official or political actor, entered in the registry by "
+            "an editor"
         )
     for field in ("areas_offered", "areas_needed"):
         if complete:

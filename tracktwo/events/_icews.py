@@ -43,6 +43,7 @@ from tracktwo.taxonomy._loader import _data_dir
 __all__ = [
     "DATAVERSE_COLUMNS",
     "KG_COLUMNS",
+    "countryless_by_design",
     "is_icews_header",
     "read_icews",
     "unknown_actors",
@@ -84,6 +85,7 @@ _COUNTRY_ALIASES: dict[str, str] = {
     "korea, democratic people's republic of": "PRK",
     "macau": "MAC",
     "macedonia": "MKD",
+    "netherlands": "NLD",
     "occupied palestinian territory": "PSE",
     "palestine": "PSE",
     "russian federation": "RUS",
@@ -97,6 +99,14 @@ _SECTOR_ACTOR = re.compile(r"(?P<sector>.+?)\s*\((?P<country>[^()]+)\)")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NOT_SPECIFIED = re.compile(r",?\s*not specified below$")
 _SEPARATED = {"\t": "tab-separated", ",": "comma-separated"}
+# ICEWS's word, in "Sector (International)", for an actor of no one country
+_NO_ONE_COUNTRY = "international"
+
+
+def _key(text: str) -> str:
+    """How names are matched: casefolded, any run of whitespace as one space (some benchmark
+    names hold a no-break space: "Xinjiang\u00a0Uyghur")."""
+    return " ".join(text.split()).casefold()
 
 
 # -- mapping files ------------------------------------------------------------------------
@@ -126,13 +136,13 @@ def _read_texts(path: Path, taxonomy: Taxonomy) -> dict[str, str]:
     for row in _read_csv(path, ("text", "code")):
         if row["code"] not in taxonomy.cameo:
             raise ConfigError(f"{path}: {row['text']!r} maps to unknown CAMEO code {row['code']!r}")
-        texts[row["text"].casefold()] = row["code"]
+        texts[_key(row["text"])] = row["code"]
     return texts
 
 
 def _read_sectors(path: Path) -> dict[str, str]:
     return {
-        row["sector"].casefold(): row["type_code"].upper()
+        _key(row["sector"]): row["type_code"].upper()
         for row in _read_csv(path, ("sector", "type_code"))
     }
 
@@ -143,7 +153,7 @@ def _read_actors(path: Path, countries: Countries) -> dict[str, tuple[str | None
         country = row["country"].upper() or None
         if country is not None and country not in countries.iso3_to_name:
             raise ConfigError(f"{path}: {row['name']!r} has unknown ISO3 country {country!r}")
-        actors[row["name"].casefold()] = (country, row["type_code"].upper() or None)
+        actors[_key(row["name"])] = (country, row["type_code"].upper() or None)
     return actors
 
 
@@ -178,8 +188,8 @@ def _description_texts(taxonomy: Taxonomy) -> dict[str, str]:
         if code not in taxonomy.cameo:
             continue
         description = cameo.description.strip().casefold()
-        texts[description] = code
-        texts[_NOT_SPECIFIED.sub("", description)] = code
+        texts[_key(description)] = code
+        texts[_key(_NOT_SPECIFIED.sub("", description))] = code
     return texts
 
 
@@ -255,7 +265,7 @@ def _cameo_code(raw: str, taxonomy: Taxonomy) -> str:
 
 
 def _text_code(text: str, maps: _Maps) -> str:
-    code = maps.texts.get(text.strip().casefold())
+    code = maps.texts.get(_key(text))
     if code is None:
         raise _BadRow(f"event text {text.strip()!r} has no CAMEO code")
     return code
@@ -290,15 +300,15 @@ class _Actor:
 def _resolve_actor(raw_name: str, maps: _Maps, countries: Countries) -> _Actor:
     """Named actor first, then a bare country (the state), then "Sector (Country)"."""
     name = raw_name.strip()
-    if name.casefold() in maps.actors:
-        country, type_code = maps.actors[name.casefold()]
+    if _key(name) in maps.actors:
+        country, type_code = maps.actors[_key(name)]
         return _Actor(name, country, (type_code,) if type_code else ())
     state = _country_code(name, countries)
     if state:
         return _Actor(name, state, ())
     match = _SECTOR_ACTOR.fullmatch(name)
     if match:
-        type_code = maps.sectors.get(match["sector"].casefold())
+        type_code = maps.sectors.get(_key(match["sector"]))
         country = _country_code(match["country"], countries)
         return _Actor(name, country, (type_code,) if type_code else ())
     return _Actor(name, None, ())
@@ -311,7 +321,7 @@ def _dataverse_actor(
     actor = _resolve_actor(name, maps, countries)
     types = list(actor.types)
     for sector in sectors.split(","):
-        type_code = maps.sectors.get(sector.strip().casefold())
+        type_code = maps.sectors.get(_key(sector))
         if type_code and type_code not in types:
             types.append(type_code)
     return _Actor(actor.name, _country_code(country, countries) or actor.country, tuple(types))
@@ -487,3 +497,22 @@ def unknown_sectors(table: pa.Table) -> list[tuple[str, int]]:
         return pc.and_(untyped, pc.fill_null(sector_form, False))
 
     return _name_counts(table, keep)
+
+
+def countryless_by_design(names: Iterable[str], taxonomy: Taxonomy | None = None) -> set[str]:
+    """The names among ``names`` that have no country on purpose, not for want of an entry.
+
+    They are listed in icews_actors.csv with an empty country (the UN, a wire agency, ICEWS's
+    "Unspecified Actor"), or name "International" as their country ("Citizen (International)").
+    Every other ICEWS actor without a country is *unplaced*: `tracktwo events status` lists it.
+    """
+    maps = _load_maps(taxonomy or load_taxonomy())
+    chosen = set()
+    for name in names:
+        listed = maps.actors.get(_key(name))
+        match = _SECTOR_ACTOR.fullmatch(name.strip())
+        if (listed is not None and listed[0] is None) or (
+            match is not None and _key(match["country"]) == _NO_ONE_COUNTRY
+        ):
+            chosen.add(name)
+    return chosen

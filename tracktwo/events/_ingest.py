@@ -10,13 +10,18 @@ The rules, as documented in docs/ingest.md:
   * a file that cannot be read at all raises FileFormatError and stores nothing;
   * re-emissions: within one (actor1_code, actor2_code, event_code, source_url) group ordered
     by date_added, an event added at most REEMISSION_WINDOW after the previous one is flagged
-    ``is_reemission`` and left out of every figure.
+    ``is_reemission`` and left out of every figure;
+  * sources: every file belongs to a source (``source=``, by default its format: gdelt1,
+    gdelt2, icews), kept in ``source_files``; an event already stored from another source is
+    not stored again but recorded in ``event_sources``, so each source's per-100k rate still
+    counts it (tracktwo.pulse, docs/pulse-method.md).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -25,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from tracktwo._errors import FileFormatError
+from tracktwo._errors import FileFormatError, InputError
 from tracktwo.events import _gdelt
 from tracktwo.events._control import without_control_lines
 from tracktwo.events._open import first_line, plain_file
@@ -33,9 +38,17 @@ from tracktwo.events._quarantine import QuarantinedRow
 from tracktwo.store import EVENT_COLUMNS, EventStore
 from tracktwo.taxonomy import Taxonomy, load_taxonomy
 
-__all__ = ["REEMISSION_WINDOW_MINUTES", "IngestReport", "ingest_file", "ingest_paths"]
+__all__ = [
+    "REEMISSION_WINDOW_MINUTES",
+    "IngestReport",
+    "check_source_name",
+    "ingest_file",
+    "ingest_paths",
+]
 
 REEMISSION_WINDOW_MINUTES = 90
+# a source name: a short word such as gdelt2, icews or icews18
+_SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _COLUMNS = ", ".join(name for name, _, _ in EVENT_COLUMNS)
 
 
@@ -49,6 +62,7 @@ class IngestReport:
     rows_already_stored: int
     rows_quarantined: int
     reemissions: int
+    source: str = ""  # the source the file belongs to (its format when none was given)
 
     def as_row(self) -> dict[str, object]:
         return asdict(self)
@@ -243,6 +257,50 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(con.execute(sql).fetchall()[0][0])
 
 
+def check_source_name(source: str | None) -> str | None:
+    """The source name stripped (None stays None); InputError unless it is a short word."""
+    if source is None:
+        return None
+    name = source.strip()
+    if not _SOURCE_NAME.fullmatch(name):
+        raise InputError(
+            f"source name {source!r} is not a short word of letters, digits, '.', '-' or '_' "
+            "(e.g. icews18)"
+        )
+    return name
+
+
+def _file_source(con: duckdb.DuckDBPyConnection, source_file: str) -> str | None:
+    rows = con.execute(
+        "SELECT source FROM source_files WHERE source_file = ?", [source_file]
+    ).fetchall()
+    return str(rows[0][0]) if rows else None
+
+
+def _record_sources(
+    con: duckdb.DuckDBPyConnection, source_file: str, source: str, *, seen_before: bool
+) -> None:
+    """The file's source (a file name keeps the first one it was ingested as), and the staged
+    events whose stored copy has another source: seen in this one too. Only needed when some
+    staged rows were stored before (``seen_before``) or the name is mapped to another source;
+    a file of new events skips the join (GDELT bulk ingests)."""
+    mapped = _file_source(con, source_file)
+    if mapped is None:
+        con.execute("INSERT INTO source_files VALUES (?, ?)", [source_file, source])
+    if not seen_before and mapped in (None, source):
+        return
+    con.execute(
+        f"""INSERT INTO event_sources
+        SELECT DISTINCT s.event_uid, ? FROM {_gdelt.STAGING} s
+        JOIN events e ON e.event_uid = s.event_uid
+        LEFT JOIN source_files f ON f.source_file = e.source_file
+        WHERE s._problem IS NULL AND coalesce(f.source, e.source_format) <> ?
+          AND NOT EXISTS (SELECT 1 FROM event_sources x
+                          WHERE x.event_uid = s.event_uid AND x.source = ?)""",
+        [source, source, source],
+    )
+
+
 def _sha256_in_background(path: Path) -> Callable[[], str]:
     """Hash the file on a thread while DuckDB parses it (hashlib releases the GIL)."""
     result: dict[str, str] = {}
@@ -264,9 +322,14 @@ def ingest_file(
     *,
     taxonomy: Taxonomy | None = None,
     source_name: str | None = None,
+    source: str | None = None,
 ) -> IngestReport:
-    """Ingest one event file (plain, .gz or .zip). All-or-nothing: on error nothing is kept."""
+    """Ingest one event file (plain, .gz or .zip). All-or-nothing: on error nothing is kept.
+
+    ``source`` names the data set the file belongs to (``icews18``), by default its format;
+    per-source totals (``import_source_totals``) use the same name."""
     path = Path(path)
+    chosen_source = check_source_name(source)
     taxonomy = taxonomy or load_taxonomy()
     source_file = source_name or path.name
     con = store.con
@@ -285,9 +348,11 @@ def ingest_file(
             source_format, quarantined = _stage_gdelt(con, plain, int(detected), source_file,
                                                       scratch)  # fmt: skip
         staged_ok = _count(con, f"SELECT count(*) FROM {_gdelt.STAGING} WHERE _problem IS NULL")
+        file_source = chosen_source or source_format
         with store.transaction():
             reemissions = _insert_with_flags(con)
             added = store.count("events") - before
+            _record_sources(con, source_file, file_source, seen_before=staged_ok > added)
             _store_quarantine(con, source_file, quarantined)
             report = IngestReport(
                 source_file=source_file,
@@ -298,6 +363,7 @@ def ingest_file(
                 rows_already_stored=staged_ok - added,
                 rows_quarantined=len(quarantined),
                 reemissions=reemissions,
+                source=file_source,
             )
             _record_file(con, report, sha256())
             con.execute(f"DROP TABLE IF EXISTS {_gdelt.STAGING}")
@@ -333,14 +399,16 @@ def ingest_paths(
     taxonomy: Taxonomy | None = None,
     on_file_done: Callable[[Path, IngestReport | FileFormatError], None] | None = None,
     stop_on_error: bool = False,
+    source: str | None = None,
 ) -> tuple[list[IngestReport], list[FileFormatError]]:
-    """Ingest several files, each all-or-nothing; a failed file does not stop the others."""
+    """Ingest several files, each all-or-nothing; a failed file does not stop the others.
+    ``source`` (one name for all of them) as for ``ingest_file``."""
     reports: list[IngestReport] = []
     failures: list[FileFormatError] = []
     for raw_path in paths:
         path = Path(raw_path)
         try:
-            report = ingest_file(store, path, taxonomy=taxonomy)
+            report = ingest_file(store, path, taxonomy=taxonomy, source=source)
         except FileFormatError as exc:
             failures.append(exc)
             if on_file_done:

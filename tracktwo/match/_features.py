@@ -34,6 +34,7 @@ from scipy import sparse
 from sqlalchemy import select
 
 from tracktwo._errors import ConfigError, NotFoundError
+from tracktwo.bridges._kinds import DECLINED
 from tracktwo.bridges._models import Actor, Tie
 from tracktwo.bridges._registry import Registry
 from tracktwo.taxonomy import load_taxonomy
@@ -297,10 +298,12 @@ class TieGraph:
 
 
 def read_ties(registry: Registry) -> pd.DataFrame:
-    """Every tie: id, actor_a_id, actor_b_id, status."""
+    """Every tie: id, actor_a_id, actor_b_id, status. Declined proposals are not ties: a
+    model neither learns from them nor counts them in a degree."""
     columns = [Tie.id, Tie.actor_a_id, Tie.actor_b_id, Tie.status]
+    statement = select(*columns).where(Tie.status != DECLINED).order_by(Tie.id)
     with registry.engine.connect() as connection:
-        return pd.read_sql(select(*columns).order_by(Tie.id), connection)
+        return pd.read_sql(statement, connection)
 
 
 def build_graph(actors: ActorTable, ties: pd.DataFrame) -> TieGraph:

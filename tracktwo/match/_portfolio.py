@@ -432,9 +432,10 @@ def _card(
 ) -> Scorecard:
     """A Scorecard from tie arrays and their statuses, as ``scorecard`` builds it."""
     fields: dict[str, Any] = {**_status_counts(statuses), **_figures(ties, statuses == "active")}
+    declined = int((statuses == "declined").sum())  # refused proposals: not ties
     return Scorecard(
         country_a=first, country_b=second, at=day, dormant_months=months,
-        ties_total=statuses.size, **fields,
+        ties_total=statuses.size - declined, declined_proposals=declined, **fields,
     )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ sharing the time axis but keeping its own value scale.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
@@ -52,11 +53,35 @@ _RECORD_RED = "#d62728"
 # red is left out because it marks record lows.
 _TRACK_COLOURS = {
     "official": "#1f77b4",
+    "local": "#ff7f0e",
     "people": "#2ca02c",
     "mixed": "#9467bd",
     "other": "#7f7f7f",
 }
-_SPARE_COLOURS = ("#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22")
+_SPARE_COLOURS = ("#17becf", "#8c564b", "#e377c2", "#bcbd22", "#aec7e8")
+# legend names that differ from the series key (tracktwo.taxonomy.TRACK_LABELS)
+_LEGEND_NAMES = {"local": "local government"}
+
+
+def _vega_string(text: str) -> str:
+    """A Vega expression string literal (JSON's quoting is valid there)."""
+    return json.dumps(text)
+
+
+def _legend_labels(series: pd.DataFrame) -> str:
+    """A Vega expression naming each track in the legend; a track without a single event in
+    the chart says so (it has no line to draw: a mean of no events is no value, not 0)."""
+    totals = series.groupby("series")["events"].sum()
+    labels = {}
+    for name in dict.fromkeys(series["series"]):
+        label = _LEGEND_NAMES.get(name, name)
+        labels[name] = f"{label} (no events)" if totals.get(name, 0) == 0 else label
+    expression = "datum.label"
+    for name, label in labels.items():
+        if label != name:
+            quoted, shown = (_vega_string(text) for text in (name, label))
+            expression = f"datum.label == {quoted} ? {shown} : ({expression})"
+    return expression
 
 
 def _check_frame(frame: pd.DataFrame, needed: tuple[str, ...], name: str) -> pd.DataFrame:
@@ -117,10 +142,11 @@ def _series_layers(
     *,
     value_title: str | list[str] | None,
     legend_title: str,
+    labels: str = "datum.label",
 ) -> list[alt.Chart]:
     """Lines, record-low triangles and change-point rules shared by both panels."""
     base = alt.Chart(series)
-    legend = alt.Legend(title=legend_title) if legend_title else None
+    legend = alt.Legend(title=legend_title, labelExpr=labels) if legend_title else None
     # points large enough that a period without neighbours still shows; the padding keeps
     # the lowest value (and its all-time-low ring) off the axis labels
     line = base.mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=36)).encode(
@@ -145,6 +171,7 @@ def _track_panel(
     series: pd.DataFrame, domain: list[pd.Timestamp], title: alt.Title
 ) -> alt.LayerChart:
     colours = _colour_scale(list(dict.fromkeys(series["series"])))
+    labels = _legend_labels(series)
     x = _time_axis(domain, show_title=True, yearly=_is_yearly(series))
     base = alt.Chart(series)
     # Every layer coloured by series carries the same legend: Vega-Lite drops a
@@ -153,7 +180,9 @@ def _track_panel(
         x=x,
         y="ci_low:Q",
         y2="ci_high:Q",
-        color=alt.Color("series:N", scale=colours, legend=alt.Legend(title="Track")),
+        color=alt.Color(
+            "series:N", scale=colours, legend=alt.Legend(title="Track", labelExpr=labels)
+        ),
     )
     zero = (
         alt.Chart(pd.DataFrame({"zero": [0.0]}))
@@ -165,7 +194,8 @@ def _track_panel(
         .mark_point(shape="circle", filled=False, size=420, strokeWidth=2, color="black")
         .encode(x=x, y="value:Q")
     )
-    layers = _series_layers(series, x, colours, value_title=_Y_TITLE_LINES, legend_title="Track")
+    layers = _series_layers(series, x, colours, value_title=_Y_TITLE_LINES, legend_title="Track",
+                            labels=labels)  # fmt: skip
     return alt.LayerChart(
         layer=[zero, band, *layers, all_time_low], width=_WIDTH, height=_HEIGHT, title=title
     )

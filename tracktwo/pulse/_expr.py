@@ -42,10 +42,12 @@ def _any_in(columns: list[Any], codes: frozenset[str] | tuple[str, ...]) -> Any:
 
 
 def actor_track(t: Any, n: int, taxonomy: Taxonomy) -> Any:
-    """official / people / other for actor ``n`` (1 or 2), by the rules in tracks.toml."""
+    """local / official / people / other for actor ``n`` (1 or 2), by the rules in tracks.toml
+    (the Python twin is ``Taxonomy.actor_track``: keep the two alike)."""
     types = [t[f"actor{n}_type{i}"] for i in (1, 2, 3)]
     no_type = types[0].isnull() & types[1].isnull() & types[2].isnull()
     return ibis.cases(
+        (_any_in(types, taxonomy.local_types), "local"),
         (_any_in(types, taxonomy.official_types), "official"),
         (_any_in(types, taxonomy.people_types), "people"),
         (t[f"actor{n}_country"].notnull() & no_type, taxonomy.state_without_type),
@@ -58,14 +60,17 @@ def event_track(t: Any, taxonomy: Taxonomy) -> Any:
 
 
 def track_of_pair(one: Any, two: Any) -> Any:
-    """official + official, people + people, one of each (mixed), or other."""
+    """official + official; local with local or official (local); people + people; people
+    with official or local (mixed); anything else is other. The Python twin is
+    ``Taxonomy.event_track``: keep the two alike."""
+    state = ("official", "local")
     return ibis.cases(
         ((one == "official") & (two == "official"), "official"),
+        (one.isin(state) & two.isin(state), "local"),  # official + official is taken above
         ((one == "people") & (two == "people"), "people"),
-        (((one == "official") & (two == "people")) | ((one == "people") & (two == "official")),
-         "mixed"),
+        ((one.isin(state) & (two == "people")) | ((one == "people") & two.isin(state)), "mixed"),
         else_="other",
-    )  # fmt: skip
+    )
 
 
 def _area_of_type(column: Any, taxonomy: Taxonomy) -> Any:
@@ -108,9 +113,11 @@ def pulse_events(
     directed: bool = False,
     since: date | None = None,
     until: date | None = None,
+    with_uid: bool = False,
 ) -> Any:
     """The pair's events, one row each: period, series[, direction], goldstein, weight,
-    cooperative. Re-emitted duplicates are left out (the first emission stays)."""
+    cooperative (``with_uid``: also event_uid and month, for the per-source rates).
+    Re-emitted duplicates are left out (the first emission stays)."""
     t = events.filter(_pair_filter(events, country_a, country_b))
     t = t.filter(~t.is_reemission.fill_null(False) & within(t.event_date, since, until))
     if by == "track":
@@ -132,6 +139,9 @@ def pulse_events(
     }
     if directed:
         columns["direction"] = t.actor1_country.concat("→", t.actor2_country)
+    if with_uid:
+        columns["event_uid"] = t.event_uid
+        columns["month"] = period_expr(t.event_date, "month").cast("date")
     return t.select(**columns)
 
 

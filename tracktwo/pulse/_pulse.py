@@ -6,7 +6,7 @@ the cells in memory, which is small: periods × series × distinct (Goldstein, m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from tracktwo.pulse._coverage import coverage_totals
 from tracktwo.pulse._expr import GROUPINGS, group_keys, pulse_cells, pulse_events, pulse_moments
 from tracktwo.pulse._periods import MONTHS_IN, check_range, validate_freq
 from tracktwo.pulse._signals import signal_series
+from tracktwo.pulse._source_rates import with_per_100k
 from tracktwo.pulse._stats import (
     bootstrap_series_ci,
     change_points,
@@ -28,15 +29,19 @@ from tracktwo.pulse._stats import (
 )
 from tracktwo.pulse._votes import voting_agreement
 from tracktwo.store import EventStore, events_table
-from tracktwo.taxonomy import Taxonomy, load_taxonomy
+from tracktwo.taxonomy import TRACKS, Taxonomy, load_taxonomy
 
 __all__ = ["SERIES_COLUMNS", "PulseResult", "pulse"]
 
 SERIES_COLUMNS = [
     "period", "kind", "series", "events", "value", "ci_low", "ci_high", "coop_share",
-    "coverage_share", "is_partial", "is_all_time_low", "is_all_time_high", "is_record_low",
-    "is_change_point",
+    "coverage_share", "per_100k", "is_partial", "is_all_time_low", "is_all_time_high",
+    "is_record_low", "is_change_point",
 ]  # fmt: skip
+# by="track" always lists these, in this order (other only when there is any)
+SHOWN_TRACKS = tuple(track for track in TRACKS if track != "other")
+# engines whose events are the store's own: per_100k needs the store's source tables
+_STORE_ENGINES = ("duckdb", "spark")
 VOTES_SERIES = "UN vote agreement"
 # periods with more events than this use the large-sample (normal) form of the bootstrap;
 # fewer, the exact multinomial resampling of their cells (see docs/pulse-method.md)
@@ -53,6 +58,8 @@ class PulseResult:
     by: str
     frame: pd.DataFrame
     expr: Any = None
+    # period -> the source whose totals per_100k divides by (see docs/pulse-method.md)
+    rate_sources: dict[date, str] = field(default_factory=dict)
 
     @property
     def sql(self) -> str:
@@ -175,6 +182,34 @@ def _fill_gaps(summary: pd.DataFrame, keys: list[str], freq: str) -> pd.DataFram
     full = grid.merge(summary, on=keys, how="left")
     full["events"] = full["events"].fillna(0).astype("int64")
     return full
+
+
+def _every_track(frame: pd.DataFrame, pair: tuple[str, str], directed: bool) -> pd.DataFrame:
+    """by="track": a row for every track (and both directions) in every period, 0 events
+    where there are none, so an empty people-to-people series shows as zero, not as nothing."""
+    if frame.empty:
+        return frame
+    present = set(frame["series"])
+    tracks = [t for t in TRACKS if t in SHOWN_TRACKS or t in present]
+    grid = pd.DataFrame({"series": tracks + sorted(present - set(tracks))})
+    if directed:
+        directions = [f"{pair[0]}→{pair[1]}", f"{pair[1]}→{pair[0]}"]
+        grid = grid.merge(pd.DataFrame({"direction": directions}), how="cross")
+    grid = grid.merge(pd.DataFrame({"period": sorted(set(frame["period"]))}), how="cross")
+    full = grid.merge(frame, on=list(grid.columns), how="left")
+    full["events"] = full["events"].fillna(0).astype("int64")
+    return full
+
+
+def _series_order(frame: pd.DataFrame, by: str) -> pd.Series:
+    """Sort key of the series: tracks in taxonomy order (directed ones by their track),
+    anything else alphabetically after them."""
+    if by != "track":
+        return frame["series"]
+    ranks = {track: f"{i}" for i, track in enumerate(TRACKS)}
+    return frame["series"].map(
+        lambda name: ranks.get(str(name).split(" ")[0], "9") + " " + str(name)
+    )
 
 
 def _intervals(
@@ -319,6 +354,14 @@ def pulse(
     moments["period"] = _as_dates(moments["period"])
     keys = group_keys(directed)
     events = _event_series(rows, moments, keys, freq, seed, n_boot, directed)
+    if by == "track":
+        events = _every_track(events, pair, directed)
+    rate_sources: dict[date, str] = {}
+    if engine in _STORE_ENGINES:
+        events, rate_sources = with_per_100k(
+            events, store, pair, keys=keys, taxonomy=taxonomy, freq=freq, by=by,
+            directed=directed, since=since, until=until,
+        )  # fmt: skip
     if directed and not events.empty:
         events["series"] = events["series"] + " " + events["direction"]
         events = events.drop(columns="direction")
@@ -332,5 +375,7 @@ def pulse(
     frame = pd.concat([f[SERIES_COLUMNS] for f in frames if not f.empty] or
                       [pd.DataFrame(columns=SERIES_COLUMNS)], ignore_index=True)  # fmt: skip
     frame["period"] = _as_dates(frame["period"])
-    frame = frame.sort_values(["kind", "series", "period"], kind="stable").reset_index(drop=True)
-    return PulseResult(pair[0], pair[1], freq, by, frame, expr=expr)
+    frame = frame.assign(_order=_series_order(frame, by))
+    frame = frame.sort_values(["kind", "_order", "period"], kind="stable")
+    frame = frame.drop(columns="_order").reset_index(drop=True)
+    return PulseResult(pair[0], pair[1], freq, by, frame, expr=expr, rate_sources=rate_sources)

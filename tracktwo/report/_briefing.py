@@ -1,7 +1,9 @@
 """``write_briefing``: the state of a country pair's relationship in one HTML or PDF file.
 
-Four sections, each computed with the library's own functions and each saying plainly when its
-data is missing instead of failing:
+It opens with "Where the relationship stands" (``standing``: one sentence per track and
+signal, its latest value, rank and lowest period, with the events or roll calls behind it, in
+English or Khmer), then four sections, each computed with the library's own functions and each
+saying plainly when its data is missing instead of failing:
 
 1. the relationship by channel — the yearly pulse by track (``pulse``) with its chart, the latest
    value, all-time low and record lows of each track; the UN vote agreement and imported signals;
@@ -26,19 +28,21 @@ from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from tracktwo._errors import InputError, NotFoundError, TrackTwoError
+from tracktwo._i18n import LANGUAGES, N_, translator
+from tracktwo.bridges._kinds import DECLINED
 from tracktwo.bridges._models import Actor, Tie
 from tracktwo.bridges._registry import Registry
-from tracktwo.bridges._scorecard import scorecard, scorecard_by_year
+from tracktwo.bridges._scorecard import Scorecard, scorecard, scorecard_by_year
 from tracktwo.bridges._status import DEFAULT_DORMANT_MONTHS, country_pair, dormant_ties
 from tracktwo.match._features import FEATURE_LABELS, FEATURES
-from tracktwo.pulse import pulse
+from tracktwo.pulse import Standing, pulse, standing
 from tracktwo.report._charts import pulse_svg, signals_svg, trend_svg
 from tracktwo.report._pdf import load_weasyprint, write_pdf
 from tracktwo.store import EventStore
-from tracktwo.taxonomy import Taxonomy, load_taxonomy
+from tracktwo.taxonomy import TRACK_LABELS, Taxonomy, load_taxonomy
 
 __all__ = ["Briefing", "build_briefing", "render_briefing", "save_briefing", "write_briefing"]
 
@@ -53,6 +57,7 @@ HEADLINE = (
     ("ties_dormant", "Dormant ties", "count"),
     ("ties_ended", "Ended ties", "count"),
     ("ties_proposed", "Proposed ties", "count"),
+    ("declined_proposals", "Declined proposals (not ties)", "count"),
     ("actors_a", "Actors tied, {a}", "count"),
     ("actors_b", "Actors tied, {b}", "count"),
     ("people_to_people_share", "People-to-people share", "share"),
@@ -115,6 +120,8 @@ class Briefing:
     dormant: Section
     recommendations: Section
     sources: tuple[tuple[str, str], ...] = SOURCES
+    standing: Section = field(default_factory=Section)  # the opening: where the pair stands
+    language: str = "en"  # of the opening section (the rest of the briefing is English)
 
 
 # -- formatting -------------------------------------------------------------------------------
@@ -134,6 +141,28 @@ def _year(value: Any) -> str:
     return str(pd.Timestamp(value).year)
 
 
+# -- the opening: where the relationship stands ----------------------------------------------
+
+
+def _standing(
+    store: EventStore, a: str, b: str, since: date | None, taxonomy: Taxonomy, language: str,
+    where: Standing | None,
+) -> Section:  # fmt: skip
+    """The sentences of ``standing`` (or of ``where``, already computed), in ``language``; a
+    track with no event says so, and a pair with nothing at all says what to load."""
+    say = translator(language)
+    where = where or standing(store, a, b, freq="year", since=since, taxonomy=taxonomy)
+    section = Section(data={"title": say(where.title), "worth_knowing": say(N_("Worth knowing:")),
+                            "sentences": where.sentences(say),
+                            "notes": where.note_sentences(say)})  # fmt: skip
+    if all(one.latest is None and one.partial is None for one in where.series):
+        section.missing.append(
+            f"Nothing is stored for {a}–{b} yet: load events with tracktwo events ingest FILE "
+            "and UN votes with tracktwo votes ingest, then write the briefing again."
+        )
+    return section
+
+
 # -- section 1: the relationship by channel ----------------------------------------------------
 
 
@@ -142,6 +171,10 @@ def _series_summary(frame: pd.DataFrame) -> list[dict[str, Any]]:
     for name, part in frame.groupby("series", sort=False):
         known = part.dropna(subset=["value"])
         if known.empty:
+            # a track without a single event keeps its row: its zero is a finding
+            rows.append({"series": str(name), "latest_year": "–", "latest_value": "no events",
+                         "latest_partial": False, "low_value": "–", "low_year": "–",
+                         "record_lows": "none"})  # fmt: skip
             continue
         latest = known.iloc[-1]
         low = known[known["is_all_time_low"].fillna(False).astype(bool)]
@@ -165,15 +198,16 @@ def _relationship(
     section = Section()
     result = pulse(store, a, b, freq="year", by="track", since=since, taxonomy=taxonomy)
     events = result.events
-    events = events[events["events"].fillna(0).astype(int).groupby(events["series"])
-                    .transform("sum") > 0]  # fmt: skip
     if events.empty or events["value"].notna().sum() == 0:
         section.missing.append(
             f"No events stored for {a}–{b}: run tracktwo events ingest FILE (GDELT or ICEWS "
             "exports) or tracktwo events fetch, then write the briefing again."
         )
     else:
-        section.data["tracks"] = _series_summary(events)
+        section.data["tracks"] = [
+            {**row, "series": TRACK_LABELS.get(row["series"], row["series"])}  # local government
+            for row in _series_summary(events)
+        ]
         section.data["pulse_svg"] = pulse_svg(
             events, title=f"{a}–{b}: yearly pulse by track (mean Goldstein)"
         )
@@ -205,7 +239,7 @@ def _has_ties(registry: Registry, a: str, b: str) -> bool:
     statement = (
         select(func.count(Tie.id))
         .join(Actor, or_(Actor.id == Tie.actor_a_id, Actor.id == Tie.actor_b_id))
-        .where(Actor.country == a)
+        .where(Actor.country == a, Tie.status != DECLINED)  # a refused proposal is no tie
         .where(
             or_(
                 Tie.actor_a_id.in_(select(Actor.id).where(Actor.country == b)),
@@ -215,6 +249,16 @@ def _has_ties(registry: Registry, a: str, b: str) -> bool:
     )
     with registry.engine.connect() as connection:
         return bool(connection.execute(statement).scalar())
+
+
+def _breakdown_rows(card: Scorecard) -> list[dict[str, str]]:
+    """The ties recorded by track ("local government" for cities and provinces) and by
+    channel, as headline rows; tracks and channels without a tie are left out."""
+    tracks = [(f"Ties recorded, {TRACK_LABELS.get(track, track)} track", n)
+              for track, n in card.ties_by_track.items() if n]  # fmt: skip
+    channels = [(f"Ties recorded, {channel.replace('_', ' ')} channel", n)
+                for channel, n in card.ties_by_channel.items()]  # fmt: skip
+    return [{"label": label, "value": _number(n, "count")} for label, n in tracks + channels]
 
 
 def _scorecard(
@@ -233,7 +277,7 @@ def _scorecard(
         section.data["headline"] = [
             {"label": label.format(a=a, b=b), "value": _number(values[key], style)}
             for key, label, style in HEADLINE
-        ]
+        ] + _breakdown_rows(card)
         section.data["areas"] = [
             {"area": area, "share": _number(share, "share")}
             for area, share in list(card.area_shares.items())[:6]
@@ -293,7 +337,13 @@ def _busiest_actors(registry: Registry, a: str, b: str, limit: int) -> list[tupl
     """(id, name, ties) of country A's actors with the most ties (any partner), up to limit."""
     degree = (
         select(Actor.id, Actor.name, func.count(Tie.id).label("ties"))
-        .outerjoin(Tie, or_(Tie.actor_a_id == Actor.id, Tie.actor_b_id == Actor.id))
+        .outerjoin(
+            Tie,
+            and_(
+                or_(Tie.actor_a_id == Actor.id, Tie.actor_b_id == Actor.id),
+                Tie.status != DECLINED,  # a refused proposal is no tie
+            ),
+        )
         .where(Actor.country == a)
         .group_by(Actor.id, Actor.name)
         .order_by(func.count(Tie.id).desc(), Actor.id)
@@ -330,7 +380,8 @@ def _recommendations(registry: Registry, a: str, b: str, k: int) -> Section:
         )
         return section
     with registry.engine.connect() as connection:
-        ties = int(connection.execute(select(func.count(Tie.id))).scalar() or 0)
+        statement = select(func.count(Tie.id)).where(Tie.status != DECLINED)
+        ties = int(connection.execute(statement).scalar() or 0)
     if ties == 0:
         section.missing.append(
             "No recommendations: the registry holds no ties to learn from. Load the known "
@@ -378,10 +429,16 @@ def build_briefing(
     k: int = 5,
     at: date | None = None,
     taxonomy: Taxonomy | None = None,
+    language: str = "en",
+    where: Standing | None = None,
 ) -> Briefing:
-    """Compute every section of the briefing (no file written)."""
+    """Compute every section of the briefing (no file written); ``language`` (en or km) is
+    that of the opening "Where the relationship stands" (``where``: that standing, when the
+    caller has computed it already)."""
     if k < 1:
         raise InputError(f"--k must be at least 1, not {k}")
+    if language not in LANGUAGES:
+        raise InputError(f"--language {language!r} is not one of {', '.join(LANGUAGES)}")
     chosen = taxonomy or load_taxonomy()
     a, b = country_pair(country_a, country_b, chosen)
     day = at or date.today()
@@ -391,6 +448,7 @@ def build_briefing(
         scorecard=_scorecard(registry, a, b, day, since, chosen),
         dormant=_dormant(registry, a, b, day, chosen),
         recommendations=_recommendations(registry, a, b, k),
+        standing=_standing(store, a, b, since, chosen, language, where), language=language,
     )  # fmt: skip
 
 
@@ -440,19 +498,22 @@ def write_briefing(
     k: int = 5,
     at: date | None = None,
     taxonomy: Taxonomy | None = None,
+    language: str = "en",
 ) -> Path:
     """Write the briefing on ``country_a``–``country_b`` to ``out`` and return the path: HTML
     for ``.html``/``.htm``, PDF (WeasyPrint, A4) for ``.pdf``.
 
     ``since`` limits the pulse and the yearly scorecard; ``k`` is how many of country A's most
     connected actors get a recommended partner; ``at`` (default today) dates the scorecard and
-    the dormant ties. Sections without data say so; InputError for another suffix, ConfigError
+    the dormant ties; ``language`` (en or km) that of the opening section. Sections without
+    data say so; InputError for another suffix, ConfigError
     for a PDF when WeasyPrint cannot load (before any work is done).
     """
     target = check_output(out)
     if target.suffix.lower() == _PDF:
         load_weasyprint()  # a machine without Pango fails now, not after the work
     briefing = build_briefing(
-        store, registry, country_a, country_b, since=since, k=k, at=at, taxonomy=taxonomy
-    )
+        store, registry, country_a, country_b, since=since, k=k, at=at, taxonomy=taxonomy,
+        language=language,
+    )  # fmt: skip
     return save_briefing(render_briefing(briefing), target)

@@ -66,6 +66,17 @@ class EventStore:
     def table(self, name: str) -> Any:
         return self.ibis.table(name)
 
+    def has_tables(self, *names: str) -> bool:
+        """All of ``names`` exist: a store written by an older tracktwo gets new tables only
+        on its next read-write opening, so read-only code checks before it queries them."""
+        placeholders = ", ".join("?" for _ in names)
+        found = self.con.execute(
+            f"SELECT count(DISTINCT table_name) FROM duckdb_tables() "
+            f"WHERE table_name IN ({placeholders})",
+            list(names),
+        ).fetchall()
+        return int(found[0][0]) == len(set(names))
+
     def count(self, name: str) -> int:
         row = self.con.execute(f"SELECT count(*) FROM {name}").fetchone()
         return int(row[0]) if row else 0

@@ -72,6 +72,19 @@ TABLES: dict[str, str] = {
     "coverage": """CREATE TABLE IF NOT EXISTS coverage (
     period_start DATE, freq VARCHAR, country VARCHAR, total BIGINT, source_file VARCHAR
 )""",
+    # which source (a name such as gdelt2, icews or icews18) each ingested file belongs to
+    "source_files": """CREATE TABLE IF NOT EXISTS source_files (
+    source_file VARCHAR, source VARCHAR
+)""",
+    # an event seen in a source other than its stored copy's: the sources of an event are its
+    # source_files source plus these rows (so each source's rate counts all of its events)
+    "event_sources": """CREATE TABLE IF NOT EXISTS event_sources (
+    event_uid VARCHAR, source VARCHAR
+)""",
+    # every event of a source in a month, all countries: the denominator of per_100k
+    "source_totals": """CREATE TABLE IF NOT EXISTS source_totals (
+    source VARCHAR, month DATE, total BIGINT, source_file VARCHAR
+)""",
     "fetched_files": """CREATE TABLE IF NOT EXISTS fetched_files (
     url VARCHAR, size BIGINT, md5 VARCHAR, status VARCHAR, rows_kept BIGINT, fetched_at TIMESTAMP,
     dyads VARCHAR

@@ -1,6 +1,7 @@
 """The shared taxonomy: CAMEO event codes, tracks, areas of cooperation and their sensitivity."""
 
 from tracktwo.taxonomy._loader import (
+    TRACK_LABELS,
     TRACKS,
     Area,
     CameoCode,
@@ -9,4 +10,4 @@ from tracktwo.taxonomy._loader import (
     load_taxonomy,
 )
 
-__all__ = ["TRACKS", "Area", "CameoCode", "Countries", "Taxonomy", "load_taxonomy"]
+__all__ = ["TRACKS", "TRACK_LABELS", "Area", "CameoCode", "Countries", "Taxonomy", "load_taxonomy"]

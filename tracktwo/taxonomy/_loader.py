@@ -15,6 +15,7 @@ from tracktwo._errors import ConfigError, UnknownCodeError
 
 __all__ = [
     "TRACKS",
+    "TRACK_LABELS",
     "Area",
     "CameoCode",
     "Countries",
@@ -22,7 +23,17 @@ __all__ = [
     "load_taxonomy",
 ]
 
-TRACKS = ("official", "people", "mixed", "other")
+# in the order every by-track result lists them (see docs/pulse-method.md)
+TRACKS = ("official", "local", "people", "mixed", "other")
+TRACK_LABELS = {
+    "official": "official",
+    "local": "local government",
+    "people": "people-to-people",
+    "mixed": "mixed",
+    "other": "other",
+}
+# the actor-level tracks a tracks.toml lists type codes for
+_ACTOR_TRACKS = ("official", "local", "people", "other")
 SENSITIVITY_LEVELS = ("neutral", "sensitive", "political")
 
 
@@ -77,6 +88,8 @@ class Taxonomy:
     default_area: str
     countries: Countries
     source: str = field(default="built-in")
+    # sub-national government (LOC); a tracks.toml without a `local` list has none
+    local_types: frozenset[str] = field(default=frozenset())
 
     # -- events -----------------------------------------------------------------
     def event(self, code: str) -> CameoCode:
@@ -93,7 +106,11 @@ class Taxonomy:
 
     # -- tracks -----------------------------------------------------------------
     def actor_track(self, country: str | None, types: Sequence[str | None]) -> str:
+        """The rules of tracks.toml; local first, so a governor typed LOC and GOV is local.
+        The Ibis twin is tracktwo.pulse._expr.actor_track: keep the two alike."""
         present = [t for t in types if t]
+        if any(t in self.local_types for t in present):
+            return "local"
         if any(t in self.official_types for t in present):
             return "official"
         if any(t in self.people_types for t in present):
@@ -104,12 +121,17 @@ class Taxonomy:
 
     @staticmethod
     def event_track(track1: str, track2: str) -> str:
+        """official+official -> official; local with local or official -> local;
+        people+people -> people; people with official or local -> mixed; else other.
+        The Ibis twin is tracktwo.pulse._expr.track_of_pair."""
         pair = {track1, track2}
         if pair == {"official"}:
             return "official"
+        if pair in ({"local"}, {"local", "official"}):
+            return "local"
         if pair == {"people"}:
             return "people"
-        if pair == {"official", "people"}:
+        if pair in ({"official", "people"}, {"local", "people"}):
             return "mixed"
         return "other"
 
@@ -186,25 +208,30 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
 
 
-def _parse_tracks(path: Path) -> tuple[frozenset[str], frozenset[str], frozenset[str], str]:
+def _parse_tracks(path: Path) -> tuple[dict[str, frozenset[str]], str]:
+    """The type codes of each actor-level track, and the track of a state without a type."""
     doc = _read_toml(path)
     tracks = doc.get("tracks")
     if not isinstance(tracks, dict):
         raise ConfigError(f"{path}: missing the [tracks] table")
-    lists = {}
-    for name in ("official", "people", "other"):
+    lists: dict[str, frozenset[str]] = {}
+    for name in _ACTOR_TRACKS:
         codes = tracks.get(name, [])
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise ConfigError(f"{path}: tracks.{name} must be a list of type codes")
         lists[name] = frozenset(c.upper() for c in codes)
-    overlap = (lists["official"] & lists["people"]) | (lists["official"] & lists["other"])
-    overlap |= lists["people"] & lists["other"]
+    overlap = {
+        code
+        for i, one in enumerate(_ACTOR_TRACKS)
+        for two in _ACTOR_TRACKS[i + 1 :]
+        for code in lists[one] & lists[two]
+    }
     if overlap:
         raise ConfigError(f"{path}: type codes in more than one track: {sorted(overlap)}")
     state = doc.get("state_without_type", "official")
-    if state not in ("official", "people", "other"):
-        raise ConfigError(f"{path}: state_without_type must be official, people or other")
-    return lists["official"], lists["people"], lists["other"], state
+    if state not in _ACTOR_TRACKS:
+        raise ConfigError(f"{path}: state_without_type must be {', '.join(_ACTOR_TRACKS)}")
+    return lists, state
 
 
 def _parse_areas(path: Path) -> tuple[dict[str, Area], str]:
@@ -252,13 +279,14 @@ def _load(override: str | None) -> Taxonomy:
             return folder / name
         return builtin / name
 
-    official, people, other, state = _parse_tracks(pick("tracks.toml"))
+    tracks, state = _parse_tracks(pick("tracks.toml"))
     areas, default = _parse_areas(pick("areas.toml"))
     return Taxonomy(
         cameo=_read_cameo(builtin / "cameo.tsv"),
-        official_types=official,
-        people_types=people,
-        other_types=other,
+        official_types=tracks["official"],
+        people_types=tracks["people"],
+        other_types=tracks["other"],
+        local_types=tracks["local"],
         state_without_type=state,
         areas=areas,
         default_area=default,

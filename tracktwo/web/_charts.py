@@ -7,6 +7,8 @@ from a seeded spring layout, so the same ties always give the same picture.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -14,9 +16,10 @@ import networkx as nx
 import pandas as pd
 from markupsafe import Markup
 
+from tracktwo.pulse import compare_chart
 from tracktwo.report import _charts as briefing_charts
 
-__all__ = ["network_svg", "pulse_svg", "signals_svg", "trend_svg"]
+__all__ = ["compare_svg", "network_svg", "pulse_svg", "signals_svg", "trend_svg"]
 
 MAX_NODES = 400  # beyond this a node-link picture is a hairball: the table says more
 STATUS_COLOURS = {"active": "#2ca02c", "dormant": "#ff7f0e", "ended": "#7f7f7f",
@@ -25,6 +28,15 @@ STATUS_COLOURS = {"active": "#2ca02c", "dormant": "#ff7f0e", "ended": "#7f7f7f",
 
 def pulse_svg(events: pd.DataFrame, title: str) -> Markup | None:
     return briefing_charts.pulse_svg(events, title) if not events.empty else None
+
+
+def compare_svg(frame: pd.DataFrame, title: str) -> Markup | None:
+    """The comparison's chart (tracktwo.pulse.compare_chart), None when it has no events."""
+    if frame.empty or frame["events"].sum() == 0:
+        return None
+    with tempfile.TemporaryDirectory(prefix="tracktwo-compare-") as folder:
+        path = compare_chart(frame, Path(folder) / "compare.svg", title=title)
+        return briefing_charts.inline_svg(path.read_text(encoding="utf-8"), "compare")
 
 
 def signals_svg(signals: pd.DataFrame) -> Markup | None:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tracktwo._errors import NotAllowedError
 from tracktwo._i18n import N_
-from tracktwo.bridges._kinds import load_vocabulary
+from tracktwo.bridges._kinds import DOORS_TRACKS, load_vocabulary
 from tracktwo.bridges._models import Actor
 from tracktwo.doors import (
     account_details,
@@ -56,7 +56,7 @@ def form_choices(request: Request) -> dict[str, Any]:
         "kinds": [
             (k, vocabulary.labels.get(k, k))
             for k, track in vocabulary.kinds.items()
-            if track == "people"
+            if track in DOORS_TRACKS
         ],
         "areas": [{"name": a.name, "label": a.label, "sensitivity": a.sensitivity} for a in areas],
         "area_labels": {a.name: a.label for a in areas},

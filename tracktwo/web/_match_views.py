@@ -8,18 +8,22 @@ server: the score stored with the proposed tie is never taken from the form.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from tracktwo._errors import InputError, NotFoundError, TrackTwoError
+from tracktwo.bridges._kinds import DECLINED
 from tracktwo.bridges._models import Actor, Tie
 from tracktwo.match import FEATURE_LABELS, FEATURES, Recommender
 from tracktwo.match._accept import accept_recommendation
+from tracktwo.taxonomy import TRACK_LABELS, TRACKS
 from tracktwo.web._data import DataSources
-from tracktwo.web._views import _named, _pair, _tie_rows, plain
+from tracktwo.web._dead_ends import dead_end
+from tracktwo.web._views import _named, _pair, _tie_rows, plain, registry_dead_end
 
 __all__ = ["accept_view", "network_view", "recommendations_view"]
 
@@ -31,7 +35,8 @@ def _model(sources: DataSources) -> Recommender | str:
 
     def fit() -> Recommender | str:
         with sources.registry.engine.connect() as connection:
-            ties = int(connection.execute(select(func.count(Tie.id))).scalar() or 0)
+            statement = select(func.count(Tie.id)).where(Tie.status != DECLINED)
+            ties = int(connection.execute(statement).scalar() or 0)
         if ties == 0:
             return ("the registry holds no ties to learn from: load the known sister cities "
                     "with tracktwo bridges load sister-cities")  # fmt: skip
@@ -62,7 +67,8 @@ def _busiest(sources: DataSources, country: str, limit: int) -> list[dict[str, A
     degree = func.count(Tie.id)
     statement = (
         select(Actor.id, Actor.name, Actor.kind, degree.label("ties"))
-        .outerjoin(Tie, or_(Tie.actor_a_id == Actor.id, Tie.actor_b_id == Actor.id))
+        .outerjoin(Tie, and_(or_(Tie.actor_a_id == Actor.id, Tie.actor_b_id == Actor.id),
+                             Tie.status != DECLINED))  # a refused proposal is no tie
         .where(Actor.country == country).group_by(Actor.id, Actor.name, Actor.kind)
         .order_by(degree.desc(), Actor.id).limit(limit)
     )  # fmt: skip
@@ -82,6 +88,7 @@ def recommendations_view(
     page: dict[str, Any] = {"a": _named(sources, first), "b": _named(sources, second),
                             "actor_id": actor_id, "k": k, "items": [], "missing": [],
                             "choices": _busiest(sources, first, 50)}  # fmt: skip
+    page["dead_ends"] = _recommendation_dead_ends(sources, first, second, page["choices"])
     if isinstance(model, str):
         page["missing"].append(f"No recommendations: {model}.")
         return page
@@ -100,6 +107,22 @@ def recommendations_view(
     if not page["items"]:
         page["missing"].append(f"No recommendations: no actor of {second} fits those of {first}.")
     return page
+
+
+def _recommendation_dead_ends(
+    sources: DataSources, a: str, b: str, choices: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """No actor of ``a`` or none of ``b``: load places, and see the recommendations of a
+    pair that has ties. (No tie anywhere is said by ``missing``: the model has nothing to
+    learn from, and no pair has any.)"""
+    with sources.registry.engine.connect() as connection:
+        in_b = connection.execute(select(func.count(Actor.id)).where(Actor.country == b))
+        has_b = bool(in_b.scalar())
+    lacking = [country for country, has in ((a, bool(choices)), (b, has_b)) if not has]
+    if not lacking:
+        return []
+    return [dead_end(sources, "actors", a, b, "/pairs/{a}/{b}/recommendations",
+                     subject=" / ".join(lacking))]  # fmt: skip
 
 
 def _actor_name(sources: DataSources, actor_id: int) -> str:
@@ -137,11 +160,15 @@ def accept_view(sources: DataSources, source_id: int, candidate_id: int) -> dict
 
 def network_view(sources: DataSources, a: str, b: str) -> dict[str, Any]:
     """Nodes (actors with a tie between the two countries) and edges (the ties, with their
-    effective status today)."""
+    effective status today and their track); the ties by track; the declined proposals,
+    which are no ties, apart."""
     from tracktwo.bridges._edit import list_ties
 
     first, second = _pair(sources, a, b)
-    ties = _tie_rows(list_ties(sources.registry, first, second), date.today())
+    rows = _tie_rows(list_ties(sources.registry, first, second), date.today())
+    ties = [t for t in rows if t["effective_status"] != DECLINED]
+    declined = [{k: t[k] for k in ("id", "actor_a", "actor_b", "channel", "end_date",
+                                   "status_reason")} for t in rows if t not in ties]  # fmt: skip
     nodes: dict[int, dict[str, Any]] = {}
     for tie in ties:
         for side in ("a", "b"):
@@ -157,6 +184,13 @@ def network_view(sources: DataSources, a: str, b: str) -> dict[str, Any]:
             )
             node["ties"] += 1
     edges = [{"id": t["id"], "source": t["actor_a_id"], "target": t["actor_b_id"],
-              "channel": t["channel"], "status": t["effective_status"]} for t in ties]  # fmt: skip
+              "channel": t["channel"], "track": t["track"], "status": t["effective_status"]}
+             for t in ties]  # fmt: skip
+    by_track = Counter(t["track"] for t in ties)
+    tracks = [{"track": track, "label": TRACK_LABELS[track], "ties": by_track[track]}
+              for track in TRACKS if by_track[track]]  # fmt: skip
+    no_ties = None if ties else registry_dead_end(sources, first, second,
+                                                  "/pairs/{a}/{b}/network")  # fmt: skip
     return {"a": _named(sources, first), "b": _named(sources, second),
-            "nodes": list(nodes.values()), "edges": edges}  # fmt: skip
+            "nodes": list(nodes.values()), "edges": edges, "tracks": tracks,
+            "declined": declined, "dead_ends": [no_ties] if no_ties else []}  # fmt: skip

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from tracktwo.web import _charts
 from tracktwo.web._accounts import Account
 from tracktwo.web._auth import API_ERRORS, BEARER, reader, sources_of
+from tracktwo.web._compare_view import compare_view
 from tracktwo.web._match_views import network_view, recommendations_view
 from tracktwo.web._views import (
     actor_view,
@@ -125,6 +126,29 @@ def overview(
     return overview_view(sources_of(request), a, b, freq)
 
 
+def _compare_chart(request: Request, data: dict[str, Any]) -> dict[str, Any]:
+    partners = tuple(p["code"] for p in data["partners"])
+    key = ("compare-chart", data["focal"]["code"], partners, data["freq"], data["by"])
+    title = f"{data['focal']['name']} beside its partners: mean Goldstein and events"
+    draw = lambda: {"compare_svg": _charts.compare_svg(data["_frame"], title)}  # noqa: E731
+    return sources_of(request).cached(key, draw)
+
+
+@page("/pairs/{a}/{b}/compare", "compare.html", _compare_chart, summary="Compare partners")
+def compare(
+    request: Request, a: Country, b: Country, who: Reader,
+    freq: Literal["year", "quarter", "month"] = "year",
+    by: Literal["none", "track"] = "none",
+    partners: Annotated[
+        str | None, Query(max_length=200, description="e.g. CHN,VNM (default: the busiest)")
+    ] = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The pair's first country beside the second and its busiest partners (or ``partners``),
+    per period: events, per 100,000 events of the source, mean Goldstein with its 95% interval,
+    cooperative share and the share outside the official track."""
+    return compare_view(sources_of(request), a, b, freq=freq, by=by, partners=partners)
+
+
 @page("/pairs/{a}/{b}/scorecard", "scorecard.html", _scorecard_charts, summary="Scorecard")
 def scorecard(request: Request, a: Country, b: Country, who: Reader) -> dict[str, Any]:
     """Today's scorecard of the ties between the two countries, and year by year."""
@@ -173,7 +197,7 @@ def ties(
     request: Request, who: Reader,
     a: Annotated[str | None, Query(max_length=60)] = None,
     b: Annotated[str | None, Query(max_length=60)] = None,
-    status: Literal["active", "dormant", "ended", "proposed"] | None = None,
+    status: Literal["active", "dormant", "ended", "proposed", "declined"] | None = None,
     page: PageNumber = 1,
 ) -> dict[str, Any]:  # fmt: skip
     """Ties touching country ``a`` (and ``b``), by effective status today; 50 a page."""

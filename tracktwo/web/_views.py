@@ -14,12 +14,17 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from tracktwo._errors import NotFoundError, TrackTwoError
+from tracktwo.bridges import diaspora_figures_for
+from tracktwo.bridges._breakdown import track_of_kinds
 from tracktwo.bridges._edit import get_actor, get_tie, list_actors, list_ties
+from tracktwo.bridges._kinds import DECLINED
 from tracktwo.bridges._models import Actor, Tie
 from tracktwo.bridges._scorecard import scorecard, scorecard_by_year
 from tracktwo.bridges._status import country_pair, effective_statuses
-from tracktwo.pulse import pulse
+from tracktwo.pulse import Standing, pulse, standing
+from tracktwo.taxonomy import TRACK_LABELS
 from tracktwo.web._data import DataSources
+from tracktwo.web._dead_ends import dead_end
 
 __all__ = [
     "actor_view",
@@ -92,6 +97,7 @@ def _tie_pairs(sources: DataSources) -> dict[tuple[str, str], int]:
         select(first.c.country, second.c.country, func.count(Tie.id))
         .join(first, first.c.id == Tie.actor_a_id)
         .join(second, second.c.id == Tie.actor_b_id)
+        .where(Tie.status != DECLINED)  # a refused proposal is no tie
         .group_by(first.c.country, second.c.country)
     )
     counts: dict[tuple[str, str], int] = {}
@@ -125,17 +131,24 @@ def _pulse_frames(sources: DataSources, a: str, b: str, freq: str) -> tuple[pd.D
         return empty, empty
     with sources.store() as store:
         result = pulse(store, a, b, freq=freq, by="track", taxonomy=sources.taxonomy)
-    events = result.events
-    # tracks with no event at all in the span carry nothing to show
-    totals = events["events"].fillna(0).astype(int).groupby(events["series"]).transform("sum")
-    return events[totals > 0], result.signals
+    # every track stays, a track without a single event too: its zero is the finding (the
+    # chart's legend and the tracks table say "no events")
+    return result.events, result.signals
 
 
 def _summary(frame: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
     for name, part in frame.groupby("series", sort=False):
         known = part.dropna(subset=["value"])
+        events = int(part["events"].fillna(0).sum())
         if known.empty:
+            # a track with no events is a row of its own: "none" is a finding, not a gap
+            out.append({
+                "series": str(name), "label": TRACK_LABELS.get(str(name), str(name)),
+                "events": events, "latest_period": None, "latest_value": None,
+                "latest_partial": False, "all_time_low": None, "all_time_low_period": None,
+                "record_lows": [], "change_points": [],
+            })  # fmt: skip
             continue
         flags = {
             c: known[c].fillna(False).astype(bool)
@@ -144,6 +157,8 @@ def _summary(frame: pd.DataFrame) -> list[dict[str, Any]]:
         low = known[flags["is_all_time_low"]]
         out.append({
             "series": str(name),
+            "label": TRACK_LABELS.get(str(name), str(name)),
+            "events": events,
             "latest_period": plain(known["period"].iloc[-1]),
             "latest_value": plain(known["value"].iloc[-1]),
             "latest_partial": bool(flags["is_partial"].iloc[-1]),
@@ -164,23 +179,51 @@ def _headline(sources: DataSources, a: str, b: str, at: date) -> tuple[dict | No
     return {k: plain(v) for k, v in card.as_dict().items()}, None
 
 
+def _standing(sources: DataSources, a: str, b: str) -> Standing | None:
+    """Where the relationship stands, yearly whatever the page's frequency: the question
+    it answers ("is this year a record low?") is about years."""
+    if not sources.has_events:
+        return None
+
+    def compute() -> Standing:
+        with sources.store() as store:
+            return standing(store, a, b, freq="year", taxonomy=sources.taxonomy)
+
+    return sources.cached(("standing", a, b), compute)
+
+
+def registry_dead_end(sources: DataSources, a: str, b: str, path: str) -> dict[str, Any] | None:
+    """The dead end of a registry section when the pair has no tie (declined proposals
+    are none), else None."""
+    pairs = pairs_view(sources)["pairs"]
+    if any({p["a"]["code"], p["b"]["code"]} == {a, b} and p["ties"] for p in pairs):
+        return None
+    return dead_end(sources, "ties", a, b, path)
+
+
 def overview_compute(sources: DataSources, a: str, b: str, freq: str) -> dict[str, Any]:
     events, signals = _pulse_frames(sources, a, b, freq)
     card, why = _headline(sources, a, b, date.today())
-    missing = []
+    where = _standing(sources, a, b)
+    dead_ends, missing = [], []
     if events.empty:
-        missing.append(f"No events stored for {a}–{b}: run tracktwo events ingest FILE.")
+        dead_ends.append(dead_end(sources, "events", a, b))
     if signals.empty:
-        missing.append(f"No UN votes or other signals for {a}–{b}: run tracktwo votes ingest.")
+        dead_ends.append(dead_end(sources, "signals", a, b))
     if card is None:
-        missing.append(f"No scorecard for {a}–{b}: {why}.")
+        no_ties = registry_dead_end(sources, a, b, "/pairs/{a}/{b}/scorecard")
+        dead_ends += [no_ties] if no_ties else []
+        missing += [] if no_ties else [f"No scorecard for {a}–{b}: {why}."]
     return {
         "a": _named(sources, a), "b": _named(sources, b), "freq": freq,
+        "standing": where.as_dict() if where else None,
         "tracks": _summary(events), "signals": _summary(signals),
         "pulse": _rows(events, PULSE_COLUMNS) if not events.empty else [],
         "signal_series": _rows(signals, PULSE_COLUMNS) if not signals.empty else [],
-        "scorecard": card, "missing": missing,
+        "scorecard": card, "missing": missing + [d["message"] for d in dead_ends],
+        "dead_ends": dead_ends,
         "_frames": (events, signals),  # for the charts; never sent as JSON
+        "_standing": where,  # its sentences in the reader's language; as_dict above is English
     }  # fmt: skip
 
 
@@ -244,10 +287,34 @@ def _tie_rows(ties: list[dict[str, Any]], at: date) -> list[dict[str, Any]]:
         "last_activity": pd.to_datetime(frame["last_activity"]),
     })  # fmt: skip
     frame["effective_status"] = effective_statuses(dated, at).to_numpy()
+    frame["track"] = [track_of_kinds(a, b) for a, b in zip(frame["kind_a"], frame["kind_b"],
+                                                          strict=True)]  # fmt: skip
+    frame["track_label"] = frame["track"].map(lambda track: TRACK_LABELS.get(track, track))
     keep = ("id", "actor_a_id", "actor_a", "country_a", "actor_b_id", "actor_b", "country_b",
-            "channel", "areas", "status", "effective_status", "start_date", "end_date",
-            "activities", "last_activity")  # fmt: skip
-    return [{k: plain(r[k]) for k in keep} for r in frame.to_dict("records")]
+            "channel", "track", "track_label", "areas", "status", "status_reason",
+            "effective_status", "start_date", "end_date", "activities",
+            "last_activity")  # fmt: skip
+    return [{k: plain(r.get(k)) for k in keep} for r in frame.to_dict("records")]
+
+
+def _declined_count(rows: list[dict[str, Any]]) -> int:
+    return sum(r["effective_status"] == DECLINED for r in rows)
+
+
+_SIDES = ("actor_{}_id", "actor_{}", "country_{}")
+
+
+def _from_side_of(row: dict[str, Any], actor_id: int) -> dict[str, Any]:
+    """The tie row with ``actor_id`` as side a, so its partner (side b) is the other party,
+    whichever way round the tie was stored."""
+    if row["actor_a_id"] == actor_id:
+        return row
+    swapped = dict(row)
+    for column in _SIDES:
+        swapped[column.format("a")], swapped[column.format("b")] = (
+            row[column.format("b")], row[column.format("a")],
+        )  # fmt: skip
+    return swapped
 
 
 def ties_view(
@@ -255,8 +322,9 @@ def ties_view(
     status: str | None = None, actor_id: int | None = None, page: int = 1,
     per_page: int = PER_PAGE,
 ) -> dict[str, Any]:  # fmt: skip
-    """Ties with both actors, their effective status today (active / dormant / ended /
-    proposed) and their activity count; ``status`` filters on the effective status."""
+    """Ties with both actors, their track, their effective status today (active / dormant /
+    ended / proposed, or declined: a refused proposal, with its reason, which is no tie) and
+    their activity count; ``status`` filters on the effective status."""
     rows = _tie_rows(list_ties(sources.registry, a or None, b or None), date.today())
     if actor_id is not None:
         rows = [r for r in rows if actor_id in (r["actor_a_id"], r["actor_b_id"])]
@@ -267,13 +335,27 @@ def ties_view(
     if a and b:
         first, second = _pair(sources, a, b)
         pair = {"a": _named(sources, first), "b": _named(sources, second)}
-    return {"filters": filters, "pair": pair, **_page(rows, page, per_page)}
+    declined = _declined_count(rows)
+    dead_ends = []
+    if pair is not None and not rows:  # nothing for the pair (with this status): lead on
+        no_ties = registry_dead_end(sources, pair["a"]["code"], pair["b"]["code"],
+                                    "/ties?a={a}&b={b}")  # fmt: skip
+        dead_ends += [no_ties] if no_ties else []
+    return {"filters": filters, "pair": pair, "ties": len(rows) - declined,
+            "declined": declined, "dead_ends": dead_ends,
+            **_page(rows, page, per_page)}  # fmt: skip
 
 
 def actor_view(sources: DataSources, actor_id: int) -> dict[str, Any]:
+    """The actor (with its track's label) and its ties, each seen from the actor: side a is
+    the actor itself, side b (the page's "Partner") the other party."""
     actor = {k: plain(v) for k, v in get_actor(sources.registry, actor_id).items()}
-    ties = ties_view(sources, actor_id=actor_id, per_page=10_000)["items"]
-    return {"actor": actor, "ties": ties}
+    actor["track_label"] = TRACK_LABELS.get(actor["track"], actor["track"])
+    rows = ties_view(sources, actor_id=actor_id, per_page=10_000)["items"]
+    ties = [_from_side_of(row, actor_id) for row in rows]
+    return {"actor": actor, "ties": ties, "declined": _declined_count(ties),
+            # the diaspora figures that apply to the place (or to the place the actor is in)
+            "diaspora": diaspora_figures_for(sources.registry, actor_id)}  # fmt: skip
 
 
 def tie_view(sources: DataSources, tie_id: int) -> dict[str, Any]:
@@ -281,7 +363,8 @@ def tie_view(sources: DataSources, tie_id: int) -> dict[str, Any]:
     activities = [{k: plain(v) for k, v in act.items()} for act in tie.pop("activities")]
     ends = [get_actor(sources.registry, tie[f"actor_{side}_id"]) for side in ("a", "b")]
     shown = _tie_rows([{**tie, "actor_a": ends[0]["name"], "country_a": ends[0]["country"],
-                        "actor_b": ends[1]["name"], "country_b": ends[1]["country"],
+                        "kind_a": ends[0]["kind"], "actor_b": ends[1]["name"],
+                        "country_b": ends[1]["country"], "kind_b": ends[1]["kind"],
                         "activities": len(activities),
                         "last_activity": max((x["activity_date"] for x in activities),
                                              default=None)}], date.today())[0]  # fmt: skip
@@ -294,16 +377,28 @@ def tie_view(sources: DataSources, tie_id: int) -> dict[str, Any]:
 # -- the scorecard over time -----------------------------------------------------------------
 
 
+def _track_rows(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every track with its label ("local government" for cities and provinces), the ties
+    recorded in it and its share of the active ties."""
+    return [{"track": track, "label": TRACK_LABELS.get(track, track), "ties": ties,
+             "share": card["track_shares"].get(track)}
+            for track, ties in card["ties_by_track"].items()]  # fmt: skip
+
+
 def scorecard_compute(sources: DataSources, a: str, b: str) -> dict[str, Any]:
     card, why = _headline(sources, a, b, date.today())
     try:
         trend = scorecard_by_year(sources.registry, a, b, taxonomy=sources.taxonomy)
     except (TrackTwoError, ValueError) as error:
         trend, why = pd.DataFrame(), why or str(error)
+    path = "/pairs/{a}/{b}/scorecard"
+    no_ties = None if card is not None else registry_dead_end(sources, a, b, path)
+    missing = [] if card is not None or no_ties else [f"No scorecard for {a}–{b}: {why}."]
     return {"a": _named(sources, a), "b": _named(sources, b), "scorecard": card,
+            "by_track": _track_rows(card) if card is not None else [],
             "by_year": _rows(trend) if not trend.empty else [],
-            "missing": [] if card is not None else [f"No scorecard for {a}–{b}: {why}."],
-            "_trend": trend}  # fmt: skip
+            "missing": missing + ([no_ties["message"]] if no_ties else []),
+            "dead_ends": [no_ties] if no_ties else [], "_trend": trend}  # fmt: skip
 
 
 def scorecard_view(sources: DataSources, a: str, b: str) -> dict[str, Any]:

@@ -1,0 +1,68 @@
+"""The overview opens with "Where the relationship stands": its sentences on the page (in
+English and Khmer) and in the JSON twin, with the UN vote figures worked out by hand from the
+shipped files (tests/_web.py: the ICEWS extract, 2005-2015, and the real UN votes)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tracktwo.web import WebSettings, create_app
+
+
+@pytest.fixture(scope="module")
+def client(web_template: Path) -> Iterator[TestClient]:
+    # reading only: the shared template is never written by these tests
+    with TestClient(create_app(WebSettings(home=web_template))) as opened:
+        yield opened
+
+
+def _headings(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h2[^>]*>(.*?)</h2>", html)]
+
+
+def test_the_overview_opens_with_where_the_relationship_stands(client: TestClient) -> None:
+    html = client.get("/pairs/KHM/USA").text
+    assert _headings(html)[0] == "Where the relationship stands"
+    section = html[html.index('id="standing"') : html.index("</section>")]
+    # by hand (tests/test_pulse_standing.py, VOTES_BY_HAND): from 2005, the first year of the
+    # stored events, 2019 is 0.170 from 88 roll calls, 2018 0.172, the lowest 2007 0.139
+    assert (
+        "UN vote agreement: 0.170 in 2019 (88 roll calls), the 2nd lowest of 15 years with "
+        "data in 2005–2019; the lowest is 2007 (0.139, 90 roll calls)"
+    ) in section
+    assert "0.172 in 2018" in section
+    assert "2020 is partial (1 roll call so far) and left out" in section
+    # the extract's 29 Cambodia-US rows (grep "United States\|Barack Obama") all have the state
+    # "Cambodia" itself on the Cambodian side, an official actor: none can be people-to-people
+    assert (
+        "No people-to-people events are recorded between Cambodia and United States in 2005–2015."
+    ) in section
+    assert "Worth knowing:" in section and "lowest in 1965 (0.000, 3 roll calls)" in section
+
+
+def test_the_json_twin_has_the_sentences_and_their_facts(client: TestClient) -> None:
+    body = client.get("/api/pairs/KHM/USA").json()["standing"]
+    assert body["title"] == "Where the relationship stands" and body["since"] == "2005-01-01"
+    assert [s["series"] for s in body["series"]][:4] == ["official", "local", "people", "mixed"]
+    votes = next(s for s in body["series"] if s["series"] == "UN vote agreement")
+    assert (votes["period"], votes["events"], votes["rank"], votes["of"]) == (
+        "2019-01-01", 88, 2, 15,
+    )  # fmt: skip
+    assert (votes["lowest_period"], votes["lowest_events"]) == ("2007-01-01", 90)
+    assert votes["lowest_value"] == pytest.approx(0.1389, abs=5e-5)  # 12.5 / 90
+    assert votes["is_all_time_low"] is False and votes["partial"]["period"] == "2020-01-01"
+    assert votes["sentence"] in body["sentences"]
+
+
+def test_the_section_speaks_khmer(client: TestClient) -> None:
+    html = client.get("/pairs/KHM/USA", cookies={"tracktwo_lang": "km"}).text
+    assert _headings(html)[0] == "ស្ថានភាពទំនាក់ទំនងនាពេលបច្ចុប្បន្ន"
+    section = html[html.index('id="standing"') : html.index("</section>")]
+    assert "ទាបបំផុតគឺ 2007 (0.139, ការបោះឆ្នោត 90 ដង)" in section
+    assert "0.172 ក្នុង 2018" in section
+    assert "the lowest is" not in section  # no English clause left
