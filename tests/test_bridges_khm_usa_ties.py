@@ -37,7 +37,7 @@ from tracktwo.bridges import Actor, Registry, Tie, load_khm_usa_ties
 from tracktwo.bridges._io import RowsRejected, import_records
 from tracktwo.bridges._khm_usa import KHM_USA_TIES_FILE, _add_missing_actors
 from tracktwo.bridges._reading import read_records
-from tracktwo.bridges._scorecard import scorecard
+from tracktwo.bridges._scorecard import scorecard, scorecard_by_year
 from tracktwo.bridges._status import dormant_ties
 from tracktwo.cli._app import app
 from tracktwo.datasets import dataset_path
@@ -185,6 +185,17 @@ def test_scorecard_of_the_real_ties(loaded: Loaded) -> None:
     # active ends: KHM Phnom Penh, Siem Reap, Pursat, AUPP, RUPP; USA Long Beach, Lowell,
     # Arizona, Angelo State (Battambang only in a declined proposal: not tied)
     assert (card.actors_a, card.actors_b) == (5, 4)
+
+
+def test_the_years_say_how_many_ties_have_no_start(loaded: Loaded, client: TestClient) -> None:
+    # of the 8 ties in ties.csv only Houston–University of Cambodia has a day its source
+    # gives as the start ("effective June 1 2010"); the declined proposals are not ties
+    with Registry(home=loaded.home) as registry:
+        years = scorecard_by_year(registry, "KHM", "USA", at=TODAY)
+    assert years.attrs["ties_without_start"] == 7
+    page = client.get("/pairs/KHM/USA/scorecard").text
+    assert "7 of these ties have no start date in their sources" in page
+    assert client.get("/api/pairs/KHM/USA/scorecard").json()["ties_without_start"] == 7
 
 
 def test_a_declined_proposal_never_counts_as_a_tie(loaded: Loaded, client: TestClient) -> None:

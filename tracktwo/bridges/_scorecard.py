@@ -497,7 +497,9 @@ def scorecard_by_year(
 ) -> pd.DataFrame:
     """One scorecard per year, at 31 December, from the year the first tie started to the
     year of ``at`` (default today), whose row is taken at ``at`` itself. Two queries over
-    ties and activities (and one over actors); each year is then computed in numpy."""
+    ties and activities (and one over actors); each year is then computed in numpy.
+    ``attrs["ties_without_start"]`` counts the ties with no start date, which count in
+    every year."""
     chosen = taxonomy or load_taxonomy()
     first, second = country_pair(country_a, country_b, chosen)
     day = at or date.today()
@@ -519,7 +521,11 @@ def scorecard_by_year(
     # counts stay integers in the years without an active tie, where they are missing
     counts = [c for c in table.columns if c.startswith(("ties_", "actors_", "components"))]
     counts = [c for c in counts if "kept" not in c]
-    return table.astype(dict.fromkeys(counts, "Int64"))
+    table = table.astype(dict.fromkeys(counts, "Int64"))
+    # a tie whose start no source gives counts in every year: readers must be told how many
+    ties_only = frame["status"] != DECLINED  # a declined proposal is no tie, dated or not
+    table.attrs["ties_without_start"] = int(frame.loc[ties_only, "start_date"].isna().sum())
+    return table
 
 
 def _year_columns() -> list[str]:

@@ -10,7 +10,7 @@ import typer
 
 from tracktwo.cli._app import app, state
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
-from tracktwo.cli._pulse import parse_day
+from tracktwo.cli._pulse import parse_day, period_name
 from tracktwo.pulse import CompareResult, compare_chart
 from tracktwo.pulse import compare as compute_compare
 from tracktwo.store import EventStore
@@ -78,14 +78,6 @@ def print_comparison(result: CompareResult) -> None:
     _print_rate_sources(result.rate_sources, result.freq)
 
 
-def _period_name(period: date, freq: str) -> str:
-    if freq == "year":
-        return str(period.year)
-    if freq == "quarter":
-        return f"{period.year} Q{(period.month - 1) // 3 + 1}"
-    return period.isoformat()[:7]
-
-
 def _print_rate_sources(rate_sources: dict[date, str], freq: str) -> None:
     if not rate_sources:
         console.print("per_100k: no source totals stored (`tracktwo events totals FILE`).")
@@ -95,7 +87,7 @@ def _print_rate_sources(rate_sources: dict[date, str], freq: str) -> None:
         by_source.setdefault(source, []).append(period)
     parts = []
     for source, periods in by_source.items():
-        first, last = (_period_name(p, freq) for p in (periods[0], periods[-1]))
+        first, last = (period_name(p, freq) for p in (periods[0], periods[-1]))
         parts.append(f"{source} {first}" if first == last else f"{source} {first}..{last}")
     console.print(f"per_100k = events per 100,000 events of the source ({'; '.join(parts)}); "
                   "empty where no source has a total.")  # fmt: skip

@@ -100,7 +100,7 @@ def print_tables(result: PulseResult) -> None:
                           f"in {low['period'].iloc[0]}")  # fmt: skip
 
 
-def _period_name(period: date, freq: str) -> str:
+def period_name(period: date, freq: str) -> str:
     if freq == "year":
         return str(period.year)
     if freq == "quarter":
@@ -118,7 +118,7 @@ def _print_rate_sources(result: PulseResult) -> None:
         by_source.setdefault(source, []).append(period)
     parts = []
     for source, periods in by_source.items():
-        first, last = (_period_name(p, result.freq) for p in (periods[0], periods[-1]))
+        first, last = (period_name(p, result.freq) for p in (periods[0], periods[-1]))
         parts.append(f"{source} {first}" if first == last else f"{source} {first}..{last}")
     console.print(
         "per_100k = events per 100,000 events of the source in the period ("

@@ -17,7 +17,7 @@ import pandas as pd
 
 from tracktwo._errors import InputError
 
-__all__ = ["SERIES_COLUMNS", "SIGNAL_COLUMNS", "pulse_chart"]
+__all__ = ["SERIES_COLUMNS", "SIGNAL_COLUMNS", "pulse_chart", "save_chart"]
 
 SERIES_COLUMNS = (
     "period",
@@ -246,7 +246,12 @@ def pulse_chart(
         panels = [_signal_panel(extra, domain, name, colours) for name in names]
         chart = alt.vconcat(_track_panel(tidy, domain, heading), *panels, spacing=24)
         chart = chart.resolve_scale(x="shared", y="independent", color="independent")
-    # Line-shaped, opaque legend symbols: the default would copy the pale band.
+    return save_chart(chart, target, chart_format)
+
+
+def save_chart(chart: alt.TopLevelMixin, target: Path, chart_format: ChartFormat) -> Path:
+    """Write ``chart`` as SVG or PNG, with line-shaped, opaque legend symbols (the default
+    would copy the pale interval band)."""
     chart = chart.configure_legend(
         orient="right",
         titleFontSize=12,

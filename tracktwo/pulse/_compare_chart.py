@@ -15,11 +15,11 @@ import pandas as pd
 
 from tracktwo._errors import InputError
 from tracktwo.pulse._chart import (
-    _PNG_SCALE,
     _Y_TITLE_LINES,
     _is_yearly,
     _output_format,
     _time_axis,
+    save_chart,
 )
 from tracktwo.taxonomy import TRACK_LABELS
 
@@ -131,13 +131,4 @@ def compare_chart(frame: pd.DataFrame, path: str | Path, *, title: str) -> Path:
                                    x, colours))  # fmt: skip
     panels.append(_count_panel(counts, "events", "Events", x, colours))
     chart = alt.vconcat(*panels, spacing=22).resolve_scale(x="shared", y="independent")
-    chart = chart.configure_legend(
-        orient="right", titleFontSize=12, labelFontSize=12, symbolType="stroke",
-        symbolStrokeWidth=3, symbolOpacity=1,
-    )  # fmt: skip
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if chart_format == "png":
-        chart.save(str(target), format="png", scale_factor=_PNG_SCALE)
-    else:
-        chart.save(str(target), format="svg")
-    return target
+    return save_chart(chart, target, chart_format)

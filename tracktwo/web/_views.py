@@ -397,6 +397,7 @@ def scorecard_compute(sources: DataSources, a: str, b: str) -> dict[str, Any]:
     return {"a": _named(sources, a), "b": _named(sources, b), "scorecard": card,
             "by_track": _track_rows(card) if card is not None else [],
             "by_year": _rows(trend) if not trend.empty else [],
+            "ties_without_start": int(trend.attrs.get("ties_without_start", 0)),
             "missing": missing + ([no_ties["message"]] if no_ties else []),
             "dead_ends": [no_ties] if no_ties else [], "_trend": trend}  # fmt: skip
 
