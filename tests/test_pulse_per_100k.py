@@ -208,3 +208,18 @@ def test_cli_totals_and_the_pulse_table(tmp_path: Path) -> None:
     assert shown.exit_code == 0, shown.output
     assert "per_100k" in shown.output and "16.918" in shown.output  # 9 / 53,197 x 100,000
     assert "(icews18 2018-03)" in shown.output
+
+
+def test_totals_of_a_source_never_ingested_give_no_rate(tmp_path: Path) -> None:
+    # the 2005-2015 extract and ICEWS18 ingested, the totals of all four benchmarks imported:
+    # 2014's one KHM-US event of the extract (awk: Cambodia arrests "Men (United States)",
+    # 2014-06-11) has no ICEWS14 file behind it, so 2014 has no rate rather than a rate of 0;
+    # 2018 keeps its 39 events (official 32, mixed 4, other 3) over ICEWS18's 468,558
+    with EventStore(tmp_path) as store:
+        ingest_file(store, dataset_path("icews_khm_extract.tsv"), source="icews05-15")
+        ingest_file(store, dataset_path("icews18_khm.tsv"), source="icews18")
+        import_source_totals(store, dataset_path(TOTALS))
+        every = pulse(store, "KHM", "USA", freq="year", by="none", signals=False).events
+    assert _row(every, "all", date(2014, 1, 1))["events"] == 1
+    assert math.isnan(_row(every, "all", date(2014, 1, 1))["per_100k"])
+    assert _row(every, "all", date(2018, 1, 1))["per_100k"] == pytest.approx(39 / 468558 * 1e5)

@@ -12,7 +12,8 @@ docs/pulse-method.md:
   ICEWS18 is Jan-Oct 2018);
 * a period covered by several sources with totals uses the one with the largest total in that
   period (the fullest coverage), ties by name; ``PulseResult.rate_sources`` says which;
-* a period whose events have no source with totals gets NaN.
+* a period whose events have no source with totals gets NaN; so does a period whose only
+  totals are of a source with no ingested file (nothing of it was counted).
 """
 
 from __future__ import annotations
@@ -197,6 +198,14 @@ def _chosen_totals(
     return best.rename(columns={"total": "rate_total"}).reset_index(drop=True)
 
 
+def _ingested_sources(store: EventStore) -> set[str]:
+    """The sources some ingested file was read as."""
+    rows = store.con.execute(
+        "SELECT source FROM source_files UNION SELECT source FROM event_sources"
+    ).fetchall()
+    return {source for (source,) in rows}
+
+
 def _within(month: date, start: date | None, until: date | None) -> bool:
     return (start is None or month >= start) and (until is None or month <= until)
 
@@ -216,7 +225,10 @@ def with_per_100k(
 ) -> tuple[pd.DataFrame, dict[date, str]]:
     """``frame`` (one row per ``keys``) with ``per_100k``, and the source used per period.
     Counts are taken from the store's own events, whatever engine computed the rest."""
+    # a source with totals but not one ingested file has no events to count: its period
+    # is NaN (unknown), not a rate of 0
     totals = source_totals(store)
+    totals = totals[totals["source"].isin(_ingested_sources(store))]
     if frame.empty or totals.empty:
         return frame.assign(per_100k=float("nan")), {}
     rows = pulse_events(
