@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from math import exp, log
 from pathlib import Path
 
@@ -89,17 +89,18 @@ def test_registry_one_by_hand(registry: Registry) -> None:
     assert card.kind_entropy == pytest.approx(1.5 * log(2))
     assert card.kind_effective_number == pytest.approx(2**1.5)
     assert card.kind_hhi == pytest.approx(0.375)
-    # areas: culture 1, education 1 + ½ = 1.5, health ½, unspecified 1 (T4 has none); /4
-    # p = .25, .375, .125, .25; HHI = .0625 + .140625 + .015625 + .0625 = .28125
-    # neutral: culture, education, health = 3/4 (unspecified is "sensitive")
-    assert card.area_shares == {
-        "education": 0.375, "culture": 0.25, "unspecified": 0.25, "health": 0.125,
-    }  # fmt: skip
-    h_area = -(2 * 0.25 * log(0.25) + 0.375 * log(0.375) + 0.125 * log(0.125))
+    # areas: T4 has none → unknown, in no area figure; over T1–T3: culture 1, education
+    # 1 + ½ = 1.5, health ½, of 3 → p = 1/3, 1/2, 1/6; HHI = 1/9 + 1/4 + 1/36 = 14/36 = 7/18
+    # neutral: culture, education, health are all neutral → 3/3 = 1
+    assert card.ties_with_unknown_area == 1
+    assert card.area_shares == pytest.approx({"education": 1 / 2, "culture": 1 / 3,
+                                              "health": 1 / 6})  # fmt: skip
+    h_area = -(log(1 / 3) / 3 + log(1 / 2) / 2 + log(1 / 6) / 6)  # ≈ 1.0114
     assert card.area_entropy == pytest.approx(h_area)
     assert card.area_effective_number == pytest.approx(exp(h_area))
-    assert card.area_hhi == pytest.approx(0.28125)
-    assert card.neutral_area_share == pytest.approx(0.75)
+    assert card.area_hhi == pytest.approx(7 / 18)
+    assert card.neutral_area_share == pytest.approx(1.0)
+    assert card.neutral_share_text() == "100% (of 3 ties with an area; 1 unknown)"
     # tracks (actor_kinds.toml: city → local, government → official, university → people):
     # T1 city–city local; T2 government–university mixed; T3 university–city mixed (people
     # with local); T4 government–city local (local with official). No people–people tie: 0/4
@@ -192,6 +193,7 @@ def test_registry_two_by_hand(registry: Registry) -> None:
     assert card.area_entropy == pytest.approx(h_area)  # ≈ 1.81951
     assert card.area_hhi == pytest.approx(0.1796875)
     assert card.neutral_area_share == pytest.approx(7 / 8)  # all but governance (political)
+    assert card.ties_with_unknown_area == 0  # every active tie lists an area
     # tracks: T1 government–government official; T2 government–city local; T3
     # government–university mixed; T4 city–city local; T5 farmers–business, T6 ngo–ngo, T7
     # university–ngo, T8 health–university people: people 4/8, local 2/8, the others 1/8
@@ -237,7 +239,9 @@ def test_rows_and_dict(registry: Registry) -> None:
     card = scorecard(registry, "KHM", "USA", at=D)
     rows = {row["metric"]: row["value"] for row in card.as_rows()}
     assert rows["ties_active"] == 4 and rows["kind_share.city"] == 0.5
-    assert rows["area_share.unspecified"] == 0.25 and rows["at"] == D
+    # T4's missing area is a count of its own, not an area with a share
+    assert rows["ties_with_unknown_area"] == 1 and rows["at"] == D
+    assert not [m for m in rows if m.startswith("area_share.") and "unspecified" in m]
     whole = json.loads(json.dumps(card.as_dict()))
     assert whole["at"] == "2024-06-30" and whole["kind_shares"]["government"] == 0.25
 
@@ -452,6 +456,110 @@ def test_the_last_year_is_the_scorecard_at_that_date(registry: Registry) -> None
         skipped = ("country_a", "country_b", "dormant_months", "ties_total", "declined_proposals")
         if name not in skipped:
             assert last[name] == pytest.approx(value), name
+
+
+# -- ties with no area recorded: unknown, never "not neutral" -------------------------------------
+#
+#   KHM: K1 city, K2 university, K3 ngo      USA: U1 city, U2 university, U3 ngo
+#   with an area:  T1 K1–U1 [culture]   T2 K2–U2 [education]   T3 K3–U3 [governance]
+#   without:       T4 K1–U2 []          T5 K2–U1 []
+
+
+def _mixed_areas(registry: Registry, start: date = RECENT) -> None:
+    with registry.session() as session:
+        ids = _actors(
+            session,
+            *[(f"K{i}", "KHM", k, {}) for i, k in enumerate(["city", "university", "ngo"], 1)],
+            *[(f"U{i}", "USA", k, {}) for i, k in enumerate(["city", "university", "ngo"], 1)],
+        )
+        for a, b, areas in (
+            ("K1", "U1", ["culture"]),
+            ("K2", "U2", ["education"]),
+            ("K3", "U3", ["governance"]),
+            ("K1", "U2", []),
+            ("K2", "U1", []),
+        ):
+            _tie(session, ids[a], ids[b], areas, start_date=start)  # fmt: skip
+
+
+def _no_areas(registry: Registry, start: date = RECENT) -> None:
+    """Two active ties, neither with an area recorded."""
+    with registry.session() as session:
+        ids = _actors(session, ("PP", "KHM", "city", {}), ("LB", "USA", "city", {}),
+                      ("RUPP", "KHM", "university", {}))  # fmt: skip
+        _tie(session, ids["PP"], ids["LB"], [], start_date=start)
+        _tie(session, ids["RUPP"], ids["LB"], [], start_date=start)
+
+
+def test_ties_without_an_area_are_unknown_not_outside_neutral_areas(registry: Registry) -> None:
+    _mixed_areas(registry)
+    card = scorecard(registry, "KHM", "USA", at=D)
+    # 5 active ties; T4, T5 have no area → 2 unknown; over the 3 with one: culture and
+    # education neutral, governance political → 2/3 (counting the unknown as not neutral
+    # gave 2/5 = 40%)
+    assert (card.ties_active, card.ties_with_unknown_area) == (5, 2)
+    assert card.neutral_area_share == pytest.approx(2 / 3)
+    # three areas of weight 1 each: p = 1/3 each, H = ln 3, exp(H) = 3, HHI = 3 · 1/9 = 1/3
+    assert card.area_shares == pytest.approx(dict.fromkeys(["culture", "education",
+                                                            "governance"], 1 / 3))  # fmt: skip
+    assert card.area_entropy == pytest.approx(log(3))
+    assert card.area_effective_number == pytest.approx(3.0)
+    assert card.area_hhi == pytest.approx(1 / 3)
+    assert card.neutral_share_text() == "67% (of 3 ties with an area; 2 unknown)"  # 2/3
+
+
+def test_no_tie_with_an_area_leaves_the_area_figures_unknown(registry: Registry) -> None:
+    _no_areas(registry)
+    card = scorecard(registry, "KHM", "USA", at=D)
+    assert (card.ties_active, card.ties_with_unknown_area) == (2, 2)
+    assert card.neutral_area_share is None and card.area_shares == {}
+    assert (card.area_entropy, card.area_effective_number, card.area_hhi) == (None, None, None)
+    assert card.neutral_share_text() == "unknown: no tie has an area recorded"
+    assert json.loads(json.dumps(card.as_dict()))["neutral_area_share"] is None
+    # by year (both start 2023-01-01): 2023 and 2024 have 2 active ties, both unknown
+    table = scorecard_by_year(registry, "KHM", "USA", at=D)
+    assert table["ties_with_unknown_area"].tolist() == [2, 2]
+    assert table["neutral_area_share"].isna().all() and table["area_hhi"].dtype == "float64"
+
+
+def test_cli_says_the_area_figures_are_unknown(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    with Registry(home=home) as opened:
+        _no_areas(opened)
+    args = ["--home", str(home), "bridges", "score", "KHM", "USA", "--at", "2024-06-30"]
+    done = CliRunner().invoke(app, [*args, "--format", "json"])
+    assert done.exit_code == 0, done.output
+    rows = {row["metric"]: row["value"] for row in json.loads(done.stdout)}
+    assert rows["neutral_area_share"] is None and rows["ties_with_unknown_area"] == 2
+    assert "unknown: no tie has an area recorded" in done.stderr
+    done = CliRunner().invoke(app, [*args, "--format", "csv"])
+    assert "neutral_area_share,\n" in done.stdout  # empty, not 0
+
+
+def test_dashboard_and_briefing_say_unknown_never_0(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from tracktwo.report import write_briefing
+    from tracktwo.store import EventStore
+    from tracktwo.web import WebSettings, create_app
+
+    home = tmp_path / "home"
+    with Registry(home=home) as opened:
+        # started a month ago: active today, the day the dashboard scores
+        _no_areas(opened, start=date.today() - timedelta(days=30))
+    with TestClient(create_app(WebSettings(home=home))) as client:
+        page = client.get("/pairs/KHM/USA/scorecard").text
+        cell = page[page.index('id="neutral-share"') :].split("</td>")[0]
+        assert "unknown: no tie has an area recorded" in cell and "%" not in cell
+        overview = client.get("/pairs/KHM/USA").text
+        assert "no tie has an area recorded" in overview
+        card = client.get("/api/pairs/KHM/USA/scorecard").json()["scorecard"]
+        assert (card["neutral_area_share"], card["ties_with_unknown_area"]) == (None, 2)
+    with Registry(home=home) as opened, EventStore(home) as store:
+        out = write_briefing(store, opened, "KHM", "USA", tmp_path / "b.html", at=date.today())
+    html = out.read_text(encoding="utf-8")
+    row = html[html.index("Share in neutral areas") :].split("</tr>")[0]
+    assert "unknown: no tie has an area recorded" in row and "0%" not in row
 
 
 # -- the command line ------------------------------------------------------------------------------

@@ -28,7 +28,11 @@ def _series() -> pd.DataFrame:
             "events": [10, 12, 30, 8, 5, 7, 6, 9],
             "value": official + people,
             "coop_share": [0.7, 0.6, 0.2, 0.4, 0.9, 0.95, 0.8, 1.0],
-            "is_record_low": [False, True, True, False, False, False, True, False],
+            # official 1.0 confirmed (ci_high 1.5 < 2.0), -3.0 confirmed; people 3.0 tentative
+            # (ci_high 3.5 is not below 4.0); the last official quarter (8 events) ineligible
+            "record_low": ["", "confirmed", "confirmed", "", "", "", "tentative", ""],
+            "is_partial": [False] * 8,
+            "is_eligible": [True, True, True, False, True, True, True, True],
             "is_change_point": [False, False, True, False, False, False, False, False],
             "is_all_time_low": [False, False, True, False, False, False, True, False],
             "is_all_time_high": [True, False, False, False, False, False, False, True],
@@ -46,7 +50,10 @@ def _signals() -> pd.DataFrame:
             "period": list(periods) * 2,
             "series": ["UN vote agreement"] * 4 + ["GDELT daily score"] * 4,
             "value": [0.6, 0.55, 0.4, 0.5, 1.0, 0.5, -2.0, 0.0],
-            "is_record_low": [False, True, True, False, False, True, True, False],
+            "record_low": ["", "tentative", "tentative", "", "", "tentative", "tentative", ""],
+            # UN votes' last quarter partial: drawn as a lone hollow point
+            "is_partial": [False, False, False, True] + [False] * 4,
+            "is_eligible": [True, True, True, False] + [True] * 4,
             "is_change_point": [False, False, True, False, False, False, False, False],
         }
     )

@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 from conftest import gdelt2_line
+from scipy import stats
 
 from tracktwo import InputError, UnknownCodeError
 from tracktwo.events import ingest_file
@@ -65,21 +66,41 @@ def test_monthly_official_track_by_hand(khm_usa):
     assert jan["coop_share"] == pytest.approx(0.5)
     feb = _row(result.events, "official", date(2019, 2, 1))
     assert (feb["events"], feb["value"], feb["coop_share"]) == (1, pytest.approx(-2.0), 0.0)
-    # one cell only: every bootstrap resample gives -2.0
-    assert (feb["ci_low"], feb["ci_high"]) == (pytest.approx(-2.0), pytest.approx(-2.0))
+    # one event: no interval (not [-2, -2])
+    assert math.isnan(feb["ci_low"]) and math.isnan(feb["ci_high"])
     mar = _row(result.events, "official", date(2019, 3, 1))
     assert mar["value"] == pytest.approx((-10.0 + 1.9) / 2)  # -4.05
-    # 0.925 -> -2.0 -> -4.05: February and March are each lower than every earlier month
+    # 2 events a month at most, fewer than the default 10: no month is eligible, so none is
+    # an all-time low or a record low
     official = result.events[result.events["series"] == "official"].sort_values("period")
-    assert official["is_record_low"].tolist() == [False, True, True]
+    assert not official["is_eligible"].any()
+    assert official["record_low"].tolist() == ["", "", ""]
+    assert not official["is_all_time_low"].any()
+
+
+def test_records_with_a_minimum_support_of_one_event(khm_usa):
+    result = pulse(khm_usa, "KHM", "USA", freq="month", signals=False, min_support=1)
+    official = result.events[result.events["series"] == "official"].sort_values("period")
+    assert official["is_eligible"].tolist() == [True, True, True]
+    # 0.925 -> -2.0 -> -4.05: February and March are each lower than every earlier month;
+    # February has no interval and March's reaches far above -2.0 (2 events, df 1): both
+    # are tentative
+    assert official["record_low"].tolist() == ["", "tentative", "tentative"]
     assert official["is_all_time_low"].tolist() == [False, False, True]
     assert official["is_all_time_high"].tolist() == [True, False, False]
 
 
-def test_interval_brackets_the_mean(khm_usa):
+def test_the_interval_of_two_events_by_hand(khm_usa):
     jan = _row(pulse(khm_usa, "KHM", "USA", signals=False).events, "official", date(2019, 1, 1))
-    # resamples of two events can only give values between the two Goldstein scores
-    assert -2.0 <= jan["ci_low"] <= jan["value"] <= jan["ci_high"] <= 1.9
+    # +1.9 with 3 mentions and -2.0 with 1: r = 0.925; Σw²(g - r)² = 9·0.975² + 2.925² =
+    # 17.11125; se² = 2/1 · 17.11125 / 4² = 2.13890625, se = 1.4625; Kish n_eff = 4²/10 =
+    # 1.6, so 0.6 degrees of freedom: t(0.975, 0.6) = 67.844 (a heavily reported event makes
+    # two events worth 1.6)
+    half = stats.t.ppf(0.975, 0.6) * 1.4625
+    assert (jan["ci_low"], jan["ci_high"]) == (
+        pytest.approx(0.925 - half),
+        pytest.approx(0.925 + half),
+    )
 
 
 def test_people_and_mixed_tracks_and_gaps(khm_usa):
@@ -184,9 +205,12 @@ def test_a_period_covered_for_less_than_half_is_partial(khm_usa):
     events = pulse(khm_usa, "KHM", "USA", until=date(2019, 2, 10), signals=False).events
     feb = _row(events, "official", date(2019, 2, 1))
     assert feb["value"] == pytest.approx(-2.0)
-    assert bool(feb["is_partial"]) and not bool(feb["is_record_low"])
+    assert bool(feb["is_partial"]) and feb["record_low"] == "" and not feb["is_eligible"]
+    events = pulse(khm_usa, "KHM", "USA", until=date(2019, 2, 10), signals=False,
+                   min_support=1).events  # fmt: skip
     jan = _row(events, "official", date(2019, 1, 1))
     assert not bool(jan["is_partial"]) and bool(jan["is_all_time_low"])
+    assert not bool(_row(events, "official", date(2019, 2, 1))["is_eligible"])
 
 
 def test_un_votes_2020_is_partial(store):
@@ -200,7 +224,7 @@ def test_un_votes_2020_is_partial(store):
     )
     votes = pulse(store, "KHM", "USA", freq="year", since=date(2015, 1, 1)).signals
     last = votes[votes["period"] == date(2020, 1, 1)].iloc[0]
-    assert (last["events"], bool(last["is_partial"]), bool(last["is_record_low"])) == (
+    assert (last["events"], bool(last["is_partial"]), last["record_low"] != "") == (
         1,
         True,
         False,

@@ -111,6 +111,9 @@ def test_briefing_with_demo_data_and_registry(demo_store_home: Path, tmp_path: P
     text = " ".join(page.text)
     assert "UN vote agreement" in text and "official" in text
     assert "Ties recorded" in text and "People-to-people share" in text
+    # on AT the active ties are Phnom Penh–Long Beach (culture) and Battambang–Seattle
+    # (business), both neutral, both with an area: 2/2; Bold City–Lowell is dormant
+    assert "100% (of 2 ties with an area; 0 unknown)" in text
     # recommendations: each Cambodian city gets a US partner with its reasons
     recs = html[html.index('id="recommendations"') : html.index("<footer")]
     assert "Recommended partner" in recs and ("Houston" in recs or "Seattle" in recs)

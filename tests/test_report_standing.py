@@ -41,7 +41,14 @@ def test_the_briefing_opens_with_where_the_relationship_stands(demo_briefings: d
     ) in section
     # every track has its sentence, the ones with no event too
     assert section.count("<li>") == 6  # official, local, people, mixed, UN votes, GDELT score
+    # the whole record's low counts the years with at least 20 roll calls (VOTES_BY_HAND in
+    # tests/test_pulse_standing.py): 2007, never 1965 (0.000 from 3 roll calls)
     assert "Worth knowing:" in section
+    assert (
+        "Over its whole record (1956–2019), UN vote agreement was lowest in 2007 (0.139, "
+        "90 roll calls)."
+    ) in section
+    assert "1965" not in section
 
 
 def test_the_opening_in_khmer(demo_briefings: dict) -> None:
@@ -49,6 +56,7 @@ def test_the_opening_in_khmer(demo_briefings: dict) -> None:
     assert _headings(html)[0] == "ស្ថានភាពទំនាក់ទំនងនាពេលបច្ចុប្បន្ន"
     section = html[html.index('id="standing"') : html.index('id="relationship"')]
     assert 'lang="km"' in section and "ទាបបំផុតគឺ 2007 (0.139, ការបោះឆ្នោត 90 ដង)" in section
+    assert "ទាបបំផុតនៅ 2007 (0.139, ការបោះឆ្នោត 90 ដង)។" in section  # the whole-record note
     assert _headings(html)[1] == "1. State of the relationship by channel"  # the rest: English
 
 

@@ -70,6 +70,11 @@ def test_overview_scorecard_headline(client: TestClient) -> None:
     assert card["track_shares"]["local"] == 1.0 and card["ties_by_track"]["local"] == 3
     assert card["neutral_area_share"] == 1.0  # culture and business are neutral
     assert card["area_effective_number"] == pytest.approx(2.0)  # two areas, equal weight
+    assert card["ties_with_unknown_area"] == 0  # both active ties list an area
+    # the page gives the ties the share is over beside it: 2 active, none without an area
+    page = client.get("/pairs/KHM/USA/scorecard").text
+    assert '<td class="num" id="neutral-share">100% <span class="muted">(of 2 ties with an area;' \
+        ' 0 unknown)</span></td>' in page  # fmt: skip
 
 
 def test_overview_tracks_have_intervals_around_the_value(client: TestClient) -> None:
@@ -77,8 +82,14 @@ def test_overview_tracks_have_intervals_around_the_value(client: TestClient) -> 
     assert rows and {r["series"] for r in rows} <= {"official", "local", "people", "mixed", "other"}
     assert sum(r["events"] for r in rows) == 29
     for row in rows:
-        assert row["ci_low"] <= row["value"] <= row["ci_high"]
         assert -10 <= row["value"] <= 10
+        # an interval needs 2 events with some spread; a lone event has none (empty, not [g, g])
+        if row["events"] < 2:
+            assert row["ci_low"] is None and row["ci_high"] is None
+        elif row["ci_low"] is not None:
+            assert row["ci_low"] <= row["value"] <= row["ci_high"]
+    assert any(r["ci_low"] is not None for r in rows)
+    assert all(r["is_eligible"] == (r["events"] >= 10) for r in rows)  # no partial year here
 
 
 def test_actors_filters(client: TestClient) -> None:

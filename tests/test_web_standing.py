@@ -25,6 +25,19 @@ def _headings(html: str) -> list[str]:
     return [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<h2[^>]*>(.*?)</h2>", html)]
 
 
+# The extract's official Cambodia-US rows by year (state "Cambodia" with US government actors:
+# Barack Obama, the Cabinet, the Navy, the Defense Ministry; the City Mayor is local, Men and a
+# Tourist make mixed events), Goldstein from tracktwo/taxonomy/data/cameo.tsv, no mentions so
+# equal weights: 2008 3 events, 2009 1, 2010 2 (036 +4.0, 042 +1.9: 2.95), 2012 17 (3 visits
+# 042 +1.9, 9 hosted 043 +2.8, 3 intents to meet 036 +4.0, 1 intent of diplomatic cooperation
+# 032 +4.5, 1 consult 040 +1.0: 48.4 / 17 = 2.847), 2015 1 (Obama's visit, 042 +1.9). Only
+# 2012 has the 10 events an eligible year needs, so the latest, 2015, is not ranked.
+OFFICIAL_BY_HAND = (
+    "Official events, mean Goldstein: 1.90 in 2015 (1 event), too few events to rank it; the "
+    "lowest is 2012 (2.85, 17 events); before it, 2.95 in 2010 (2 events)."
+)
+
+
 def test_the_overview_opens_with_where_the_relationship_stands(client: TestClient) -> None:
     html = client.get("/pairs/KHM/USA").text
     assert _headings(html)[0] == "Where the relationship stands"
@@ -42,7 +55,15 @@ def test_the_overview_opens_with_where_the_relationship_stands(client: TestClien
     assert (
         "No people-to-people events are recorded between Cambodia and United States in 2005–2015."
     ) in section
-    assert "Worth knowing:" in section and "lowest in 1965 (0.000, 3 roll calls)" in section
+    assert OFFICIAL_BY_HAND in section
+    # the whole-record low counts eligible years only: 2007, not 1965 (0.000, 3 roll calls)
+    assert "Worth knowing:" in section and "lowest in 2007 (0.139, 90 roll calls)" in section
+    assert "1965" not in section
+    assert (
+        "Ranks, lows and record lows count only complete years with at least 10 events (UN votes: "
+        "20 roll calls; other signals: 10 days with a score); a value from fewer is shown with its "
+        "count, not ranked."
+    ) in section
 
 
 def test_the_json_twin_has_the_sentences_and_their_facts(client: TestClient) -> None:
@@ -57,6 +78,13 @@ def test_the_json_twin_has_the_sentences_and_their_facts(client: TestClient) -> 
     assert votes["lowest_value"] == pytest.approx(0.1389, abs=5e-5)  # 12.5 / 90
     assert votes["is_all_time_low"] is False and votes["partial"]["period"] == "2020-01-01"
     assert votes["sentence"] in body["sentences"]
+    assert (votes["record_low"], votes["few"]) == ("", False)
+    assert votes["record_lowest"]["period"] == "2007-01-01"
+    assert (body["few"], body["min_roll_calls"], body["min_days"]) == (10, 20, 10)
+    official = body["series"][0]
+    assert (official["period"], official["events"], official["rank"]) == ("2015-01-01", 1, None)
+    assert official["few"] is True and official["of"] == 1
+    assert official["sentence"] == OFFICIAL_BY_HAND
 
 
 def test_the_section_speaks_khmer(client: TestClient) -> None:
@@ -65,4 +93,6 @@ def test_the_section_speaks_khmer(client: TestClient) -> None:
     section = html[html.index('id="standing"') : html.index("</section>")]
     assert "ទាបបំផុតគឺ 2007 (0.139, ការបោះឆ្នោត 90 ដង)" in section
     assert "0.172 ក្នុង 2018" in section
+    assert "1.90 ក្នុង 2015 (ព្រឹត្តិការណ៍ 1), ព្រឹត្តិការណ៍តិចពេកសម្រាប់ចាត់លំដាប់វា" in section
+    assert "រាប់តែឆ្នាំពេញលេញដែលមានព្រឹត្តិការណ៍យ៉ាងហោចណាស់ 10" in section
     assert "the lowest is" not in section  # no English clause left

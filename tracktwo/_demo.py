@@ -87,10 +87,11 @@ def build_demo_store(store: EventStore, *, step: Step | None = None) -> DemoStor
         ingest_file(store, dataset_path(name), source=source) for name, source in ICEWS_BENCHMARKS
     ]
     import_source_totals(store, dataset_path(ICEWS_TOTALS))
-    say("loading UN General Assembly votes of Cambodia and the United States")
+    say("loading UN General Assembly votes of every country, with the roll calls' issues")
     ingest_votes(
-        store, dataset_path("un_votes_khm_usa.csv.gz"), dataset_path("un_roll_calls.csv.gz")
-    )
+        store, dataset_path("un_votes.csv.gz"), dataset_path("un_roll_calls.csv.gz"),
+        dataset_path("un_roll_call_issues.csv.gz"),
+    )  # fmt: skip
     say("loading GDELT-derived daily Cambodia-US scores (2018-2024)")
     import_signal(store, dataset_path("gdelt_khm_usa_daily.csv"), name="gdelt_daily_score")
     say("loading GDELT 1.0 coverage totals")

@@ -9,7 +9,10 @@ docs/scorecard.md:
 * actor diversity — distinct actors per side; Shannon entropy H = −Σ p ln p, effective number
   exp(H) and HHI = Σ p² over actor kinds, p_k = endpoints of kind k / (2 × active ties);
 * area diversity — the same over areas, each tie's weight 1 split equally over its areas;
-  neutral share = weight in neutral areas / active ties;
+  neutral share = weight in neutral areas / active ties with an area. A tie with no area
+  recorded is *unknown* (``ties_with_unknown_area``), in none of the area figures: counted as
+  an area of its own it made "share in neutral areas 0%" out of ties nobody had described.
+  With no area recorded at all, the area figures are None;
 * people-to-people share — active ties of the people track (both actors civil society, not
   national or local government) / active ties; the share of every track in ``track_shares``;
 * ties by channel and by track — every tie recorded (not only the active ones);
@@ -55,11 +58,21 @@ from tracktwo.bridges._status import (
 )
 from tracktwo.taxonomy import TRACKS, Taxonomy, load_taxonomy
 
-__all__ = ["BUSIEST", "Scorecard", "count_components", "scorecard", "scorecard_by_year"]
+__all__ = [
+    "BUSIEST",
+    "NO_AREA_RECORDED",
+    "Scorecard",
+    "count_components",
+    "scorecard",
+    "scorecard_by_year",
+]
 
 BUSIEST = 5  # the concentration figure follows the five busiest actors
+# what every renderer says of the area figures when no active tie has an area recorded
+NO_AREA_RECORDED = "unknown: no tie has an area recorded"
 _POLITICISED_STANCES = ("hostile", "aligned")
 _STATUS_ORDER = ("active", "dormant", "ended", "proposed")
+_AREA_RATIOS = ("area_entropy", "area_effective_number", "area_hhi", "neutral_area_share")
 
 
 @dataclass(frozen=True)
@@ -81,10 +94,12 @@ class Scorecard:
     kind_entropy: float
     kind_effective_number: float
     kind_hhi: float
-    area_entropy: float
-    area_effective_number: float
-    area_hhi: float
-    neutral_area_share: float
+    # the area figures are over the active ties with an area recorded; None when none has
+    area_entropy: float | None
+    area_effective_number: float | None
+    area_hhi: float | None
+    neutral_area_share: float | None
+    ties_with_unknown_area: int  # active ties with no area recorded: in no area figure
     people_to_people_share: float
     busiest_share: float
     ties_kept_without_official: float
@@ -96,7 +111,7 @@ class Scorecard:
     components_without_politicised: int
     busiest_actors: tuple[int, ...] = ()
     kind_shares: dict[str, float] = field(default_factory=dict)
-    area_shares: dict[str, float] = field(default_factory=dict)
+    area_shares: dict[str, float] = field(default_factory=dict)  # of the ties with an area
     track_shares: dict[str, float] = field(default_factory=dict)  # of the active ties
     ties_by_channel: dict[str, int] = field(default_factory=dict)  # of every tie recorded
     ties_by_track: dict[str, int] = field(default_factory=dict)  # of every tie recorded
@@ -132,6 +147,17 @@ class Scorecard:
                  for d in self.declined]  # fmt: skip
         rows += [{"metric": f"diaspora.{k}", "value": n} for k, n in self.diaspora.items()]
         return rows
+
+    def neutral_share_text(self) -> str:
+        """The neutral share with the ties it is over: "67% (of 6 ties with an area; 2
+        unknown)", or "unknown: no tie has an area recorded" — never a 0% made of gaps."""
+        if self.neutral_area_share is None:
+            return NO_AREA_RECORDED
+        known = self.ties_active - self.ties_with_unknown_area
+        return (
+            f"{self.neutral_area_share:.0%} (of {known} ties with an area; "
+            f"{self.ties_with_unknown_area} unknown)"
+        )
 
 
 def _declined_text(proposal: dict[str, Any]) -> str:
@@ -256,13 +282,13 @@ def _positions(actors: _Actors, ids: np.ndarray) -> np.ndarray:
     return np.where(hit, found, -1)
 
 
-def _area_lists(texts: pd.Index, default_area: str) -> list[tuple[str, ...]]:
-    """Each distinct stored areas value as a tuple of distinct areas (none → the default)."""
+def _area_lists(texts: pd.Index) -> list[tuple[str, ...]]:
+    """Each distinct stored areas value as a tuple of distinct areas; () when none is
+    recorded: unknown, not the taxonomy's default area (which would read as a known one)."""
     lists = []
     for text in texts:
         parsed = json.loads(text) if isinstance(text, str) and text else []
-        areas = tuple(dict.fromkeys(str(a).strip() for a in parsed if str(a).strip()))
-        lists.append(areas or (default_area,))
+        lists.append(tuple(dict.fromkeys(str(a).strip() for a in parsed if str(a).strip())))
     return lists
 
 
@@ -273,7 +299,7 @@ class _Ties:
     actors: _Actors
     ends: np.ndarray  # (2, n) positions in the actor arrays; row 0 the country-A actor
     area_codes: np.ndarray  # n codes into area_lists
-    area_lists: list[tuple[str, ...]]
+    area_lists: list[tuple[str, ...]]  # () for a tie with no area recorded
     neutral_areas: frozenset[str]
 
     def tracks(self, chosen: np.ndarray) -> np.ndarray:
@@ -308,7 +334,7 @@ def _load_ties(
         actors=actors,
         ends=np.stack([np.where(a_first, left, right), np.where(a_first, right, left)]),
         area_codes=area_codes,
-        area_lists=_area_lists(area_texts, taxonomy.default_area),
+        area_lists=_area_lists(area_texts),
         neutral_areas=frozenset(a.name for a in taxonomy.areas.values()
                                 if a.sensitivity == "neutral"),
     )  # fmt: skip
@@ -331,20 +357,27 @@ def _kind_figures(ties: _Ties, ends: np.ndarray) -> dict[str, Any]:
 
 
 def _area_figures(ties: _Ties, active: np.ndarray) -> dict[str, Any]:
+    """The area figures over the active ties with an area; those without are only counted."""
     ties_per_list = np.bincount(ties.area_codes[active], minlength=len(ties.area_lists))
     weights: dict[str, float] = defaultdict(float)
+    unknown = 0
     for count, areas in zip(ties_per_list, ties.area_lists, strict=True):
+        unknown += int(count) if not areas else 0
         for area in areas:
             weights[area] += count / len(areas)  # one tie's weight 1, split equally
     weights = {a: w for a, w in weights.items() if w > 0}
+    if not weights:  # no active tie has an area: every area figure is unknown, not 0
+        return {"area_entropy": None, "area_effective_number": None, "area_hhi": None,
+                "neutral_area_share": None, "ties_with_unknown_area": unknown,
+                "area_shares": {}}  # fmt: skip
     values = np.array(list(weights.values()))
     entropy, effective, hhi = _diversity(values)
-    total = values.sum()
+    total = values.sum()  # the active ties with an area
     neutral = sum(w for a, w in weights.items() if a in ties.neutral_areas)
     ordered = sorted(weights.items(), key=lambda item: (-item[1], item[0]))
     return {
         "area_entropy": entropy, "area_effective_number": effective, "area_hhi": hhi,
-        "neutral_area_share": neutral / total,
+        "neutral_area_share": neutral / total, "ties_with_unknown_area": unknown,
         "area_shares": {a: w / total for a, w in ordered},
     }  # fmt: skip
 
@@ -522,6 +555,8 @@ def scorecard_by_year(
     counts = [c for c in table.columns if c.startswith(("ties_", "actors_", "components"))]
     counts = [c for c in counts if "kept" not in c]
     table = table.astype(dict.fromkeys(counts, "Int64"))
+    # None where no active tie has an area: NaN, as in a year without an active tie
+    table = table.astype(dict.fromkeys(_AREA_RATIOS, "float64"))
     # a tie whose start no source gives counts in every year: readers must be told how many
     ties_only = frame["status"] != DECLINED  # a declined proposal is no tie, dated or not
     table.attrs["ties_without_start"] = int(frame.loc[ties_only, "start_date"].isna().sum())

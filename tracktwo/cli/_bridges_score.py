@@ -11,12 +11,13 @@ from tracktwo.bridges._scorecard import scorecard, scorecard_by_year
 from tracktwo.bridges._status import DEFAULT_DORMANT_MONTHS, dormant_ties
 from tracktwo.cli._app import state
 from tracktwo.cli._bridges import bridges_app, open_registry
-from tracktwo.cli._output import FormatOption, OutputFormat, emit
+from tracktwo.cli._output import FormatOption, OutputFormat, emit, err_console
 from tracktwo.cli._pulse import parse_day
 from tracktwo.taxonomy import load_taxonomy
 
 CountryA = Annotated[str, typer.Argument(help="First country (ISO3, e.g. KHM).")]
 CountryB = Annotated[str, typer.Argument(help="Second country (ISO3, e.g. USA).")]
+_AREA_NOTE = "The area figures count only the active ties with an area recorded"
 AtOption = Annotated[
     str | None, typer.Option("--at", help="The date to score, YYYY-MM-DD (default today).")
 ]
@@ -48,12 +49,16 @@ def score(
                 table = table.set_index("year").T.reset_index(names="metric")
                 table.columns = [str(c) for c in table.columns]
             emit(table, fmt, title=f"Scorecard by year: {country_a.upper()}–{country_b.upper()}")
+            if table["ties_with_unknown_area"].fillna(0).gt(0).any():
+                err_console.print(_AREA_NOTE + " (ties_with_unknown_area: how many, each year).")
             return
         card = scorecard(
             registry, country_a, country_b, at=day, dormant_months=dormant_months,
             taxonomy=taxonomy,
         )  # fmt: skip
     emit(card.as_rows(), fmt, title=f"Scorecard {card.country_a}–{card.country_b}, {card.at}")
+    if card.ties_with_unknown_area:  # on stderr: the rows stay numbers for scripts
+        err_console.print(f"Share in neutral areas: {card.neutral_share_text()}. {_AREA_NOTE}.")
 
 
 @bridges_app.command("dormant")

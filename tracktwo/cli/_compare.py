@@ -10,8 +10,8 @@ import typer
 
 from tracktwo.cli._app import app, state
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
-from tracktwo.cli._pulse import parse_day, period_name
-from tracktwo.pulse import CompareResult, compare_chart
+from tracktwo.cli._pulse import parse_day
+from tracktwo.pulse import CompareResult, compare_chart, period_name
 from tracktwo.pulse import compare as compute_compare
 from tracktwo.store import EventStore
 from tracktwo.taxonomy import load_taxonomy

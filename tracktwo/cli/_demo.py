@@ -12,10 +12,10 @@ from rich.markup import escape
 from tracktwo._demo import DemoResult
 from tracktwo.cli._app import app, state
 from tracktwo.cli._output import OutputFormat, console, emit
-from tracktwo.cli._pulse import print_tables
+from tracktwo.cli._pulse import print_summary, print_tables
 
-SIGNAL_COLUMNS = ["period", "series", "events", "value", "is_partial", "is_record_low",
-                  "is_change_point"]  # fmt: skip
+SIGNAL_COLUMNS = ["period", "series", "events", "value", "ci_low", "ci_high", "is_partial",
+                  "is_eligible", "record_low", "is_change_point"]  # fmt: skip
 
 
 def _print_standing(result: DemoResult) -> None:
@@ -37,11 +37,7 @@ def _print_signals(result: DemoResult) -> None:
         return
     emit(votes[SIGNAL_COLUMNS], OutputFormat.table,
          title="Official-channel signals since 2005 (yearly)")  # fmt: skip
-    for series, part in votes.groupby("series"):
-        low = part[part["is_all_time_low"].astype(bool)]
-        if not low.empty:
-            console.print(f"[bold]{series}[/]: all-time low {low['value'].iloc[0]:.3f} "
-                          f"in {low['period'].iloc[0].year}")  # fmt: skip
+    print_summary(result.signals, kind="signal", title="Official-channel signals in short")
 
 
 def _print_registry(result: DemoResult) -> None:

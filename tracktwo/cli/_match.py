@@ -71,7 +71,8 @@ def portfolio(
         before, after = plan.before.as_dict(), plan.after.as_dict()
         changes = pd.DataFrame(
             [{"metric": name, "before": before[name], "after": after[name]}
-             for name in before if isinstance(before[name], int | float)]
+             for name in before  # an area figure is None when no tie has an area
+             if before[name] is None or isinstance(before[name], int | float)]
         )  # fmt: skip
     if fmt is not OutputFormat.table:
         chosen = plan.portfolio.chosen.assign(kind="tie")

@@ -11,7 +11,14 @@ import typer
 from tracktwo._errors import InputError
 from tracktwo.cli._app import app, state
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
-from tracktwo.pulse import PulseResult, pulse_chart
+from tracktwo.pulse import (
+    MIN_EVENTS,
+    MIN_ROLL_CALLS,
+    PulseResult,
+    period_name,
+    pulse_chart,
+    short_record_lows,
+)
 from tracktwo.pulse import pulse as compute_pulse
 from tracktwo.store import EventStore
 from tracktwo.taxonomy import load_taxonomy
@@ -46,15 +53,25 @@ def pulse(
         int, typer.Option(help="Seed of the bootstrap (same seed, same intervals).")
     ] = 0,
     signals: Annotated[bool, typer.Option(help="Add UN votes and imported signals.")] = True,
+    min_support: Annotated[
+        int, typer.Option(help="Events a period needs to count for lows, records and changes.")
+    ] = MIN_EVENTS,
+    min_roll_calls: Annotated[
+        int, typer.Option(help="Roll calls a UN-vote period needs to count.")
+    ] = MIN_ROLL_CALLS,
+    summary: Annotated[
+        bool, typer.Option("--summary", help="One row per series: latest, lows, records.")
+    ] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Events, mention-weighted mean Goldstein with a 95% bootstrap interval, cooperative share,
+    """Events, mention-weighted mean Goldstein with its 95% interval, cooperative share,
     record lows and change points, per period and track; UN vote agreement beside them."""
     with EventStore(state.home) as store:
         result = compute_pulse(
             store, country_a, country_b, freq=freq, by=by, directed=directed,
             since=parse_day(since, "--since"), until=parse_day(until, "--until"),
             engine=engine, taxonomy=load_taxonomy(state.taxonomy), seed=seed, signals=signals,
+            min_support=min_support, min_roll_calls=min_roll_calls,
         )  # fmt: skip
     if sql:
         typer.echo(result.sql or "(the SQL is shown for the duckdb engine)")
@@ -65,11 +82,46 @@ def pulse(
             signals=result.signals if not result.signals.empty else None,
         )  # fmt: skip
     if fmt is not OutputFormat.table:
-        emit(result.frame, fmt)
+        emit(result.summary() if summary else result.frame, fmt)
         return
-    print_tables(result)
+    if summary:
+        print_summary(result)
+    else:
+        print_tables(result)
     if chart is not None:
         console.print(f"Chart written to {chart}")
+
+
+def readable_summary(result: PulseResult, kind: str | None = None) -> list[dict[str, object]]:
+    """The summary's rows (of one ``kind``, events or signal, if given) with periods named
+    for a reader (2019, 2019 Q2, 2019-04)."""
+    rows = []
+    summary = result.summary()
+    if kind is not None:
+        summary = summary[summary["kind"] == kind]
+    for row in summary.to_dict("records"):
+        for column in ("latest_period", "all_time_low_period", "all_time_high_period"):
+            if row[column] is not None:
+                row[column] = period_name(row[column], result.freq)
+        row["record_lows"] = short_record_lows(row["record_lows"])  # csv/json: all of them
+        rows.append(row)
+    return rows
+
+
+def print_summary(result: PulseResult, title: str | None = None, kind: str | None = None) -> None:
+    """The pulse's summary table: one row per series (also shown by tracktwo demo)."""
+    # the table's headings, short enough for a terminal (csv and json keep the column names)
+    shown = {"series": "series", "latest_period": "latest", "latest_value": "value",
+             "latest_n": "n", "latest_rank": "rank", "eligible_periods": "eligible",
+             "all_time_low_period": "lowest in", "all_time_low_value": "low",
+             "all_time_low_n": "low n", "all_time_high_period": "highest in",
+             "all_time_high_value": "high", "record_lows": "record lows",
+             "change_points": "change points"}  # fmt: skip
+    rows = [{shown[k]: row[k] for k in shown} for row in readable_summary(result, kind)]
+    emit(rows, OutputFormat.table, title=title or (
+        f"{result.country_a}–{result.country_b}: each series in short (lows, highs, ranks and "
+        f"records over eligible periods: ≥ {result.min_support} events, ≥ "
+        f"{result.min_roll_calls} roll calls, not partial; rank 1 = lowest)"))  # fmt: skip
 
 
 def print_tables(result: PulseResult) -> None:
@@ -81,7 +133,7 @@ def print_tables(result: PulseResult) -> None:
         )
         return
     shown = ["period", "series", "events", "per_100k", "value", "ci_low", "ci_high",
-             "coop_share", "coverage_share", "is_partial", "is_record_low",
+             "coop_share", "coverage_share", "is_partial", "is_eligible", "record_low",
              "is_change_point"]  # fmt: skip
     events = result.events
     if not events.empty:
@@ -90,22 +142,11 @@ def print_tables(result: PulseResult) -> None:
                    f"(value = mention-weighted mean Goldstein)")  # fmt: skip
         _print_rate_sources(result)
     if not result.signals.empty:
-        emit(result.signals[["period", "series", "events", "value", "is_partial", "is_record_low",
-                             "is_change_point"]], OutputFormat.table,
+        emit(result.signals[["period", "series", "events", "value", "ci_low", "ci_high",
+                             "is_partial", "is_eligible", "record_low", "is_change_point"]],
+             OutputFormat.table,
              title="Official-channel signals (events = roll calls or days)")  # fmt: skip
-    for series, part in result.frame.groupby("series"):
-        low = part[part["is_all_time_low"].astype(bool)]
-        if not low.empty:
-            console.print(f"[bold]{series}[/]: all-time low {low['value'].iloc[0]:.3f} "
-                          f"in {low['period'].iloc[0]}")  # fmt: skip
-
-
-def period_name(period: date, freq: str) -> str:
-    if freq == "year":
-        return str(period.year)
-    if freq == "quarter":
-        return f"{period.year} Q{(period.month - 1) // 3 + 1}"
-    return period.isoformat()[:7]
+    print_summary(result)
 
 
 def _print_rate_sources(result: PulseResult) -> None:

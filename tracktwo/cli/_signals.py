@@ -15,7 +15,8 @@ from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
 from tracktwo.datasets import dataset_path
 from tracktwo.pulse._coverage import coverage_totals, import_coverage
 from tracktwo.pulse._signals import import_signal, list_signals, signal_series
-from tracktwo.pulse._votes import ingest_votes, voting_agreement
+from tracktwo.pulse._vote_measures import vote_issues, vote_measure
+from tracktwo.pulse._votes import ingest_votes
 from tracktwo.store._duckdb import EventStore
 
 __all__ = ["coverage_app", "signals_app", "votes_app"]
@@ -63,39 +64,96 @@ def _summary(text: str) -> None:
 def votes_ingest(
     votes_csv: Annotated[
         Path | None,
-        typer.Argument(help="un_votes.csv[.gz] (default: the shipped KHM/USA extract)."),
+        typer.Argument(help="un_votes.csv[.gz] (default: the shipped file, every country)."),
     ] = None,
     roll_calls_csv: Annotated[
         Path | None, typer.Argument(help="un_roll_calls.csv[.gz] (default: the shipped one).")
     ] = None,
+    issues: Annotated[
+        Path | None,
+        typer.Option(
+            help="un_roll_call_issues.csv[.gz] (default: the shipped one, unless you give "
+            "your own roll calls)."
+        ),
+    ] = None,
 ) -> None:
-    """Store UN roll calls and votes (all-or-nothing; re-ingesting replaces)."""
-    votes_path = votes_csv or dataset_path("un_votes_khm_usa.csv.gz")
+    """Store UN roll calls, votes and issue codes (all-or-nothing; re-ingesting replaces)."""
+    votes_path = votes_csv or dataset_path("un_votes.csv.gz")
     calls_path = roll_calls_csv or dataset_path("un_roll_calls.csv.gz")
+    # the shipped issue codes belong to the shipped roll calls
+    if issues is None and roll_calls_csv is None:
+        issues = dataset_path("un_roll_call_issues.csv.gz")
     with _store() as store:
-        report = ingest_votes(store, votes_path, calls_path)
+        report = ingest_votes(store, votes_path, calls_path, issues)
     _summary(
         f"[green]Stored[/] {report.votes:,} votes of {report.countries} countries on "
-        f"{report.roll_calls:,} roll calls ({report.first_date} .. {report.last_date}); "
-        f"{report.votes_replaced:,} replaced earlier ones."
+        f"{report.roll_calls:,} roll calls ({report.first_date} .. {report.last_date}) and "
+        f"{report.issues:,} issue codes; {report.votes_replaced:,} votes replaced earlier ones."
     )
+
+
+Measure = Annotated[
+    str, typer.Option(help="agreement, identical, s-score or kappa (see docs/signals.md).")
+]
+Seed = Annotated[int, typer.Option(help="Seed of the bootstrap intervals (0 or more).")]
 
 
 @votes_app.command("agreement")
 def votes_agreement(
     country_a: CountryA,
     country_b: CountryB,
-    freq: Annotated[str, typer.Option(help="month, quarter or year.")] = "year",
+    measure: Measure = "agreement",
+    by: Annotated[
+        str, typer.Option(help="year, session (labelled session + 1945), month or quarter.")
+    ] = "year",
+    issue: Annotated[
+        str | None, typer.Option(help="Only roll calls of this issue: me, nu, di, hr, co, ec.")
+    ] = None,
     since: Since = None,
     until: Until = None,
+    seed: Seed = 0,
+    freq: Annotated[str | None, typer.Option(hidden=True, help="Old name of --by.")] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Voting agreement per period: 1 same vote, 0.5 one abstained, 0 yes against no."""
+    """How alike two countries vote, per period, with a 95% bootstrap interval."""
     with _store() as store:
-        frame = voting_agreement(
-            store, country_a, country_b, freq, _day(since, "--since"), _day(until, "--until")
+        frame = vote_measure(
+            store,
+            country_a,
+            country_b,
+            measure=measure,
+            by=freq if freq is not None else by,
+            issue=issue,
+            since=_day(since, "--since"),
+            until=_day(until, "--until"),
+            seed=seed,
         )
-    emit(frame, fmt, title=f"UN voting agreement {country_a.upper()}-{country_b.upper()}")
+    title = f"UN votes {country_a.upper()}-{country_b.upper()}: {measure}"
+    emit(frame, fmt, title=title + (f", issue {issue}" if issue else ""))
+
+
+@votes_app.command("issues")
+def votes_issues(
+    country_a: CountryA,
+    country_b: CountryB,
+    measure: Measure = "agreement",
+    since: Since = None,
+    until: Until = None,
+    seed: Seed = 0,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """How alike two countries vote on each issue, most alike first: where they differ."""
+    with _store() as store:
+        frame = vote_issues(
+            store,
+            country_a,
+            country_b,
+            measure=measure,
+            since=_day(since, "--since"),
+            until=_day(until, "--until"),
+            seed=seed,
+        )
+    emit(frame, fmt, title=f"UN votes {country_a.upper()}-{country_b.upper()} by issue: {measure}")
 
 
 # -- signals ---------------------------------------------------------------------------------

@@ -1,20 +1,41 @@
 """The relations pulse: series, confidence intervals, record lows, change points, signals."""
 
-from tracktwo.pulse._chart import pulse_chart
+from tracktwo.pulse._chart import pulse_chart, signals_chart
 from tracktwo.pulse._compare import COMPARE_COLUMNS, CompareResult, busiest_partners, compare
 from tracktwo.pulse._compare_chart import compare_chart
 from tracktwo.pulse._coverage import CoverageReport, coverage_totals, import_coverage
+from tracktwo.pulse._disagreement import RECENT_YEARS, VoteIssues, recent_vote_issues
 from tracktwo.pulse._expr import actor_track, event_area, event_track, pulse_cells
-from tracktwo.pulse._pulse import SERIES_COLUMNS, PulseResult, pulse
+from tracktwo.pulse._periods import period_name
+from tracktwo.pulse._pulse import (
+    MIN_EVENTS,
+    MIN_ROLL_CALLS,
+    SERIES_COLUMNS,
+    PulseResult,
+    pulse,
+)
 from tracktwo.pulse._signals import SignalReport, import_signal, list_signals, signal_series
 from tracktwo.pulse._source_rates import SourceTotalsReport, import_source_totals, source_totals
 from tracktwo.pulse._standing import SeriesStanding, Standing, standing
-from tracktwo.pulse._stats import bootstrap_ci, bootstrap_series_ci, change_points, mark_extremes
+from tracktwo.pulse._stats import (
+    bootstrap_ci,
+    bootstrap_series_ci,
+    change_points,
+    mark_extremes,
+    mark_records,
+    weighted_mean_interval,
+)
+from tracktwo.pulse._summary import SUMMARY_COLUMNS, short_record_lows, summarise_series
+from tracktwo.pulse._vote_measures import vote_issues, vote_measure
 from tracktwo.pulse._votes import VotesReport, ingest_votes, voting_agreement
 
 __all__ = [
     "COMPARE_COLUMNS",
+    "MIN_EVENTS",
+    "MIN_ROLL_CALLS",
+    "RECENT_YEARS",
     "SERIES_COLUMNS",
+    "SUMMARY_COLUMNS",
     "CompareResult",
     "CoverageReport",
     "PulseResult",
@@ -22,6 +43,7 @@ __all__ = [
     "SignalReport",
     "SourceTotalsReport",
     "Standing",
+    "VoteIssues",
     "VotesReport",
     "actor_track",
     "bootstrap_ci",
@@ -39,11 +61,20 @@ __all__ = [
     "ingest_votes",
     "list_signals",
     "mark_extremes",
+    "mark_records",
+    "period_name",
     "pulse",
     "pulse_cells",
     "pulse_chart",
+    "recent_vote_issues",
+    "short_record_lows",
     "signal_series",
+    "signals_chart",
     "source_totals",
     "standing",
+    "summarise_series",
+    "vote_issues",
+    "vote_measure",
     "voting_agreement",
+    "weighted_mean_interval",
 ]

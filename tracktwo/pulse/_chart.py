@@ -1,4 +1,4 @@
-"""The chart of ``tracktwo pulse``: one line per track with its bootstrap band and marks.
+"""The chart of ``tracktwo pulse``: one line per track with its interval bars and marks.
 
 Drawn with Altair and rendered offline by vl-convert (no browser), as SVG or PNG
 depending on the file suffix. The top panel holds the tracks; an optional panel
@@ -17,7 +17,7 @@ import pandas as pd
 
 from tracktwo._errors import InputError
 
-__all__ = ["SERIES_COLUMNS", "SIGNAL_COLUMNS", "pulse_chart", "save_chart"]
+__all__ = ["SERIES_COLUMNS", "SIGNAL_COLUMNS", "pulse_chart", "save_chart", "signals_chart"]
 
 SERIES_COLUMNS = (
     "period",
@@ -27,12 +27,16 @@ SERIES_COLUMNS = (
     "ci_low",
     "ci_high",
     "coop_share",
-    "is_record_low",
+    "is_partial",
+    "is_eligible",
+    "record_low",
     "is_change_point",
     "is_all_time_low",
     "is_all_time_high",
 )
-SIGNAL_COLUMNS = ("period", "series", "value", "is_record_low", "is_change_point")
+SIGNAL_COLUMNS = (
+    "period", "series", "value", "is_partial", "is_eligible", "record_low", "is_change_point",
+)  # fmt: skip
 
 ChartFormat = Literal["svg", "png"]
 _FORMATS: dict[str, ChartFormat] = {".svg": "svg", ".png": "png"}
@@ -45,8 +49,9 @@ _PNG_SCALE = 2
 # on one it is longer than the 300-unit plot is tall.
 _Y_TITLE_LINES = ["Mean Goldstein (mention-weighted)", "−10 conflict … +10 cooperation"]
 _MARK_NOTE = (
-    "band: bootstrap confidence interval · ▼ record low · ○ all-time low · "
-    "dashed rule: change point"
+    "bar: 95% interval · filled dot: eligible period, hollow: too few events or partial "
+    "(no line into a partial period) · ▼ confirmed record low, ▽ tentative · "
+    "ring: all-time low · dashed rule: change point"
 )
 _RECORD_RED = "#d62728"
 # Fixed colours for the known tracks so a track keeps its colour across charts;
@@ -98,6 +103,8 @@ def _check_frame(frame: pd.DataFrame, needed: tuple[str, ...], name: str) -> pd.
     except (TypeError, ValueError) as error:
         raise InputError(f"{name}.period must hold dates: {error}") from None
     tidy["series"] = tidy["series"].astype(str)
+    if "record_low" in tidy.columns:
+        tidy["record_low"] = tidy["record_low"].fillna("").astype(str)
     for flag in (column for column in needed if column.startswith("is_")):
         tidy[flag] = tidy[flag].fillna(False).astype(bool)
     return tidy
@@ -144,27 +151,43 @@ def _series_layers(
     legend_title: str,
     labels: str = "datum.label",
 ) -> list[alt.Chart]:
-    """Lines, record-low triangles and change-point rules shared by both panels."""
-    base = alt.Chart(series)
+    """Lines, period markers, record-low triangles and change-point rules of both panels.
+
+    The line skips periods without a value but stops at a partial period (its point stands
+    alone); eligible periods get a filled marker, the others a hollow one."""
     legend = alt.Legend(title=legend_title, labelExpr=labels) if legend_title else None
+    colour = alt.Color("series:N", scale=colours, legend=legend)
+    y = alt.Y("value:Q", title=value_title, scale=alt.Scale(padding=14))
+    drawn = series[series["value"].notna() | series["is_partial"]].copy()
+    drawn["line_value"] = drawn["value"].where(~drawn["is_partial"])
+    line = alt.Chart(drawn).mark_line(strokeWidth=2, invalid="break-paths-show-domains").encode(
+        x=x, y=alt.Y("line_value:Q", title=value_title, scale=alt.Scale(padding=14)),
+        color=colour,
+    )  # fmt: skip
+    base = alt.Chart(series)
     # points large enough that a period without neighbours still shows; the padding keeps
     # the lowest value (and its all-time-low ring) off the axis labels
-    line = base.mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=36)).encode(
-        x=x,
-        y=alt.Y("value:Q", title=value_title, scale=alt.Scale(padding=14)),
-        color=alt.Color("series:N", scale=colours, legend=legend),
+    eligible = base.transform_filter(alt.datum.is_eligible).mark_point(
+        filled=True, size=36, opacity=1).encode(x=x, y=y, color=colour)  # fmt: skip
+    shown_hollow = "!datum.is_eligible && isValid(datum.value)"
+    ineligible = (
+        base.transform_filter(shown_hollow)
+        .mark_point(filled=False, size=36, strokeWidth=1.5, opacity=1)
+        .encode(x=x, y=y, color=colour)
     )
-    record_lows = (
-        base.transform_filter(alt.datum.is_record_low)
-        .mark_point(shape="triangle-down", filled=True, size=90, color=_RECORD_RED, opacity=1)
+    lows = [
+        base.transform_filter(alt.datum.record_low == kind)
+        .mark_point(shape="triangle-down", filled=filled, size=90, color=_RECORD_RED,
+                    strokeWidth=1.5, opacity=1)
         .encode(x=x, y="value:Q")
-    )
+        for kind, filled in (("confirmed", True), ("tentative", False))
+    ]  # fmt: skip
     changes = (
         base.transform_filter(alt.datum.is_change_point)
         .mark_rule(strokeDash=[6, 4], strokeWidth=1.5, opacity=0.8)
-        .encode(x=x, color=alt.Color("series:N", scale=colours, legend=legend))
+        .encode(x=x, color=colour)
     )
-    return [line, record_lows, changes]
+    return [line, eligible, ineligible, *lows, changes]
 
 
 def _track_panel(
@@ -176,7 +199,9 @@ def _track_panel(
     base = alt.Chart(series)
     # Every layer coloured by series carries the same legend: Vega-Lite drops a
     # merged legend when one layer says legend=None.
-    band = base.mark_area(opacity=0.18).encode(
+    # an interval is a bar per period, not a band: a band cannot show the interval of a
+    # period whose neighbours have none (most periods of a thin pair)
+    band = base.mark_rule(strokeWidth=5, opacity=0.3).encode(
         x=x,
         y="ci_low:Q",
         y2="ci_high:Q",
@@ -247,6 +272,17 @@ def pulse_chart(
         chart = alt.vconcat(_track_panel(tidy, domain, heading), *panels, spacing=24)
         chart = chart.resolve_scale(x="shared", y="independent", color="independent")
     return save_chart(chart, target, chart_format)
+
+
+def signals_chart(signals: pd.DataFrame) -> alt.VConcatChart:
+    """The signal panels alone (one per series, own value scales), marked as in pulse_chart:
+    the briefing draws them under its own pulse chart."""
+    extra = _check_frame(signals, SIGNAL_COLUMNS, "signals")
+    names = list(dict.fromkeys(extra["series"]))
+    colours = _colour_scale(names)
+    domain = _period_domain(extra)
+    panels = [_signal_panel(extra, domain, name, colours) for name in names]
+    return alt.vconcat(*panels, spacing=20).resolve_scale(y="independent", color="independent")
 
 
 def save_chart(chart: alt.TopLevelMixin, target: Path, chart_format: ChartFormat) -> Path:

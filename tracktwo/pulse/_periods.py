@@ -18,6 +18,7 @@ __all__ = [
     "MONTHS_IN",
     "check_range",
     "period_expr",
+    "period_name",
     "period_start",
     "to_dates",
     "validate_freq",
@@ -75,3 +76,12 @@ def within(day: Any, since: date | None, until: date | None) -> Any:
     if until is not None:
         condition = condition & (day <= until)
     return condition
+
+
+def period_name(period: date, freq: str) -> str:
+    """How a period is written for a reader: 2019, 2019 Q2 or 2019-04."""
+    if freq == "year":
+        return str(period.year)
+    if freq == "quarter":
+        return f"{period.year} Q{(period.month - 1) // 3 + 1}"
+    return period.isoformat()[:7]

@@ -16,18 +16,13 @@ import pandas as pd
 
 from tracktwo._errors import InputError, NotFoundError
 from tracktwo.pulse._coverage import coverage_totals
-from tracktwo.pulse._expr import GROUPINGS, group_keys, pulse_cells, pulse_events, pulse_moments
+from tracktwo.pulse._expr import GROUPINGS, group_keys, pulse_events, pulse_moments
 from tracktwo.pulse._periods import MONTHS_IN, check_range, validate_freq
 from tracktwo.pulse._signals import signal_series
 from tracktwo.pulse._source_rates import with_per_100k
-from tracktwo.pulse._stats import (
-    bootstrap_series_ci,
-    change_points,
-    group_rng,
-    large_sample_ci,
-    mark_extremes,
-)
-from tracktwo.pulse._votes import voting_agreement
+from tracktwo.pulse._stats import change_points, mark_records, weighted_mean_interval
+from tracktwo.pulse._summary import summarise_series
+from tracktwo.pulse._vote_measures import vote_measure
 from tracktwo.store import EventStore, events_table
 from tracktwo.taxonomy import TRACKS, Taxonomy, load_taxonomy
 
@@ -35,17 +30,23 @@ __all__ = ["SERIES_COLUMNS", "PulseResult", "pulse"]
 
 SERIES_COLUMNS = [
     "period", "kind", "series", "events", "value", "ci_low", "ci_high", "coop_share",
-    "coverage_share", "per_100k", "is_partial", "is_all_time_low", "is_all_time_high",
-    "is_record_low", "is_change_point",
+    "coverage_share", "per_100k", "is_partial", "is_eligible", "is_all_time_low",
+    "is_all_time_high", "record_low", "is_change_point",
 ]  # fmt: skip
 # by="track" always lists these, in this order (other only when there is any)
 SHOWN_TRACKS = tuple(track for track in TRACKS if track != "other")
 # engines whose events are the store's own: per_100k needs the store's source tables
 _STORE_ENGINES = ("duckdb", "spark")
 VOTES_SERIES = "UN vote agreement"
-# periods with more events than this use the large-sample (normal) form of the bootstrap;
-# fewer, the exact multinomial resampling of their cells (see docs/pulse-method.md)
-EXACT_BOOTSTRAP_MAX_EVENTS = 1000
+IDEAL_SERIES = "UN ideal-point distance"
+# series where a higher value is a worse relationship: their record lows are record highs
+# of the value, and is_all_time_low marks the highest (docs/pulse-method.md)
+HIGHER_IS_WORSE = frozenset({IDEAL_SERIES})
+# the least support a period needs to be an all-time low or high, a record low or a change
+# point (docs/pulse-method.md, "Eligible periods", says why these numbers)
+MIN_EVENTS = 10
+MIN_ROLL_CALLS = 20
+MIN_SIGNAL_DAYS = 10
 
 
 @dataclass
@@ -60,6 +61,8 @@ class PulseResult:
     expr: Any = None
     # period -> the source whose totals per_100k divides by (see docs/pulse-method.md)
     rate_sources: dict[date, str] = field(default_factory=dict)
+    min_support: int = MIN_EVENTS  # events an eligible period needs
+    min_roll_calls: int = MIN_ROLL_CALLS  # roll calls an eligible UN-vote period needs
 
     @property
     def sql(self) -> str:
@@ -73,6 +76,11 @@ class PulseResult:
     @property
     def signals(self) -> pd.DataFrame:
         return self.frame[self.frame["kind"] == "signal"].reset_index(drop=True)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per series: latest value, all-time low and high, rank, records, changes
+        (columns ``SUMMARY_COLUMNS``; see docs/pulse-method.md, "The summary")."""
+        return summarise_series(self.frame, self.freq)
 
 
 def _pair(taxonomy: Taxonomy, country_a: str, country_b: str) -> tuple[str, str]:
@@ -146,27 +154,42 @@ def _partial(periods: pd.Series, freq: str, span: Span) -> list[bool]:
 
 
 def _mark_series(
-    frame: pd.DataFrame, group_keys: list[str], freq: str, spans: dict[str, Span] | Span
-) -> pd.DataFrame:
-    """Record lows, all-time extremes and change points, series by series, in period order,
-    over the periods the data covers fully."""
+    frame: pd.DataFrame, group_keys: list[str], freq: str, spans: dict[str, Span] | Span,
+    min_support: dict[str, int] | int,
+) -> pd.DataFrame:  # fmt: skip
+    """Eligibility, record lows, all-time extremes and change points, series by series, in
+    period order. Only eligible periods (not partial, at least ``min_support`` events, roll
+    calls or days) take part; the others are shown and marked ``is_eligible`` False."""
     parts = []
     for key, part in frame.groupby(group_keys, sort=True, dropna=False):
         part = part.sort_values("period").reset_index(drop=True)
-        name = key[0] if isinstance(key, tuple) else key
-        span = spans.get(str(name)) if isinstance(spans, dict) else spans
+        name = str(key[0] if isinstance(key, tuple) else key)
+        span = spans.get(name) if isinstance(spans, dict) else spans
+        least = min_support.get(name, MIN_EVENTS) if isinstance(min_support, dict) else min_support
         part["is_partial"] = _partial(part["period"], freq, span)
-        values = part["value"].where(~part["is_partial"]).tolist()
-        marks = mark_extremes(values)
-        part[list(marks.columns)] = marks.to_numpy()
+        part["is_eligible"] = (
+            ~part["is_partial"] & (part["events"].fillna(0) >= least) & part["value"].notna()
+        )
+        if "ci_high" not in part.columns:
+            part["ci_high"] = np.nan
+        if "ci_low" not in part.columns:
+            part["ci_low"] = np.nan
+        if name in HIGHER_IS_WORSE:  # its low is its highest value: records of drifting apart
+            marks = mark_records(-part["value"], -part["ci_low"], part["is_eligible"])
+            marks = marks.rename(columns={"is_all_time_low": "is_all_time_high",
+                                          "is_all_time_high": "is_all_time_low"})  # fmt: skip
+        else:
+            marks = mark_records(part["value"], part["ci_high"], part["is_eligible"])
+        for column in marks.columns:
+            part[column] = marks[column].to_numpy()
         part["is_change_point"] = False
-        for index in change_points(values):
+        for index in change_points(part["value"].where(part["is_eligible"]).tolist()):
             part.loc[index, "is_change_point"] = True
         parts.append(part)
     if not parts:
         return frame.assign(
-            is_partial=False, is_all_time_low=False, is_all_time_high=False,
-            is_record_low=False, is_change_point=False,
+            is_partial=False, is_eligible=False, is_all_time_low=False, is_all_time_high=False,
+            record_low="", is_change_point=False,
         )  # fmt: skip
     return pd.concat(parts, ignore_index=True)
 
@@ -212,41 +235,12 @@ def _series_order(frame: pd.DataFrame, by: str) -> pd.Series:
     )
 
 
-def _intervals(
-    moments: pd.DataFrame, cells: pd.DataFrame, keys: list[str], seed: int, n_boot: int
-) -> pd.DataFrame:
-    """Exact bootstrap for the small periods (from cells), large-sample form for the rest."""
-    large = moments[moments["events"] > EXACT_BOOTSTRAP_MAX_EVENTS]
-    rows = []
-    for record in large.itertuples(index=False):
-        key = tuple(getattr(record, k) for k in keys)
-        sums = (record.sw, record.swg, record.sww, record.swwg, record.swwgg)
-        low, high = large_sample_ci(
-            int(record.events), sums, n_boot=n_boot, rng=group_rng(seed, key)
-        )
-        rows.append({**dict(zip(keys, key, strict=True)), "ci_low": low, "ci_high": high})
-    parts = [pd.DataFrame(rows, columns=[*keys, "ci_low", "ci_high"])]
-    if not cells.empty:
-        parts.append(bootstrap_series_ci(cells, group_cols=keys, n_boot=n_boot, seed=seed))
-    return pd.concat([p for p in parts if not p.empty] or parts, ignore_index=True)
-
-
-def _event_series(
-    rows: Any, moments: pd.DataFrame, keys: list[str], freq: str, seed: int, n_boot: int,
-    directed: bool,
-) -> pd.DataFrame:  # fmt: skip
+def _event_series(moments: pd.DataFrame, keys: list[str], freq: str) -> pd.DataFrame:
     if moments.empty:
         return pd.DataFrame(columns=[*keys, "events", "value", "coop_share", "ci_low", "ci_high"])
-    small = moments[moments["events"] <= EXACT_BOOTSTRAP_MAX_EVENTS]
-    cells = pd.DataFrame()
-    if not small.empty:
-        periods = sorted(set(small["period"]))
-        cells = pulse_cells(rows, directed, periods).to_pandas()
-        cells["period"] = _as_dates(cells["period"])
-        # keep only the small groups (a period can hold a small and a large series)
-        cells = cells.merge(small[keys], on=keys, how="inner")
     summary = _summarise(moments, keys)
-    summary = summary.merge(_intervals(moments, cells, keys, seed, n_boot), on=keys, how="left")
+    sums = tuple(moments[name] for name in ("sw", "swg", "sww", "swwg", "swwgg"))
+    summary["ci_low"], summary["ci_high"] = weighted_mean_interval(moments["events"], sums)
     return _fill_gaps(summary, keys, freq)
 
 
@@ -262,20 +256,28 @@ def _with_coverage(
     return frame.drop(columns="total")
 
 
-def _signal_rows(
-    store: EventStore, pair: tuple[str, str], freq: str, since: date | None, until: date | None
-) -> pd.DataFrame:
-    """UN vote agreement and imported dyad scores for the pair, as official-channel signals."""
+def _vote_rows(
+    store: EventStore, pair: tuple[str, str], freq: str, since: date | None,
+    until: date | None, seed: int, n_boot: int,
+) -> list[pd.DataFrame]:  # fmt: skip
+    """UN vote agreement with its bootstrap interval over roll calls."""
     parts = []
     try:
-        votes = voting_agreement(store, pair[0], pair[1], freq, since, until)
-        parts.append(
-            votes.rename(columns={"roll_calls": "events", "agreement": "value"}).assign(
-                series=VOTES_SERIES
-            )
-        )
+        votes = vote_measure(store, pair[0], pair[1], measure="agreement", by=freq,
+                             since=since, until=until, seed=seed, n_boot=n_boot)  # fmt: skip
+        parts.append(votes.rename(columns={"roll_calls": "events"}).assign(series=VOTES_SERIES))
     except NotFoundError:
-        pass
+        return parts
+    return parts
+
+
+def _signal_rows(
+    store: EventStore, pair: tuple[str, str], freq: str, since: date | None,
+    until: date | None, seed: int = 0, n_boot: int = 1000,
+) -> pd.DataFrame:  # fmt: skip
+    """UN votes (agreement, ideal-point distance) and imported dyad scores for the pair, as
+    official-channel signals."""
+    parts = _vote_rows(store, pair, freq, since, until, seed, n_boot)
     signals = signal_series(store, pair[0], pair[1], freq, None, since, until)
     if not signals.empty:
         parts.append(
@@ -283,9 +285,11 @@ def _signal_rows(
                 ["period", "events", "value", "series"]
             ]
         )
+    columns = ["period", "series", "events", "value", "ci_low", "ci_high"]
     if not parts:
-        return pd.DataFrame(columns=["period", "series", "events", "value"])
-    return pd.concat(parts, ignore_index=True)
+        return pd.DataFrame(columns=columns)
+    frame = pd.concat(parts, ignore_index=True)
+    return frame.reindex(columns=columns)
 
 
 def _span(store: EventStore, sql: str, params: list[object] | None = None) -> Span:
@@ -305,9 +309,8 @@ def _events_span(events: Any) -> Span:
 
 
 def _signal_spans(store: EventStore) -> dict[str, Span]:
-    spans: dict[str, Span] = {
-        VOTES_SERIES: _span(store, "SELECT min(vote_date), max(vote_date) FROM roll_calls")
-    }
+    votes = _span(store, "SELECT min(vote_date), max(vote_date) FROM roll_calls")
+    spans: dict[str, Span] = {VOTES_SERIES: votes, IDEAL_SERIES: votes}
     names = store.con.execute("SELECT DISTINCT name FROM signals").fetchall()
     for (name,) in names:
         spans[f"signal: {name}"] = _span(
@@ -322,6 +325,28 @@ def _tidy(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
         if column not in frame.columns:
             frame[column] = np.nan
     return frame
+
+
+def _signal_support(min_roll_calls: int) -> dict[str, int]:
+    """Least support per signal: roll calls for the UN series, days for imported signals."""
+    return {VOTES_SERIES: min_roll_calls, IDEAL_SERIES: min_roll_calls}
+
+
+def _signal_frame(
+    store: EventStore, pair: tuple[str, str], freq: str, since: date | None,
+    until: date | None, min_roll_calls: int, seed: int, n_boot: int,
+) -> pd.DataFrame:  # fmt: skip
+    spans = {k: _clip(v, since, until) for k, v in _signal_spans(store).items()}
+    rows = _signal_rows(store, pair, freq, since, until, seed, n_boot)
+    support = _signal_support(min_roll_calls)
+    support.update({name: MIN_SIGNAL_DAYS for name in set(rows["series"]) - set(support)})
+    return _tidy(_mark_series(rows, ["series"], freq, spans, support), "signal")
+
+
+def _check_support(min_support: int, min_roll_calls: int) -> None:
+    for name, value in (("min_support", min_support), ("min_roll_calls", min_roll_calls)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InputError(f"{name} must be a whole number of at least 1, got {value!r}")
 
 
 def pulse(
@@ -339,10 +364,17 @@ def pulse(
     seed: int = 0,
     n_boot: int = 1000,
     signals: bool = True,
+    min_support: int = MIN_EVENTS,
+    min_roll_calls: int = MIN_ROLL_CALLS,
 ) -> PulseResult:
-    """The relationship of ``country_a`` and ``country_b`` over time (see docs/pulse-method.md)."""
+    """The relationship of ``country_a`` and ``country_b`` over time (see docs/pulse-method.md).
+
+    A period takes part in lows, highs, record lows and change points only with at least
+    ``min_support`` events (``min_roll_calls`` roll calls for the UN-vote signals) and when
+    it is not partial. ``seed`` and ``n_boot`` drive the UN-vote bootstrap intervals."""
     taxonomy = taxonomy or load_taxonomy()
     freq = _validate(freq, by, since, until)
+    _check_support(min_support, min_roll_calls)
     pair = _pair(taxonomy, country_a, country_b)
     table = events_table(store, engine)
     rows = pulse_events(
@@ -353,7 +385,7 @@ def pulse(
     moments = expr.to_pandas()
     moments["period"] = _as_dates(moments["period"])
     keys = group_keys(directed)
-    events = _event_series(rows, moments, keys, freq, seed, n_boot, directed)
+    events = _event_series(moments, keys, freq)
     if by == "track":
         events = _every_track(events, pair, directed)
     rate_sources: dict[date, str] = {}
@@ -365,17 +397,17 @@ def pulse(
     if directed and not events.empty:
         events["series"] = events["series"] + " " + events["direction"]
         events = events.drop(columns="direction")
-    events = _mark_series(events, ["series"], freq, _clip(_events_span(table), since, until))
-    events = _with_coverage(events, store, pair, freq)
+    span = _clip(_events_span(table), since, until)
+    events = _with_coverage(_mark_series(events, ["series"], freq, span, min_support),
+                            store, pair, freq)  # fmt: skip
     frames = [_tidy(events, "events")]
     if signals:
-        spans = {k: _clip(v, since, until) for k, v in _signal_spans(store).items()}
-        signal_rows = _signal_rows(store, pair, freq, since, until)
-        frames.append(_tidy(_mark_series(signal_rows, ["series"], freq, spans), "signal"))
+        frames.append(_signal_frame(store, pair, freq, since, until, min_roll_calls, seed, n_boot))
     frame = pd.concat([f[SERIES_COLUMNS] for f in frames if not f.empty] or
                       [pd.DataFrame(columns=SERIES_COLUMNS)], ignore_index=True)  # fmt: skip
     frame["period"] = _as_dates(frame["period"])
     frame = frame.assign(_order=_series_order(frame, by))
     frame = frame.sort_values(["kind", "_order", "period"], kind="stable")
     frame = frame.drop(columns="_order").reset_index(drop=True)
-    return PulseResult(pair[0], pair[1], freq, by, frame, expr=expr, rate_sources=rate_sources)
+    return PulseResult(pair[0], pair[1], freq, by, frame, expr=expr, rate_sources=rate_sources,
+                       min_support=min_support, min_roll_calls=min_roll_calls)  # fmt: skip

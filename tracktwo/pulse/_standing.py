@@ -3,15 +3,17 @@
 For each event track (official, local government, people-to-people, mixed) and each official
 signal (UN vote agreement, imported daily scores such as ``gdelt_daily_score``), all read from
 ``pulse``: its latest complete value, where that value ranks among the series' periods, whether
-it is the lowest (and a record low, lower than every earlier period, as the pulse marks it), the
+it is the lowest (and a record low, confirmed or tentative, as the pulse marks it), the
 series' lowest period and value, and the events, roll calls or days behind each figure.
 
 Every series starts at the same period: the first of the stored events (any pair; or
 ``since``), so "the lowest" of UN vote agreement is over the years the event tracks cover too; a
 series whose whole record starts earlier gets a note with its whole-record low. The event tracks
-end with the stored events; a signal goes on to its own last complete period. A value from fewer
-than ``FEW`` events is never called a record low (its count is always shown). Periods in which
-no event at all is stored, for any pair, get a note: they are gaps in the sources, not quiet
+end with the stored events; a signal goes on to its own last complete period. Ranks, "the
+lowest" and record lows count only the pulse's eligible periods (``is_eligible``: not partial,
+with at least ``min_support`` events, ``min_roll_calls`` roll calls or ``MIN_SIGNAL_DAYS``
+days); a latest value from fewer is quoted with its count and not ranked. Periods in which no
+event at all is stored, for any pair, get a note: they are gaps in the sources, not quiet
 years. See docs/pulse-method.md, "Where the relationship stands".
 """
 
@@ -25,7 +27,15 @@ import pandas as pd
 
 from tracktwo._i18n import N_, Translate
 from tracktwo.pulse._periods import MONTHS_IN, period_start, validate_freq
-from tracktwo.pulse._pulse import VOTES_SERIES, PulseResult, pulse
+from tracktwo.pulse._pulse import (
+    IDEAL_SERIES,
+    MIN_EVENTS,
+    MIN_ROLL_CALLS,
+    MIN_SIGNAL_DAYS,
+    VOTES_SERIES,
+    PulseResult,
+    pulse,
+)
 from tracktwo.pulse._standing_words import (
     TITLE,
     UNIT_NOUNS,
@@ -40,14 +50,15 @@ from tracktwo.pulse._standing_words import (
     span_text,
     value_text,
 )
+from tracktwo.pulse._stats import RECORD_CONFIRMED, RECORD_TENTATIVE
 from tracktwo.store import EventStore
 from tracktwo.taxonomy import TRACK_LABELS, Taxonomy, load_taxonomy
 
 __all__ = ["FEW", "SeriesStanding", "Standing", "standing"]
 
-# below this many events (roll calls, days) a period's value is quoted with its count but never
-# called a record low (a later issue makes the minimum support a setting)
-FEW = 10
+# the pulse's default least events of an eligible period (kept under its old name: callers
+# quote it); the standing itself takes the pulse's own min_support and min_roll_calls
+FEW = MIN_EVENTS
 EARLIER = 2  # the periods before the latest that a sentence quotes
 TRACK_ORDER = ("official", "local", "people", "mixed")
 SIGNAL_PREFIX = "signal: "
@@ -60,9 +71,11 @@ class PeriodValue:
     period: date
     value: float
     events: int
+    eligible: bool = True  # the pulse's is_eligible: counts for ranks and lows
 
     def as_dict(self) -> dict[str, Any]:
-        return {"period": self.period.isoformat(), "value": self.value, "events": self.events}
+        return {"period": self.period.isoformat(), "value": self.value, "events": self.events,
+                "eligible": self.eligible}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -75,14 +88,15 @@ class SeriesStanding:
     phrase: Phrase
     latest: PeriodValue | None = None  # the latest complete period with a value
     per_100k: float | None = None  # tracks: the latest period's events per 100,000 of its source
-    rank: int | None = None  # 1 = the lowest of ``of``
-    of: int = 0  # complete periods with a value in the compared years
+    rank: int | None = None  # 1 = the lowest of ``of``; None when the latest is not eligible
+    of: int = 0  # eligible periods in the compared years
     first_period: date | None = None  # the compared years of this series
     last_period: date | None = None
     is_all_time_low: bool = False  # the latest is the lowest of the compared years
-    is_record_low: bool = False  # ... and lower than every earlier one (the pulse's mark)
-    few: bool = False  # the latest rests on fewer than FEW events
-    lowest: PeriodValue | None = None  # the first period holding the lowest value
+    is_record_low: bool = False  # ... and lower than every earlier one (record_low != "")
+    record_low: str = ""  # the pulse's mark of the latest: "", "tentative" or "confirmed"
+    few: bool = False  # the latest rests on too few events (roll calls, days): not eligible
+    lowest: PeriodValue | None = None  # the first eligible period holding the lowest value
     partial: PeriodValue | None = None  # a later, partial period, left out
     earlier: tuple[PeriodValue, ...] = ()
     record_first: date | None = None  # the series' whole record, when it starts earlier
@@ -109,7 +123,7 @@ class SeriesStanding:
             "per_100k": self.per_100k, "rank": self.rank, "of": self.of,
             "first_period": day(self.first_period), "last_period": day(self.last_period),
             "is_all_time_low": self.is_all_time_low, "is_record_low": self.is_record_low,
-            "few": self.few,
+            "record_low": self.record_low, "few": self.few,
             "lowest_period": day(self.lowest.period) if self.lowest else None,
             "lowest_value": self.lowest.value if self.lowest else None,
             "lowest_events": self.lowest.events if self.lowest else None,
@@ -131,6 +145,10 @@ class Standing:
     series: tuple[SeriesStanding, ...]
     notes: tuple[Phrase, ...] = field(default_factory=tuple)
     title: str = TITLE
+    # the least support of an eligible period: events, roll calls, days (as the pulse used)
+    min_events: int = MIN_EVENTS
+    min_roll_calls: int = MIN_ROLL_CALLS
+    min_days: int = MIN_SIGNAL_DAYS
 
     def sentences(self, translate: Translate | None = None) -> list[str]:
         return [sentence(one.phrase, translate) for one in self.series]
@@ -141,7 +159,9 @@ class Standing:
     def as_dict(self, translate: Translate | None = None) -> dict[str, Any]:
         return {
             "title": translate(self.title) if translate else self.title,
-            "a": self.country_a, "b": self.country_b, "freq": self.freq, "few": FEW,
+            "a": self.country_a, "b": self.country_b, "freq": self.freq,
+            "few": self.min_events, "min_roll_calls": self.min_roll_calls,
+            "min_days": self.min_days,
             "since": self.since.isoformat() if self.since else None,
             "until": self.until.isoformat() if self.until else None,
             "sentences": self.sentences(translate), "notes": self.note_sentences(translate),
@@ -157,8 +177,15 @@ def _flag(row: pd.Series, column: str) -> bool:
     return bool(value) if value is not None and not pd.isna(value) else False
 
 
+def _record_mark(row: pd.Series) -> str:
+    """The pulse's ``record_low`` of a period: "", "tentative" or "confirmed"."""
+    value = row.get("record_low")
+    return str(value) if isinstance(value, str) else ""
+
+
 def _point(row: pd.Series) -> PeriodValue:
-    return PeriodValue(row["period"], float(row["value"]), int(row["events"]))
+    return PeriodValue(row["period"], float(row["value"]), int(row["events"]),
+                       _flag(row, "is_eligible"))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -167,6 +194,7 @@ class _Parts:
 
     rows: pd.DataFrame  # every row, in period order
     complete: pd.DataFrame  # complete periods with a value
+    eligible: pd.DataFrame  # ... of which the pulse counts for ranks and lows
     partial: PeriodValue | None  # a partial period with a value after the last complete one
 
 
@@ -175,22 +203,25 @@ def _parts(rows: pd.DataFrame) -> _Parts:
     partial_flags = rows["is_partial"].fillna(False).astype(bool)
     known = rows["value"].notna()
     complete = rows[known & ~partial_flags].reset_index(drop=True)
+    eligible = complete[complete["is_eligible"].fillna(False).astype(bool)]
     tail = rows[known & partial_flags]
     if not complete.empty:
         tail = tail[tail["period"] > complete["period"].iloc[-1]]
     partial = _point(tail.iloc[-1]) if not tail.empty else None
-    return _Parts(rows, complete, partial)
+    return _Parts(rows, complete, eligible.reset_index(drop=True), partial)
 
 
-def _lowest(complete: pd.DataFrame) -> PeriodValue:
-    low = complete[complete["value"] == complete["value"].min()]
+def _lowest(eligible: pd.DataFrame) -> PeriodValue | None:
+    if eligible.empty:
+        return None
+    low = eligible[eligible["value"] == eligible["value"].min()]
     return _point(low.iloc[0])
 
 
-def _earlier(complete: pd.DataFrame, lowest: PeriodValue) -> tuple[PeriodValue, ...]:
+def _earlier(complete: pd.DataFrame, lowest: PeriodValue | None) -> tuple[PeriodValue, ...]:
     """The periods just before the latest (not the lowest: its own clause quotes it)."""
     before = [_point(row) for _, row in complete.iloc[:-1].tail(EARLIER).iterrows()]
-    return tuple(p for p in before if p.period != lowest.period)
+    return tuple(p for p in before if lowest is None or p.period != lowest.period)
 
 
 # -- the clauses of a sentence ------------------------------------------------------------------
@@ -201,29 +232,63 @@ class _Context:
     freq: str
     names: tuple[str, str]
     span: tuple[date, date] | None  # the compared periods of the event tracks
+    support: dict[str, int]  # unit -> the least events (roll calls, days) of an eligible period
 
 
-def _rank_clause(
-    latest: PeriodValue, rank: int, of: int, lowest: PeriodValue, unit: str, span: str, freq: str
-) -> Phrase:
-    values: dict[str, Any] = {"of": of, "periods": period_noun(freq, True), "span": span}
-    if of == 1:
+@dataclass(frozen=True)
+class _Facts:
+    """What a sentence says of one series, worked out from its rows."""
+
+    kind: str
+    unit: str
+    span: str  # the compared periods, written
+    least: int  # the support an eligible period needs, in ``unit``
+    latest: PeriodValue
+    lowest: PeriodValue | None  # the lowest eligible period
+    rank: int | None  # among the eligible periods; None when the latest is not one
+    of: int  # eligible periods
+    complete: int  # complete periods with a value, eligible or not
+    record_low: str  # the pulse's mark of the latest
+    has_interval: bool  # the latest has a 95% interval
+    earlier: tuple[PeriodValue, ...]
+
+
+def _lowest_clause(facts: _Facts, values: dict[str, Any]) -> Phrase:
+    """The latest is the lowest eligible value, strictly: a record low as the pulse marks it."""
+    if facts.record_low == RECORD_CONFIRMED:
+        return Phrase(N_(", the lowest of %(of)s %(periods)s with data in %(span)s: a record low, "
+                         "its interval wholly below the previous record"), values)  # fmt: skip
+    if facts.record_low == RECORD_TENTATIVE and facts.has_interval:
+        return Phrase(N_(", the lowest of %(of)s %(periods)s with data in %(span)s: a tentative "
+                         "record low (its interval reaches the previous record)"),
+                      values)  # fmt: skip
+    if facts.record_low == RECORD_TENTATIVE:
+        return Phrase(N_(", the lowest of %(of)s %(periods)s with data in %(span)s: a tentative "
+                         "record low (it has no interval to test against the previous record)"),
+                      values)  # fmt: skip
+    return Phrase(N_(", the lowest of %(of)s %(periods)s with data in %(span)s"), values)
+
+
+def _rank_clause(facts: _Facts, freq: str) -> Phrase:
+    latest, lowest, rank, of = facts.latest, facts.lowest, facts.rank, facts.of
+    values: dict[str, Any] = {"of": of, "periods": period_noun(freq, True), "span": facts.span}
+    if rank is None or lowest is None:
+        units = Phrase(UNIT_NOUNS[facts.unit])
+        return Phrase(N_(", too few %(units)s to rank it"), {"units": units})
+    if of == 1 and facts.complete == 1:
         return Phrase(N_(", the only %(period)s with data in %(span)s"),
-                      {"period": period_noun(freq, False), "span": span})  # fmt: skip
+                      {"period": period_noun(freq, False), "span": facts.span})  # fmt: skip
+    if of == 1:  # other periods have a value, from too few events to rank
+        return Phrase(N_(", the only %(period)s in %(span)s with the %(count)s needed to rank it"),
+                      {"period": period_noun(freq, False), "span": facts.span,
+                       "count": count_phrase(facts.least, facts.unit)})  # fmt: skip
     if rank == 1 and lowest.period != latest.period:  # level with an earlier period: no record
         return Phrase(
             N_(", as low as %(tied)s: the lowest of %(of)s %(periods)s with data in %(span)s"),
             {**values, "tied": period_text(lowest.period, freq)},
         )
-    if rank == 1 and latest.events < FEW:
-        return Phrase(
-            N_(", the lowest of %(of)s %(periods)s with data in %(span)s, but from only "
-               "%(count)s: too few to call it a record low"),
-            {**values, "count": count_phrase(latest.events, unit)},
-        )  # fmt: skip
-    if rank == 1:  # strictly lower than every earlier period, from enough events
-        return Phrase(N_(", the lowest of %(of)s %(periods)s with data in %(span)s: a record low"),
-                      values)  # fmt: skip
+    if rank == 1:
+        return _lowest_clause(facts, values)
     if rank == of:
         return Phrase(N_(", the highest of %(of)s %(periods)s with data in %(span)s"), values)
     return Phrase(N_(", the %(rank)s lowest of %(of)s %(periods)s with data in %(span)s"),
@@ -239,18 +304,33 @@ def _value_at(point: PeriodValue, kind: str, unit: str, freq: str, with_count: b
                   {**values, "count": count_phrase(point.events, unit)})  # fmt: skip
 
 
-def _clauses(
-    one: dict[str, Any], parts: _Parts, kind: str, unit: str, span: str, freq: str
-) -> tuple[Phrase, ...]:
+def _low_clause(facts: _Facts, freq: str) -> Phrase | None:
+    """The lowest eligible period when the latest is not it, or that there is none."""
+    if facts.lowest is not None and facts.rank != 1:
+        low = facts.lowest
+        return Phrase(N_("; the lowest is %(period)s (%(value)s, %(count)s)"), {
+            "period": period_text(low.period, freq), "value": value_text(low.value, facts.kind),
+            "count": count_phrase(low.events, facts.unit)})  # fmt: skip
+    if facts.lowest is None:
+        return Phrase(N_("; no %(period)s in %(span)s has the %(count)s needed to rank one"),
+                      {"period": period_noun(freq, False), "span": facts.span,
+                       "count": count_phrase(facts.least, facts.unit)})  # fmt: skip
+    return None
+
+
+def _clauses(facts: _Facts, parts: _Parts, freq: str) -> tuple[Phrase, ...]:
     """The clauses after the head: rank, the lowest, the periods before, what follows."""
-    latest, lowest = one["latest"], one["lowest"]
-    clauses = [_rank_clause(latest, one["rank"], one["of"], lowest, unit, span, freq)]
-    if one["rank"] != 1:
-        clauses.append(Phrase(N_("; the lowest is %(period)s (%(value)s, %(count)s)"), {
-            "period": period_text(lowest.period, freq), "value": value_text(lowest.value, kind),
-            "count": count_phrase(lowest.events, unit)}))  # fmt: skip
-    if one["earlier"]:
-        items = tuple(_value_at(p, kind, unit, freq, p.events < FEW) for p in one["earlier"])
+    kind, unit, latest = facts.kind, facts.unit, facts.latest
+    clauses = [_rank_clause(facts, freq)]
+    unranked = facts.complete - facts.of  # complete periods from too few events
+    if facts.rank is not None and facts.of > 1 and unranked:  # "of N" counts only the eligible
+        clauses.append(Phrase(N_(" (%(more)s more %(periods)s with too few %(units)s to rank)"),
+                              {"more": unranked, "periods": period_noun(freq, unranked != 1),
+                               "units": Phrase(UNIT_NOUNS[unit])}))  # fmt: skip
+    low = _low_clause(facts, freq)
+    clauses += [low] if low is not None else []
+    if facts.earlier:
+        items = tuple(_value_at(p, kind, unit, freq, not p.eligible) for p in facts.earlier)
         clauses.append(Phrase(N_("; before it, %(list)s"), {"list": Listing(items)}))
     silent = parts.rows[(parts.rows["period"] > latest.period) & (parts.rows["events"] == 0)
                         & ~parts.rows["is_partial"].fillna(False).astype(bool)]  # fmt: skip
@@ -312,6 +392,18 @@ def _only_partial(series: str, parts: _Parts, kind: str, unit: str, freq: str) -
                           events_total=int(parts.rows["events"].sum()))  # fmt: skip
 
 
+def _facts(parts: _Parts, kind: str, unit: str, span: str, least: int) -> _Facts:
+    complete, eligible = parts.complete, parts.eligible
+    last = complete.iloc[-1]
+    latest, lowest = _point(last), _lowest(eligible)
+    rank = 1 + int((eligible["value"] < latest.value).sum()) if latest.eligible else None
+    return _Facts(
+        kind, unit, span, least, latest, lowest, rank, of=len(eligible), complete=len(complete),
+        record_low=_record_mark(last) if latest.eligible else "",
+        has_interval=pd.notna(last.get("ci_high")), earlier=_earlier(complete, lowest),
+    )  # fmt: skip
+
+
 def _series_standing(series: str, rows: pd.DataFrame, context: _Context) -> SeriesStanding:
     kind, unit = _kind_and_unit(series)
     parts = _parts(rows)
@@ -319,32 +411,27 @@ def _series_standing(series: str, rows: pd.DataFrame, context: _Context) -> Seri
         return _no_events(series, context)
     if parts.complete.empty:
         return _only_partial(series, parts, kind, unit, context.freq)
-    complete, last = parts.complete, parts.complete.iloc[-1]
-    latest, lowest = _point(last), _lowest(complete)
+    last = parts.complete.iloc[-1]
     if kind == "track" and context.span is not None:
         first_period, last_period = context.span
     else:
-        first_period, last_period = complete["period"].iloc[0], latest.period
-    one: dict[str, Any] = {
-        "latest": latest, "lowest": lowest, "of": len(complete),
-        "rank": 1 + int((complete["value"] < latest.value).sum()),
-        "is_record_low": _flag(last, "is_record_low") and latest.events >= FEW,
-        "earlier": _earlier(complete, lowest),
-    }  # fmt: skip
+        first_period, last_period = parts.complete["period"].iloc[0], last["period"]
     span = span_text(first_period, last_period, context.freq)
+    facts = _facts(parts, kind, unit, span, context.support[unit])
+    latest = facts.latest
     phrase = Phrase(N_("%(series)s: %(value)s in %(period)s (%(count)s)%(rest)s."), {
         "series": _label(series, kind), "value": value_text(latest.value, kind),
         "period": period_text(latest.period, context.freq),
         "count": count_phrase(latest.events, unit),
-        "rest": _clauses(one, parts, kind, unit, span, context.freq)})  # fmt: skip
+        "rest": _clauses(facts, parts, context.freq)})  # fmt: skip
     per_100k = last.get("per_100k")
     return SeriesStanding(
-        series, kind, unit, phrase, latest=latest, rank=one["rank"], of=one["of"],
+        series, kind, unit, phrase, latest=latest, rank=facts.rank, of=facts.of,
         per_100k=float(per_100k) if per_100k is not None and pd.notna(per_100k) else None,
         first_period=first_period, last_period=last_period,
-        is_all_time_low=_flag(last, "is_all_time_low"), is_record_low=one["is_record_low"],
-        few=latest.events < FEW, lowest=lowest, partial=parts.partial, earlier=one["earlier"],
-        events_total=int(rows["events"].sum()),
+        is_all_time_low=_flag(last, "is_all_time_low"), is_record_low=facts.record_low != "",
+        record_low=facts.record_low, few=not latest.eligible, lowest=facts.lowest,
+        partial=parts.partial, earlier=facts.earlier, events_total=int(rows["events"].sum()),
     )  # fmt: skip
 
 
@@ -352,14 +439,14 @@ def _series_standing(series: str, rows: pd.DataFrame, context: _Context) -> Seri
 
 
 def _with_record(one: SeriesStanding, whole: pd.DataFrame) -> SeriesStanding:
-    """The series' whole-record low, kept when its record starts before the compared years
-    and its lowest period is not the compared years' lowest."""
-    complete = _parts(whole).complete
-    if complete.empty or one.first_period is None or one.lowest is None:
+    """The series' whole-record low (its lowest eligible period), kept when its record starts
+    before the compared years: the reader then knows whether an earlier period was lower."""
+    parts = _parts(whole)
+    lowest = _lowest(parts.eligible)
+    if parts.complete.empty or lowest is None or one.first_period is None:
         return one
-    first = complete["period"].iloc[0]
-    lowest = _lowest(complete)
-    if first >= one.first_period or lowest.period == one.lowest.period:
+    first = parts.complete["period"].iloc[0]
+    if first >= one.first_period:
         return one
     return replace(one, record_first=first, record_lowest=lowest)
 
@@ -435,7 +522,10 @@ def _ordered(frame: pd.DataFrame, taxonomy: Taxonomy) -> list[tuple[str, pd.Data
     present = {str(name): part for name, part in frame.groupby("series", sort=False)}
     tracks = [t for t in TRACK_ORDER if t in present or t != "local" or taxonomy.local_types]
     chosen = [(t, present.get(t, empty)) for t in tracks]
-    return chosen + [(n, p) for n, p in present.items() if n not in TRACK_ORDER and n != "other"]
+    # the ideal-point distance (higher = farther apart) has no sentence: the pulse and the
+    # `votes distance` table show it
+    left_out = {*TRACK_ORDER, "other", IDEAL_SERIES}
+    return chosen + [(n, p) for n, p in present.items() if n not in left_out]
 
 
 def standing(
@@ -464,16 +554,23 @@ def standing(
                              until=until, taxonomy=taxonomy)  # fmt: skip
     names = taxonomy.countries.iso3_to_name
     pair = (window.country_a, window.country_b)
-    context = _Context(freq, (names.get(pair[0], pair[0]), names.get(pair[1], pair[1])), span)
+    support = {"events": window.min_support, "roll calls": window.min_roll_calls,
+               "days": MIN_SIGNAL_DAYS}  # fmt: skip
+    context = _Context(freq, (names.get(pair[0], pair[0]), names.get(pair[1], pair[1])), span,
+                       support)  # fmt: skip
     frame = pd.concat([window.events, window.signals], ignore_index=True)
     lines = [_series_standing(name, rows, context) for name, rows in _ordered(frame, taxonomy)]
     notes: list[Phrase] = []
     if start is not None and not window.signals.empty:
-        whole = pulse(store, *pair, freq=freq, by="none", until=until, taxonomy=taxonomy).signals
+        whole = pulse(store, *pair, freq=freq, by="none", until=until, taxonomy=taxonomy,
+                      min_support=window.min_support,
+                      min_roll_calls=window.min_roll_calls).signals  # fmt: skip
         lines = [_with_record(one, whole[whole["series"] == one.series])
                  if one.kind != "track" else one for one in lines]  # fmt: skip
         notes += [n for n in (_record_note(one, freq) for one in lines) if n is not None]
     if span is not None:
         gap = _gap_note(store, span, freq)
         notes += [gap] if gap is not None else []
-    return Standing(pair[0], pair[1], freq, start, until, tuple(lines), tuple(notes))
+    return Standing(pair[0], pair[1], freq, start, until, tuple(lines), tuple(notes),
+                    min_events=window.min_support,
+                    min_roll_calls=window.min_roll_calls)  # fmt: skip

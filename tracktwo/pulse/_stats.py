@@ -23,11 +23,14 @@ from typing import TypeAlias
 import numpy as np
 import pandas as pd
 import ruptures
+from scipy import stats
 
 from tracktwo._errors import InputError
 
 __all__ = [
     "PENALTY_RULE",
+    "RECORD_CONFIRMED",
+    "RECORD_TENTATIVE",
     "bootstrap_ci",
     "bootstrap_series_ci",
     "change_points",
@@ -35,6 +38,8 @@ __all__ = [
     "group_rng",
     "large_sample_ci",
     "mark_extremes",
+    "mark_records",
+    "weighted_mean_interval",
 ]
 
 PENALTY_RULE = (
@@ -232,6 +237,47 @@ def bootstrap_series_ci(
     return result.astype({"ci_low": float, "ci_high": float})
 
 
+# -- the interval the pulse reports --------------------------------------------------------
+
+
+def weighted_mean_interval(
+    events: np.ndarray | pd.Series,
+    sums: tuple[np.ndarray | pd.Series, ...],
+    *,
+    level: float = 0.95,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A t interval of the weighted mean ``r = Σwg / Σw`` of each period, from five sums.
+
+    ``sums`` is ``(Σw, Σwg, Σw², Σw²g, Σw²g²)`` per period (arrays of one length with
+    ``events``). The standard error is the linearised (ratio-estimator) one,
+    ``se² = n/(n−1) · Σ w²(g − r)² / (Σw)²``, and the quantile is Student's t with Kish's
+    effective number of events minus one, ``n_eff − 1 = (Σw)²/Σw² − 1``, degrees of freedom:
+    a few heavily reported events make the interval as wide as the few events they are.
+
+    No interval (NaN, NaN) where it cannot be estimated: fewer than 2 events, no positive
+    weight, an effective size of at most 1, or no spread at all (every weighted event at
+    one value: the data says nothing about how far another draw could fall).
+    docs/pulse-method.md reports the coverage measured by simulation.
+    """
+    if not 0.0 < level < 1.0:
+        raise InputError(f"level must lie strictly between 0 and 1, got {level!r}")
+    n = np.asarray(events, dtype=float)
+    sw, swg, sww, swwg, swwgg = (np.asarray(v, dtype=float) for v in sums)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = swg / sw
+        spread = swwgg - 2 * ratio * swwg + ratio * ratio * sww  # Σ w²(g − r)²
+        # rounding can leave a tiny positive spread where every value is the same
+        flat = spread <= 1e-12 * (swwgg + ratio * ratio * sww)
+        se = np.sqrt(n / (n - 1) * np.where(flat, 0.0, spread)) / sw
+        effective = sw * sw / sww
+        df = effective - 1.0
+        usable = (n >= 2) & (sw > 0) & (df > 0) & ~flat & np.isfinite(se)
+        quantile = stats.t.ppf(0.5 + level / 2.0, np.where(usable, df, 1.0))
+    low = np.where(usable, ratio - quantile * se, np.nan)
+    high = np.where(usable, ratio + quantile * se, np.nan)
+    return low, high
+
+
 # -- records ----------------------------------------------------------------------------
 
 
@@ -281,6 +327,45 @@ def mark_extremes(values: FloatSeries) -> pd.DataFrame:
             "is_all_time_high": is_high,
             "is_record_low": _record_lows(series),
         }
+    )
+
+
+RECORD_TENTATIVE = "tentative"
+RECORD_CONFIRMED = "confirmed"
+
+
+def mark_records(
+    values: FloatSeries, ci_high: FloatSeries, eligible: Sequence[bool] | np.ndarray
+) -> pd.DataFrame:
+    """All-time low and high and record lows among the ``eligible`` periods of a series.
+
+    Only eligible periods with a value take part: ``is_all_time_low`` / ``is_all_time_high``
+    mark every such period equal to their minimum / maximum; ``record_low`` is "" or, for a
+    period strictly below every earlier eligible value (never the first), "confirmed" when
+    its interval lies wholly below the previous record (``ci_high`` < the lowest earlier
+    value) and "tentative" otherwise (also when it has no interval).
+    """
+    series = _as_float_array(values)
+    upper = _as_float_array(ci_high)
+    usable = np.asarray(eligible, dtype=bool) & ~np.isnan(series)
+    if upper.shape != series.shape or usable.shape != series.shape:
+        raise InputError("values, ci_high and eligible must have one length")
+    is_low = np.zeros(series.size, dtype=bool)
+    is_high = np.zeros(series.size, dtype=bool)
+    if usable.any():
+        is_low = usable & (series == series[usable].min())
+        is_high = usable & (series == series[usable].max())
+    records = [""] * series.size
+    lowest_so_far = math.nan
+    for index in np.flatnonzero(usable):
+        value = float(series[index])
+        if not math.isnan(lowest_so_far) and value < lowest_so_far:
+            confirmed = not math.isnan(upper[index]) and upper[index] < lowest_so_far
+            records[index] = RECORD_CONFIRMED if confirmed else RECORD_TENTATIVE
+        if math.isnan(lowest_so_far) or value < lowest_so_far:
+            lowest_so_far = value
+    return pd.DataFrame(
+        {"is_all_time_low": is_low, "is_all_time_high": is_high, "record_low": records}
     )
 
 

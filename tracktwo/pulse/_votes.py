@@ -1,39 +1,69 @@
-"""UN General Assembly roll-call votes and how often two countries vote alike.
+"""UN General Assembly roll-call votes: ingest, and the codes the vote measures share.
 
 Input is the layout of the unvotes R package's CSV exports (Voeten's data):
-``un_votes.csv[.gz]`` (rcid, country, country_code ISO2, vote) and
-``un_roll_calls.csv[.gz]`` (rcid, session, importantvote, date, unres, amend, para, short,
-descr). Ingest is all-or-nothing; ingesting again replaces the same roll calls and the same
-(roll call, country) votes, so it is idempotent.
+``un_votes.csv[.gz]`` (rcid, country, country_code ISO2, vote), ``un_roll_calls.csv[.gz]``
+(rcid, session, importantvote, date, unres, amend, para, short, descr) and, optionally,
+``un_roll_call_issues.csv[.gz]`` (rcid, short_name, issue). Ingest is all-or-nothing;
+ingesting again replaces the same roll calls, the same (roll call, country) votes and the issue
+codes of the roll calls ingested, so it is idempotent.
 
-Agreement between two countries on one roll call both voted on: 1 for the same vote, 0.5 when
-exactly one abstained, 0 for yes against no; a period's agreement is the mean over its roll
-calls. (The unvotes sanity figures in its SOURCE.txt are exact-match shares, not this score.)
+The measures of how alike two countries vote are in :mod:`tracktwo.pulse._vote_measures`.
 """
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
-import pandas as pd
+import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from tracktwo._errors import InputError, NotFoundError
-from tracktwo.pulse._periods import check_range, period_expr, to_dates, validate_freq, within
-from tracktwo.pulse._signals import insert_arrow, pair_or_error, parse_day, read_csv
+from tracktwo.pulse._signals import (
+    _open_text,
+    _reading,
+    insert_arrow,
+    parse_day,
+    read_csv,
+    read_header,
+)
 from tracktwo.store._duckdb import EventStore
 from tracktwo.taxonomy import load_taxonomy
 
-__all__ = ["VOTE_VALUES", "VotesReport", "ingest_votes", "voting_agreement"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "FORMER_CODES",
+    "ISSUE_NAMES",
+    "VOTE_VALUES",
+    "VotesReport",
+    "ingest_votes",
+    "require_votes",
+    "voting_agreement",
+]
 
 VOTE_VALUES = ("yes", "no", "abstain")
 
+# the six issue codes of unvotes' un_roll_call_issues, in its order, with its names
+ISSUE_NAMES = {
+    "me": "Palestinian conflict",
+    "nu": "Nuclear weapons and nuclear material",
+    "di": "Arms control and disarmament",
+    "hr": "Human rights",
+    "co": "Colonialism",
+    "ec": "Economic development",
+}
+
 _ROLL_CALL_COLUMNS = ("rcid", "session", "importantvote", "date", "unres", "short")
 _VOTE_COLUMNS = ("rcid", "country", "country_code", "vote")
+_ISSUE_COLUMNS = ("rcid", "short_name", "issue")
 
 # UN members that no longer exist, keyed by the ISO2 code unvotes gives them, then by name
 # when it gives none. Former states take their ISO 3166-3 alpha-3 code; West Germany and North
@@ -47,12 +77,14 @@ _FORMER_NAMES = {
     "zanzibar": "EAZ",
 }
 
-_FORMER_CODES = frozenset(_FORMER_ISO2.values()) | {"EAZ"}
+FORMER_CODES = frozenset(_FORMER_ISO2.values()) | {"EAZ"}
+
+_VOTE_SCHEMA = pa.schema([("rcid", pa.int32()), ("country", pa.string()), ("vote", pa.string())])
 
 
 @dataclass(frozen=True)
 class VotesReport:
-    """What one votes ingest stored."""
+    """What one votes ingest stored (``issues``: issue-code rows, 0 without an issues file)."""
 
     votes_file: str
     roll_calls_file: str
@@ -62,9 +94,10 @@ class VotesReport:
     first_date: date | None
     last_date: date | None
     votes_replaced: int
+    issues: int
 
 
-# -- parsing ---------------------------------------------------------------------------------
+# -- fields ----------------------------------------------------------------------------------
 
 
 def _integer(text: str, where: str, field: str) -> int:
@@ -87,6 +120,53 @@ def _flag(text: str, where: str, field: str) -> bool | None:
     if cleaned in ("0", "false", "0.0"):
         return False
     raise InputError(f"{where}: {field} {text!r} is not 0 or 1")
+
+
+def _known_rcid(text: str, where: str, known_rcids: set[int]) -> int:
+    rcid = _integer(text, where, "rcid")
+    if rcid not in known_rcids:
+        raise InputError(f"{where}: rcid {rcid} is not a roll call in the roll-calls file")
+    return rcid
+
+
+def _vote(text: str, where: str) -> str:
+    vote = text.strip().lower()
+    if vote not in VOTE_VALUES:
+        raise InputError(f"{where}: vote {text!r} is not yes, no or abstain")
+    return vote
+
+
+def _vote_country(code_text: str, name_text: str, where: str) -> str:
+    """ISO3 for the voter: its ISO2 code, or for a former member its code or name."""
+    code = code_text.strip().upper()
+    countries = load_taxonomy().countries
+    if code in countries.iso2_to_iso3:
+        return countries.iso2_to_iso3[code]
+    if code in _FORMER_ISO2:
+        return _FORMER_ISO2[code]
+    name = name_text.strip().casefold()
+    if not code and name in _FORMER_NAMES:
+        return _FORMER_NAMES[name]
+    if not code and name in countries.name_to_iso3:
+        return countries.name_to_iso3[name]
+    raise InputError(
+        f"{where}: country_code {code_text!r} ({name_text!r}) is not a known ISO 3166 alpha-2 code"
+    )
+
+
+def _issue_code(text: str, where: str) -> str:
+    code = text.strip().lower()
+    if code not in ISSUE_NAMES:
+        raise InputError(f"{where}: short_name {text!r} is not one of {issue_choices()}")
+    return code
+
+
+def issue_choices() -> str:
+    """The issue codes with their names, for messages: ``me (Palestinian conflict), ...``."""
+    return ", ".join(f"{code} ({name})" for code, name in ISSUE_NAMES.items())
+
+
+# -- roll calls and issues (a few thousand rows: read row by row) ----------------------------
 
 
 def _read_roll_calls(path: Path) -> dict[str, list[Any]]:
@@ -121,37 +201,54 @@ def _read_roll_calls(path: Path) -> dict[str, list[Any]]:
     return columns
 
 
-def _vote_country(row: dict[str, str], where: str) -> str:
-    """ISO3 for the voter: its ISO2 code, or for a former member its code or name."""
-    code = row["country_code"].strip().upper()
-    countries = load_taxonomy().countries
-    if code in countries.iso2_to_iso3:
-        return countries.iso2_to_iso3[code]
-    if code in _FORMER_ISO2:
-        return _FORMER_ISO2[code]
-    name = row["country"].strip().casefold()
-    if not code and name in _FORMER_NAMES:
-        return _FORMER_NAMES[name]
-    if not code and name in countries.name_to_iso3:
-        return countries.name_to_iso3[name]
-    raise InputError(
-        f"{where}: country_code {row['country_code']!r} ({row['country']!r}) "
-        "is not a known ISO 3166 alpha-2 code"
+def _read_issues(path: Path, known_rcids: set[int]) -> pa.Table:
+    """The issue codes of roll calls: one row per (roll call, code)."""
+    columns: dict[str, list[Any]] = {"rcid": [], "issue_code": [], "issue": []}
+    seen: dict[tuple[int, str], int] = {}
+    for line, row in read_csv(path, _ISSUE_COLUMNS):
+        where = f"{path.name} line {line}"
+        rcid = _known_rcid(row["rcid"], where, known_rcids)
+        code = _issue_code(row["short_name"], where)
+        if (rcid, code) in seen:
+            raise InputError(
+                f"{where}: roll call {rcid} has issue {code} a second time "
+                f"(first on line {seen[rcid, code]})"
+            )
+        seen[rcid, code] = line
+        for column, value in zip(columns, (rcid, code, row["issue"].strip() or None), strict=True):
+            columns[column].append(value)
+    return pa.table(
+        {
+            "rcid": pa.array(columns["rcid"], pa.int32()),
+            "issue_code": pa.array(columns["issue_code"], pa.string()),
+            "issue": pa.array(columns["issue"], pa.string()),
+        }
     )
 
 
-def _read_votes(path: Path, known_rcids: set[int]) -> dict[str, list[Any]]:
+# -- votes: 870,109 rows, read column-wise; row by row only to name a bad row ---------------
+
+
+class _AskRowByRow(Exception):
+    """The column-wise reader met something it does not vouch for: the row-by-row reader
+    (the reference, which names file, line and field) decides."""
+
+
+def _read_votes(path: Path, known_rcids: set[int]) -> pa.Table:
+    try:
+        return _read_votes_columnwise(path, known_rcids)
+    except _AskRowByRow:
+        return _read_votes_by_row(path, known_rcids)
+
+
+def _read_votes_by_row(path: Path, known_rcids: set[int]) -> pa.Table:
     columns: dict[str, list[Any]] = {"rcid": [], "country": [], "vote": []}
     seen: dict[tuple[int, str], int] = {}
     for line, row in read_csv(path, _VOTE_COLUMNS):
         where = f"{path.name} line {line}"
-        rcid = _integer(row["rcid"], where, "rcid")
-        if rcid not in known_rcids:
-            raise InputError(f"{where}: rcid {rcid} is not a roll call in the roll-calls file")
-        vote = row["vote"].strip().lower()
-        if vote not in VOTE_VALUES:
-            raise InputError(f"{where}: vote {row['vote']!r} is not yes, no or abstain")
-        country = _vote_country(row, where)
+        rcid = _known_rcid(row["rcid"], where, known_rcids)
+        vote = _vote(row["vote"], where)
+        country = _vote_country(row["country_code"], row["country"], where)
         if (rcid, country) in seen:
             raise InputError(
                 f"{where}: a second vote of {country} on roll call {rcid} "
@@ -160,7 +257,69 @@ def _read_votes(path: Path, known_rcids: set[int]) -> dict[str, list[Any]]:
         seen[rcid, country] = line
         for column, value in zip(columns, (rcid, country, vote), strict=True):
             columns[column].append(value)
-    return columns
+    return pa.table(columns, schema=_VOTE_SCHEMA)
+
+
+def _votes_text(path: Path) -> pl.DataFrame:
+    """The four vote columns as text, parsed by Arrow (which refuses ragged rows)."""
+    header = read_header(path)
+    if len(set(header)) != len(header) or not set(_VOTE_COLUMNS) <= set(header):
+        raise _AskRowByRow
+    with _reading(path), _open_text(path) as handle:
+        assert isinstance(handle, io.TextIOWrapper)  # Arrow reads its bytes
+        try:
+            table = pacsv.read_csv(
+                handle.buffer,
+                read_options=pacsv.ReadOptions(skip_rows=1, column_names=header),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types=dict.fromkeys(header, pa.string()),
+                    strings_can_be_null=False,
+                    include_columns=list(_VOTE_COLUMNS),
+                ),
+            )
+        except pa.ArrowInvalid:
+            raise _AskRowByRow from None
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)  # a Table gives a DataFrame
+    return frame
+
+
+def _each_distinct(values: list[Any], convert: Callable[[Any], Any]) -> list[Any]:
+    """``convert`` applied to each distinct value (a few thousand among 870,109 rows): the same
+    checks as row by row, so a value it refuses sends the file to the row-by-row reader."""
+    try:
+        return [convert(value) for value in values]
+    except InputError:
+        raise _AskRowByRow from None
+
+
+def _read_votes_columnwise(path: Path, known_rcids: set[int]) -> pa.Table:
+    frame = _votes_text(path)
+    rcid_texts = frame["rcid"].unique().to_list()
+    rcids = _each_distinct(rcid_texts, lambda t: _known_rcid(t, "", known_rcids))
+    vote_texts = frame["vote"].unique().to_list()
+    votes = _each_distinct(vote_texts, lambda t: _vote(t, ""))
+    voters = frame.select("country_code", "country").unique()
+    iso3 = _each_distinct(
+        list(voters.iter_rows()), lambda pair: _vote_country(pair[0], pair[1], "")
+    )
+    frame = frame.with_columns(
+        pl.col("rcid").replace_strict(
+            dict(zip(rcid_texts, rcids, strict=True)), return_dtype=pl.Int32
+        ),
+        pl.col("vote").replace_strict(
+            dict(zip(vote_texts, votes, strict=True)), return_dtype=pl.String
+        ),
+    ).join(
+        voters.with_columns(iso3=pl.Series(iso3, dtype=pl.String)),
+        on=["country_code", "country"],
+        how="left",
+    )
+    if frame.select("rcid", "iso3").is_duplicated().any():
+        raise _AskRowByRow  # a second vote of a country on a roll call: name its line
+    rows = frame.select("rcid", country="iso3", vote="vote").to_arrow()
+    return rows.cast(_VOTE_SCHEMA)
 
 
 # -- ingest ----------------------------------------------------------------------------------
@@ -171,34 +330,43 @@ def _stored_rcids(store: EventStore) -> set[int]:
 
 
 def ingest_votes(
-    store: EventStore, votes_path: str | Path, roll_calls_path: str | Path
+    store: EventStore,
+    votes_path: str | Path,
+    roll_calls_path: str | Path,
+    issues_path: str | Path | None = None,
 ) -> VotesReport:
-    """Store UN roll calls and votes; all-or-nothing, idempotent.
+    """Store UN roll calls, votes and (given ``issues_path``) issue codes; all-or-nothing.
 
-    Every row of both files is checked before anything is written; the first bad one raises
-    InputError naming the file, line and field, and the store is left as it was.
+    Every row of every file is checked before anything is written; the first bad one raises
+    InputError naming the file, line and field, and the store is left as it was. Votes of the
+    same (roll call, country) replace the stored ones; an issues file replaces the stored issue
+    codes of every roll call in it or in the roll-calls file (without one they are kept).
     """
     votes_path, roll_calls_path = Path(votes_path), Path(roll_calls_path)
     calls = _read_roll_calls(roll_calls_path)
-    votes = _read_votes(votes_path, set(calls["rcid"]) | _stored_rcids(store))
+    known = set(calls["rcid"]) | _stored_rcids(store)
+    votes = _read_votes(votes_path, known)
+    issues = _read_issues(Path(issues_path), known) if issues_path is not None else None
     with store.transaction() as con:
-        replaced = _replace(con, calls, votes)
+        replaced = _replace(con, _roll_call_rows(calls), votes)
+        if issues is not None:
+            _replace_issues(con, issues, calls["rcid"])
     days = calls["vote_date"]
     return VotesReport(
         votes_file=votes_path.name,
         roll_calls_file=roll_calls_path.name,
         roll_calls=len(calls["rcid"]),
-        votes=len(votes["rcid"]),
-        countries=len(set(votes["country"])),
+        votes=votes.num_rows,
+        countries=pc.count_distinct(votes["country"]).as_py(),
         first_date=min(days) if days else None,
         last_date=max(days) if days else None,
         votes_replaced=replaced,
+        issues=issues.num_rows if issues is not None else 0,
     )
 
 
-def _replace(con: Any, calls: dict[str, list[Any]], votes: dict[str, list[Any]]) -> int:
-    """Delete the stored rows the new ones supersede, insert the new ones; return votes replaced."""
-    call_rows = pa.table({k: pa.array(v) for k, v in calls.items()}).cast(
+def _roll_call_rows(calls: dict[str, list[Any]]) -> pa.Table:
+    return pa.table({k: pa.array(v) for k, v in calls.items()}).cast(
         pa.schema(
             [
                 ("rcid", pa.int32()),
@@ -210,13 +378,10 @@ def _replace(con: Any, calls: dict[str, list[Any]], votes: dict[str, list[Any]])
             ]
         )
     )
-    vote_rows = pa.table(
-        {
-            "rcid": pa.array(votes["rcid"], pa.int32()),
-            "country": pa.array(votes["country"], pa.string()),
-            "vote": pa.array(votes["vote"], pa.string()),
-        }
-    )
+
+
+def _replace(con: Any, call_rows: pa.Table, vote_rows: pa.Table) -> int:
+    """Delete the stored rows the new ones supersede, insert the new ones; return votes replaced."""
     con.register("_new_calls", call_rows)
     con.register("_new_votes", vote_rows)
     try:
@@ -233,10 +398,23 @@ def _replace(con: Any, calls: dict[str, list[Any]], votes: dict[str, list[Any]])
     return int(replaced[0][0]) if replaced else 0
 
 
-# -- agreement -------------------------------------------------------------------------------
+def _replace_issues(con: Any, issues: pa.Table, call_rcids: list[int]) -> None:
+    rcids = pa.table({"rcid": pa.array(sorted(set(call_rcids) | set(issues["rcid"].to_pylist())))})
+    con.register("_issue_rcids", rcids)
+    try:
+        con.execute(
+            "DELETE FROM roll_call_issues WHERE rcid IN (SELECT rcid FROM _issue_rcids)"
+        ).fetchall()
+    finally:
+        con.unregister("_issue_rcids")
+    insert_arrow(con, "roll_call_issues", issues)
 
 
-def _require_votes(store: EventStore, country: str) -> None:
+# -- for the measures ------------------------------------------------------------------------
+
+
+def require_votes(store: EventStore, country: str) -> None:
+    """NotFoundError unless some vote of ``country`` is stored."""
     found = store.con.execute("SELECT count(*) FROM votes WHERE country = ?", [country]).fetchall()
     if not found[0][0]:
         raise NotFoundError(
@@ -254,33 +432,9 @@ def voting_agreement(
 ) -> pd.DataFrame:
     """Per period: ``roll_calls`` both countries voted on and their mean ``agreement``.
 
-    Countries may be given as ISO3, ISO2 or English names. Periods with no common roll call
-    are absent (not zero).
+    Kept for the pulse and older callers; see :func:`tracktwo.pulse.vote_measure`.
     """
-    first, second = pair_or_error(country_a, country_b, _FORMER_CODES)
-    freq = validate_freq(freq)
-    check_range(since, until)
-    for country in (first, second):
-        _require_votes(store, country)
-    votes, calls = store.table("votes"), store.table("roll_calls")
-    side_a = votes.filter(votes.country == first).select("rcid", vote_a=votes.vote)
-    side_b = votes.filter(votes.country == second).select("rcid", vote_b=votes.vote)
-    paired = side_a.join(side_b, "rcid").join(calls.select("rcid", "vote_date"), "rcid")
-    paired = paired.filter(within(paired.vote_date, since, until))
-    scored = paired.mutate(
-        period=period_expr(paired.vote_date, freq),
-        score=ibis.cases(
-            (paired.vote_a == paired.vote_b, 1.0),
-            ((paired.vote_a == "abstain") | (paired.vote_b == "abstain"), 0.5),
-            else_=0.0,
-        ),
-    )
-    result = (
-        scored.group_by("period")
-        .aggregate(roll_calls=scored.count(), agreement=scored.score.mean())
-        .order_by("period")
-    )
-    frame = result.to_pandas()
-    frame["period"] = to_dates(frame["period"])
-    frame["roll_calls"] = frame["roll_calls"].astype("int64")
-    return frame[["period", "roll_calls", "agreement"]].reset_index(drop=True)
+    # imported here: the measures module imports this one for the codes above
+    from tracktwo.pulse._vote_measures import agreement_series
+
+    return agreement_series(store, country_a, country_b, freq, since, until)

@@ -38,7 +38,14 @@ from tracktwo.bridges._registry import Registry
 from tracktwo.bridges._scorecard import Scorecard, scorecard, scorecard_by_year
 from tracktwo.bridges._status import DEFAULT_DORMANT_MONTHS, country_pair, dormant_ties
 from tracktwo.match._features import FEATURE_LABELS, FEATURES
-from tracktwo.pulse import Standing, pulse, standing
+from tracktwo.pulse import (
+    Standing,
+    period_name,
+    pulse,
+    recent_vote_issues,
+    short_record_lows,
+    standing,
+)
 from tracktwo.report._charts import pulse_svg, signals_svg, trend_svg
 from tracktwo.report._pdf import load_weasyprint, write_pdf
 from tracktwo.store import EventStore
@@ -61,7 +68,7 @@ HEADLINE = (
     ("actors_a", "Actors tied, {a}", "count"),
     ("actors_b", "Actors tied, {b}", "count"),
     ("people_to_people_share", "People-to-people share", "share"),
-    ("neutral_area_share", "Share in neutral areas", "share"),
+    ("neutral_area_share", "Share in neutral areas", "neutral"),  # with the ties it is over
     ("kind_effective_number", "Effective number of actor kinds", "number"),
     ("area_effective_number", "Effective number of areas", "number"),
     ("busiest_share", "Share carried by the 5 busiest actors", "share"),
@@ -76,6 +83,7 @@ TREND_COLUMNS = (
     ("people_to_people_share", "People-to-people share", "share"),
     ("area_effective_number", "Area effective number", "number"),
     ("neutral_area_share", "Neutral share", "share"),
+    ("ties_with_unknown_area", "No area recorded", "count"),
 )
 
 # Attribution lines of the data tracktwo ships (tracktwo/datasets/SOURCES.md), as plain text.
@@ -166,28 +174,31 @@ def _standing(
 # -- section 1: the relationship by channel ----------------------------------------------------
 
 
-def _series_summary(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def _series_summary(summary: pd.DataFrame, kind: str, freq: str) -> list[dict[str, Any]]:
+    """The rows of the pulse summary (PulseResult.summary) of one kind, written for print."""
     rows = []
-    for name, part in frame.groupby("series", sort=False):
-        known = part.dropna(subset=["value"])
-        if known.empty:
+    for row in summary[summary["kind"] == kind].to_dict("records"):
+        if row["latest_period"] is None:
             # a track without a single event keeps its row: its zero is a finding
-            rows.append({"series": str(name), "latest_year": "–", "latest_value": "no events",
-                         "latest_partial": False, "low_value": "–", "low_year": "–",
+            rows.append({"series": str(row["series"]), "latest": "–",
+                         "latest_value": "no events", "rank": "–", "low": "no eligible year",
                          "record_lows": "none"})  # fmt: skip
             continue
-        latest = known.iloc[-1]
-        low = known[known["is_all_time_low"].fillna(False).astype(bool)]
-        records = known[known["is_record_low"].fillna(False).astype(bool)]
+        note = ("partial" if row["latest_partial"] else
+                "too few to rank" if not row["latest_eligible"] else "")  # fmt: skip
+        latest = f"{period_name(row['latest_period'], freq)} (n = {row['latest_n']}"
+        low = "no eligible year"
+        if row["all_time_low_period"] is not None:
+            when = period_name(row["all_time_low_period"], freq)
+            low = f"{row['all_time_low_value']:.2f} ({when}, n = {row['all_time_low_n']})"
         rows.append({
-            "series": str(name),
-            "latest_year": _year(latest["period"]),
-            "latest_value": f"{float(latest['value']):.2f}",
-            "latest_partial": bool(latest["is_partial"]) if pd.notna(latest["is_partial"])
-                              else False,
-            "low_value": f"{float(low['value'].iloc[0]):.2f}" if not low.empty else "–",
-            "low_year": _year(low["period"].iloc[0]) if not low.empty else "–",
-            "record_lows": ", ".join(_year(p) for p in records["period"]) or "none",
+            "series": str(row["series"]),
+            "latest": latest + (f", {note})" if note else ")"),
+            "latest_value": f"{float(row['latest_value']):.2f}",
+            "rank": f"{row['latest_rank']} of {row['eligible_periods']}"
+                    if pd.notna(row["latest_rank"]) else "–",
+            "low": low,
+            "record_lows": short_record_lows(row["record_lows"]) or "none",
         })  # fmt: skip
     return rows
 
@@ -197,7 +208,8 @@ def _relationship(
 ) -> Section:
     section = Section()
     result = pulse(store, a, b, freq="year", by="track", since=since, taxonomy=taxonomy)
-    events = result.events
+    events, summary = result.events, result.summary()
+    section.data["min_support"] = (result.min_support, result.min_roll_calls)
     if events.empty or events["value"].notna().sum() == 0:
         section.missing.append(
             f"No events stored for {a}–{b}: run tracktwo events ingest FILE (GDELT or ICEWS "
@@ -206,7 +218,7 @@ def _relationship(
     else:
         section.data["tracks"] = [
             {**row, "series": TRACK_LABELS.get(row["series"], row["series"])}  # local government
-            for row in _series_summary(events)
+            for row in _series_summary(summary, "events", result.freq)
         ]
         section.data["pulse_svg"] = pulse_svg(
             events, title=f"{a}–{b}: yearly pulse by track (mean Goldstein)"
@@ -220,7 +232,15 @@ def _relationship(
             "(the shipped UN General Assembly extract) or tracktwo signals import FILE."
         )
     else:
-        section.data["signals"] = _series_summary(signals)
+        section.data["signals"] = _series_summary(summary, "signal", result.freq)
+        issues = recent_vote_issues(store, a, b)
+        if issues is not None:
+            section.data["vote_issues"] = {
+                "years": f"{issues.first_year}–{issues.last_year}",
+                "rows": [{"issue": r.issue, "roll_calls": r.roll_calls, "value": f"{r.value:.2f}",
+                          "interval": f"{r.ci_low:.2f}–{r.ci_high:.2f}"}
+                         for r in issues.frame.itertuples()],
+            }  # fmt: skip
         section.data["signals_svg"] = signals_svg(signals)
     return section
 
@@ -261,6 +281,11 @@ def _breakdown_rows(card: Scorecard) -> list[dict[str, str]]:
     return [{"label": label, "value": _number(n, "count")} for label, n in tracks + channels]
 
 
+def _headline(card: Scorecard, value: Any, style: str) -> str:
+    """A headline figure as printed; the neutral share with the ties it is over."""
+    return card.neutral_share_text() if style == "neutral" else _number(value, style)
+
+
 def _scorecard(
     registry: Registry, a: str, b: str, at: date, since: date | None, taxonomy: Taxonomy
 ) -> Section:
@@ -275,13 +300,14 @@ def _scorecard(
     else:
         values = card.metrics()
         section.data["headline"] = [
-            {"label": label.format(a=a, b=b), "value": _number(values[key], style)}
+            {"label": label.format(a=a, b=b), "value": _headline(card, values[key], style)}
             for key, label, style in HEADLINE
         ] + _breakdown_rows(card)
         section.data["areas"] = [
             {"area": area, "share": _number(share, "share")}
             for area, share in list(card.area_shares.items())[:6]
         ]
+        section.data["areas_unknown"] = card.ties_with_unknown_area  # no area: not an area
     trend = scorecard_by_year(registry, a, b, at=at, taxonomy=taxonomy)
     if since is not None:
         trend = trend[trend["year"] >= since.year]

@@ -13,7 +13,7 @@ import vl_convert
 from markupsafe import Markup
 
 from tracktwo._errors import InputError
-from tracktwo.pulse import pulse_chart
+from tracktwo.pulse import pulse_chart, signals_chart
 
 __all__ = ["inline_svg", "pulse_svg", "signals_svg", "svg_of", "trend_svg"]
 
@@ -47,26 +47,8 @@ def pulse_svg(events: pd.DataFrame, title: str) -> Markup:
 
 
 def signals_svg(signals: pd.DataFrame) -> Markup:
-    frame = signals[["period", "series", "value", "is_record_low"]].copy()
-    frame["period"] = pd.to_datetime(frame["period"])
-    frame["is_record_low"] = frame["is_record_low"].fillna(False).astype(bool)
-    frame = frame.dropna(subset=["value"])
-    panels = []
-    for name in dict.fromkeys(frame["series"]):
-        one = frame[frame["series"] == name]
-        base = alt.Chart(one)
-        line = base.mark_line(point=alt.OverlayMarkDef(size=12), color="#1f77b4").encode(
-            x=alt.X("period:T", title=None), y=alt.Y("value:Q", title=None)
-        )
-        lows = (
-            base.transform_filter(alt.datum.is_record_low)
-            .mark_point(shape="triangle-down", filled=True, size=80, color="#d62728", opacity=1)
-            .encode(x="period:T", y="value:Q")
-        )
-        heading = alt.Title(str(name), anchor="start", fontSize=12)
-        panels.append(alt.layer(line, lows, width=700, height=120, title=heading))
-    chart = alt.vconcat(*panels, spacing=20).resolve_scale(y="independent")
-    return svg_of(chart, "signals")
+    """The official-channel signals, marked as the pulse chart marks them."""
+    return svg_of(signals_chart(signals), "signals")
 
 
 def trend_svg(trend: pd.DataFrame) -> Markup:

@@ -65,6 +65,10 @@ TABLES: dict[str, str] = {
     "votes": """CREATE TABLE IF NOT EXISTS votes (
     rcid INTEGER, country VARCHAR, vote VARCHAR
 )""",
+    # unvotes' issue codes (me, nu, di, hr, co, ec) of roll calls; a roll call may have several
+    "roll_call_issues": """CREATE TABLE IF NOT EXISTS roll_call_issues (
+    rcid INTEGER, issue_code VARCHAR, issue VARCHAR
+)""",
     "signals": """CREATE TABLE IF NOT EXISTS signals (
     name VARCHAR, signal_date DATE, country1 VARCHAR, country2 VARCHAR, value DOUBLE,
     source_file VARCHAR

@@ -21,7 +21,16 @@ from tracktwo.bridges._kinds import DECLINED
 from tracktwo.bridges._models import Actor, Tie
 from tracktwo.bridges._scorecard import scorecard, scorecard_by_year
 from tracktwo.bridges._status import country_pair, effective_statuses
-from tracktwo.pulse import Standing, pulse, standing
+from tracktwo.pulse import (
+    MIN_EVENTS,
+    MIN_ROLL_CALLS,
+    PulseResult,
+    Standing,
+    pulse,
+    recent_vote_issues,
+    short_record_lows,
+    standing,
+)
 from tracktwo.taxonomy import TRACK_LABELS
 from tracktwo.web._data import DataSources
 from tracktwo.web._dead_ends import dead_end
@@ -39,7 +48,8 @@ __all__ = [
 
 PER_PAGE = 50
 PULSE_COLUMNS = ("period", "series", "events", "value", "ci_low", "ci_high", "coop_share",
-                 "is_partial", "is_all_time_low", "is_record_low", "is_change_point")  # fmt: skip
+                 "is_partial", "is_eligible", "is_all_time_low", "record_low",
+                 "is_change_point")  # fmt: skip
 
 
 def plain(value: Any) -> Any:
@@ -125,50 +135,37 @@ def pairs_view(sources: DataSources) -> dict[str, Any]:
 # -- overview --------------------------------------------------------------------------------
 
 
-def _pulse_frames(sources: DataSources, a: str, b: str, freq: str) -> tuple[pd.DataFrame, ...]:
-    empty = pd.DataFrame(columns=list(PULSE_COLUMNS))
+def _pulse_result(sources: DataSources, a: str, b: str, freq: str) -> PulseResult | None:
     if not sources.has_events:
-        return empty, empty
+        return None
     with sources.store() as store:
-        result = pulse(store, a, b, freq=freq, by="track", taxonomy=sources.taxonomy)
-    # every track stays, a track without a single event too: its zero is the finding (the
-    # chart's legend and the tracks table say "no events")
-    return result.events, result.signals
+        # every track stays, a track without a single event too: its zero is the finding (the
+        # chart's legend and the tracks table say "no events")
+        return pulse(store, a, b, freq=freq, by="track", taxonomy=sources.taxonomy)
 
 
-def _summary(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for name, part in frame.groupby("series", sort=False):
-        known = part.dropna(subset=["value"])
-        events = int(part["events"].fillna(0).sum())
-        if known.empty:
-            # a track with no events is a row of its own: "none" is a finding, not a gap
-            out.append({
-                "series": str(name), "label": TRACK_LABELS.get(str(name), str(name)),
-                "events": events, "latest_period": None, "latest_value": None,
-                "latest_partial": False, "all_time_low": None, "all_time_low_period": None,
-                "record_lows": [], "change_points": [],
-            })  # fmt: skip
-            continue
-        flags = {
-            c: known[c].fillna(False).astype(bool)
-            for c in ("is_all_time_low", "is_record_low", "is_partial")
-        }
-        low = known[flags["is_all_time_low"]]
-        out.append({
-            "series": str(name),
-            "label": TRACK_LABELS.get(str(name), str(name)),
-            "events": events,
-            "latest_period": plain(known["period"].iloc[-1]),
-            "latest_value": plain(known["value"].iloc[-1]),
-            "latest_partial": bool(flags["is_partial"].iloc[-1]),
-            "all_time_low": plain(low["value"].iloc[0]) if not low.empty else None,
-            "all_time_low_period": plain(low["period"].iloc[0]) if not low.empty else None,
-            "record_lows": [plain(p) for p in known.loc[flags["is_record_low"], "period"]],
-            "change_points": [plain(p) for p in known.loc[
-                known["is_change_point"].fillna(False).astype(bool), "period"]],
-        })  # fmt: skip
-    return out
+def _vote_issue_rows(sources: DataSources, a: str, b: str) -> dict[str, Any] | None:
+    """UN vote agreement per issue over the recent years (tracktwo.pulse.recent_vote_issues)."""
+    if not sources.has_events:
+        return None
+    with sources.store() as store:
+        issues = recent_vote_issues(store, a, b)
+    if issues is None:
+        return None
+    return {"first_year": issues.first_year, "last_year": issues.last_year,
+            "rows": _rows(issues.frame)}  # fmt: skip
+
+
+def _summary_rows(result: PulseResult | None, kind: str) -> list[dict[str, Any]]:
+    """The pulse summary's rows of one kind (PulseResult.summary), JSON-ready and labelled."""
+    if result is None:
+        return []
+    summary = result.summary()
+    rows = summary[summary["kind"] == kind].to_dict("records")
+    return [{**{k: plain(v) for k, v in row.items()},
+             "label": TRACK_LABELS.get(str(row["series"]), str(row["series"])),
+             "record_lows_short": short_record_lows(row["record_lows"])}
+            for row in rows]  # fmt: skip
 
 
 def _headline(sources: DataSources, a: str, b: str, at: date) -> tuple[dict | None, str | None]:
@@ -202,7 +199,10 @@ def registry_dead_end(sources: DataSources, a: str, b: str, path: str) -> dict[s
 
 
 def overview_compute(sources: DataSources, a: str, b: str, freq: str) -> dict[str, Any]:
-    events, signals = _pulse_frames(sources, a, b, freq)
+    result = _pulse_result(sources, a, b, freq)
+    empty = pd.DataFrame(columns=list(PULSE_COLUMNS))
+    events = result.events if result is not None else empty
+    signals = result.signals if result is not None else empty
     card, why = _headline(sources, a, b, date.today())
     where = _standing(sources, a, b)
     dead_ends, missing = [], []
@@ -217,7 +217,10 @@ def overview_compute(sources: DataSources, a: str, b: str, freq: str) -> dict[st
     return {
         "a": _named(sources, a), "b": _named(sources, b), "freq": freq,
         "standing": where.as_dict() if where else None,
-        "tracks": _summary(events), "signals": _summary(signals),
+        "tracks": _summary_rows(result, "events"), "signals": _summary_rows(result, "signal"),
+        "vote_issues": _vote_issue_rows(sources, a, b),
+        "min_support": result.min_support if result else MIN_EVENTS,
+        "min_roll_calls": result.min_roll_calls if result else MIN_ROLL_CALLS,
         "pulse": _rows(events, PULSE_COLUMNS) if not events.empty else [],
         "signal_series": _rows(signals, PULSE_COLUMNS) if not signals.empty else [],
         "scorecard": card, "missing": missing + [d["message"] for d in dead_ends],
