@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_pulse.py
 	$(BIN)/python benchmarks/bench_scorecard.py
 	$(BIN)/python benchmarks/bench_web.py
+	$(BIN)/python benchmarks/bench_ideal_points.py
 
 # the English and Khmer catalogues, refreshed from the texts marked in the sources
 catalogues: $(STAMP)

@@ -18,6 +18,7 @@ from tracktwo.events import IngestReport, ingest_file
 from tracktwo.pulse import (
     PulseResult,
     Standing,
+    fit_ideal_points,
     import_coverage,
     import_signal,
     import_source_totals,
@@ -92,6 +93,8 @@ def build_demo_store(store: EventStore, *, step: Step | None = None) -> DemoStor
         store, dataset_path("un_votes.csv.gz"), dataset_path("un_roll_calls.csv.gz"),
         dataset_path("un_roll_call_issues.csv.gz"),
     )  # fmt: skip
+    say("fitting every country's UN ideal point per session, 1946-2019 (about 30 s)")
+    fit_ideal_points(store)
     say("loading GDELT-derived daily Cambodia-US scores (2018-2024)")
     import_signal(store, dataset_path("gdelt_khm_usa_daily.csv"), name="gdelt_daily_score")
     say("loading GDELT 1.0 coverage totals")

@@ -14,6 +14,7 @@ from tracktwo.cli import (  # noqa: F401  (register the commands)
     _report,
     _serve,
     _signals,
+    _votes_ideal,
 )
 from tracktwo.cli._app import app, main
 

@@ -121,7 +121,8 @@ def print_summary(result: PulseResult, title: str | None = None, kind: str | Non
     emit(rows, OutputFormat.table, title=title or (
         f"{result.country_a}–{result.country_b}: each series in short (lows, highs, ranks and "
         f"records over eligible periods: ≥ {result.min_support} events, ≥ "
-        f"{result.min_roll_calls} roll calls, not partial; rank 1 = lowest)"))  # fmt: skip
+        f"{result.min_roll_calls} roll calls, not partial; rank 1 = lowest, for a distance "
+        "the widest)"))  # fmt: skip
 
 
 def print_tables(result: PulseResult) -> None:

@@ -6,11 +6,23 @@ from tracktwo.pulse._compare_chart import compare_chart
 from tracktwo.pulse._coverage import CoverageReport, coverage_totals, import_coverage
 from tracktwo.pulse._disagreement import RECENT_YEARS, VoteIssues, recent_vote_issues
 from tracktwo.pulse._expr import actor_track, event_area, event_track, pulse_cells
+from tracktwo.pulse._ideal_points import (
+    DISTANCE_COLUMNS,
+    IDEAL_COLUMNS,
+    IDEAL_SIGNAL_COLUMNS,
+    IdealPointFit,
+    fit_ideal_points,
+    ideal_distance_signal,
+    ideal_point_distance,
+    ideal_points,
+)
 from tracktwo.pulse._periods import period_name
 from tracktwo.pulse._pulse import (
+    IDEAL_SERIES,
     MIN_EVENTS,
     MIN_ROLL_CALLS,
     SERIES_COLUMNS,
+    VOTES_SERIES,
     PulseResult,
     pulse,
 )
@@ -31,13 +43,19 @@ from tracktwo.pulse._votes import VotesReport, ingest_votes, voting_agreement
 
 __all__ = [
     "COMPARE_COLUMNS",
+    "DISTANCE_COLUMNS",
+    "IDEAL_COLUMNS",
+    "IDEAL_SERIES",
+    "IDEAL_SIGNAL_COLUMNS",
     "MIN_EVENTS",
     "MIN_ROLL_CALLS",
     "RECENT_YEARS",
     "SERIES_COLUMNS",
     "SUMMARY_COLUMNS",
+    "VOTES_SERIES",
     "CompareResult",
     "CoverageReport",
+    "IdealPointFit",
     "PulseResult",
     "SeriesStanding",
     "SignalReport",
@@ -55,6 +73,10 @@ __all__ = [
     "coverage_totals",
     "event_area",
     "event_track",
+    "fit_ideal_points",
+    "ideal_distance_signal",
+    "ideal_point_distance",
+    "ideal_points",
     "import_coverage",
     "import_signal",
     "import_source_totals",

@@ -17,6 +17,7 @@ import pandas as pd
 from tracktwo._errors import InputError, NotFoundError
 from tracktwo.pulse._coverage import coverage_totals
 from tracktwo.pulse._expr import GROUPINGS, group_keys, pulse_events, pulse_moments
+from tracktwo.pulse._ideal_points import ideal_distance_signal
 from tracktwo.pulse._periods import MONTHS_IN, check_range, validate_freq
 from tracktwo.pulse._signals import signal_series
 from tracktwo.pulse._source_rates import with_per_100k
@@ -80,7 +81,7 @@ class PulseResult:
     def summary(self) -> pd.DataFrame:
         """One row per series: latest value, all-time low and high, rank, records, changes
         (columns ``SUMMARY_COLUMNS``; see docs/pulse-method.md, "The summary")."""
-        return summarise_series(self.frame, self.freq)
+        return summarise_series(self.frame, self.freq, HIGHER_IS_WORSE)
 
 
 def _pair(taxonomy: Taxonomy, country_a: str, country_b: str) -> tuple[str, str]:
@@ -175,9 +176,8 @@ def _mark_series(
         if "ci_low" not in part.columns:
             part["ci_low"] = np.nan
         if name in HIGHER_IS_WORSE:  # its low is its highest value: records of drifting apart
+            # negated, its all-time low is the widest distance: the worst, as for the others
             marks = mark_records(-part["value"], -part["ci_low"], part["is_eligible"])
-            marks = marks.rename(columns={"is_all_time_low": "is_all_time_high",
-                                          "is_all_time_high": "is_all_time_low"})  # fmt: skip
         else:
             marks = mark_records(part["value"], part["ci_high"], part["is_eligible"])
         for column in marks.columns:
@@ -260,7 +260,8 @@ def _vote_rows(
     store: EventStore, pair: tuple[str, str], freq: str, since: date | None,
     until: date | None, seed: int, n_boot: int,
 ) -> list[pd.DataFrame]:  # fmt: skip
-    """UN vote agreement with its bootstrap interval over roll calls."""
+    """UN vote agreement with its bootstrap interval over roll calls, and the ideal-point
+    distance when a fit is cached (the pulse never fits: `tracktwo votes fit`)."""
     parts = []
     try:
         votes = vote_measure(store, pair[0], pair[1], measure="agreement", by=freq,
@@ -268,6 +269,12 @@ def _vote_rows(
         parts.append(votes.rename(columns={"roll_calls": "events"}).assign(series=VOTES_SERIES))
     except NotFoundError:
         return parts
+    try:
+        distance = ideal_distance_signal(store, pair[0], pair[1], freq, since, until)
+        if not distance.empty:
+            parts.append(distance.assign(series=IDEAL_SERIES))
+    except NotFoundError:
+        pass
     return parts
 
 

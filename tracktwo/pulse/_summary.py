@@ -41,7 +41,9 @@ def _extreme(eligible: pd.DataFrame, lowest: bool) -> pd.Series:
     return eligible[eligible["value"] == target].iloc[0]
 
 
-def _series_row(series: str, kind: str, part: pd.DataFrame, freq: str) -> dict[str, Any]:
+def _series_row(
+    series: str, kind: str, part: pd.DataFrame, freq: str, higher_is_worse: bool = False
+) -> dict[str, Any]:
     known = part[part["value"].notna()]
     total = int(part["events"].fillna(0).sum())
     if known.empty:
@@ -56,10 +58,14 @@ def _series_row(series: str, kind: str, part: pd.DataFrame, freq: str) -> dict[s
         latest_eligible=latest_eligible, total_n=total,
         latest_partial=bool(pd.notna(latest["is_partial"]) and latest["is_partial"]),
     )  # fmt: skip
+    # a series where higher is worse (the ideal-point distance): its low is its widest
+    worse = eligible["value"] > latest["value"] if higher_is_worse else None
     if latest_eligible:
-        row["latest_rank"] = int((eligible["value"] < latest["value"]).sum()) + 1
+        below = worse if worse is not None else eligible["value"] < latest["value"]
+        row["latest_rank"] = int(below.sum()) + 1
     if not eligible.empty:
-        low, high = _extreme(eligible, lowest=True), _extreme(eligible, lowest=False)
+        low = _extreme(eligible, lowest=not higher_is_worse)
+        high = _extreme(eligible, lowest=higher_is_worse)
         row.update(
             all_time_low_period=low["period"], all_time_low_value=float(low["value"]),
             all_time_low_n=int(low["events"]), all_time_high_period=high["period"],
@@ -74,14 +80,20 @@ def _series_row(series: str, kind: str, part: pd.DataFrame, freq: str) -> dict[s
     return row
 
 
-def summarise_series(frame: pd.DataFrame, freq: str) -> pd.DataFrame:
+def summarise_series(
+    frame: pd.DataFrame, freq: str, higher_is_worse: frozenset[str] = frozenset()
+) -> pd.DataFrame:
     """One row per series of a pulse frame (in the frame's order), columns SUMMARY_COLUMNS:
     ``latest_rank`` is 1 for the lowest eligible value (empty when the latest period is not
-    eligible); ``record_lows`` lists "PERIOD confirmed|tentative", ``change_points`` the
-    first period of each new segment; ``latest_eligible`` / ``latest_partial`` say why a
-    latest value has no rank, ``total_n`` counts the events (roll calls, days) of all periods."""
+    eligible); for the series in ``higher_is_worse`` "low" means worst: the all-time low,
+    and rank 1, are the highest value; ``record_lows`` lists "PERIOD confirmed|tentative",
+    ``change_points`` the first period of each new segment; ``latest_eligible`` /
+    ``latest_partial`` say why a latest value has no rank, ``total_n`` counts the events
+    (roll calls, days) of all periods."""
     rows = [
-        _series_row(str(series), str(kind), part.sort_values("period"), freq)
+        _series_row(
+            str(series), str(kind), part.sort_values("period"), freq, str(series) in higher_is_worse
+        )
         for (kind, series), part in frame.groupby(["kind", "series"], sort=False)
     ]
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

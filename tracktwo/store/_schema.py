@@ -93,4 +93,15 @@ TABLES: dict[str, str] = {
     url VARCHAR, size BIGINT, md5 VARCHAR, status VARCHAR, rows_kept BIGINT, fetched_at TIMESTAMP,
     dyads VARCHAR
 )""",
+    # the cached UN ideal-point fit (tracktwo.pulse._ideal_points): one row per country and
+    # session, and one row saying what it was fitted on (reused until the votes change)
+    "ideal_points": """CREATE TABLE IF NOT EXISTS ideal_points (
+    session INTEGER, year INTEGER, country VARCHAR, ideal_point DOUBLE, std_error DOUBLE,
+    ci_low DOUBLE, ci_high DOUBLE, roll_calls INTEGER
+)""",
+    "ideal_point_fits": """CREATE TABLE IF NOT EXISTS ideal_point_fits (
+    fitted_at TIMESTAMP, votes BIGINT, roll_calls BIGINT, max_rcid INTEGER, fingerprint VARCHAR,
+    first_year INTEGER, last_year INTEGER, seconds DOUBLE, iterations INTEGER, converged BOOLEAN,
+    log_posterior DOUBLE, random_walk_sd DOUBLE, model VARCHAR
+)""",
 }

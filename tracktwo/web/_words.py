@@ -61,7 +61,8 @@ DASHBOARD_WORDS = (
     N_("official"), N_("people"), N_("mixed"), N_("year"), N_("quarter"), N_("month"),
     # the tracks' labels (tracktwo.taxonomy.TRACK_LABELS): cities and provinces are "local"
     N_("local government"), N_("people-to-people"),
-    N_("UN vote agreement"), N_("compatible kinds"), N_("one offers what the other needs"),
+    N_("UN vote agreement"), N_("UN ideal-point distance"),
+    N_("compatible kinds"), N_("one offers what the other needs"),
     N_("similar descriptions"), N_("similar population"), N_("distance"),
     N_("same climate band"), N_("both capitals"), N_("partner is a capital"),
     N_("partner's existing ties"), N_("partners in common in third countries"),
