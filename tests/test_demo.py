@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -109,7 +110,12 @@ def _check_briefing(first: DemoResult) -> None:
     assert '<td>Ties recorded, local government track</td><td class="num">4</td>' in html
     recommendations = html[html.index('id="recommendations"') : html.index("<footer")]
     # 11 listed sister cities + Long Beach + Lowell (the declined motion is no tie)
-    assert '<td>Phnom Penh</td><td class="num">13</td>' in recommendations
+    assert '<td>Phnom Penh, Phnom Penh municipality, KHM</td><td class="num">13</td>' in (
+        recommendations
+    )
+    # one partner each, diversified: at least 4 distinct partners for the 5 busiest
+    partners = re.findall(r'<td class="num">\d+</td><td>([^<]+)', recommendations)
+    assert len(partners) == 5 and len(set(partners)) >= 4
     assert html.count("<svg") >= 2  # the pulse and the signals
     # it opens with where the relationship stands (UN votes by hand: tests/test_pulse_standing.py)
     assert html.index('id="standing"') < html.index('id="relationship"')

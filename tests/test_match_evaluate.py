@@ -100,3 +100,52 @@ def test_evaluate_bad_input(registry) -> None:
         evaluate(registry, holdout=1.5)
     with pytest.raises(NotFoundError):
         evaluate(registry)
+
+
+def test_busiest_countries_and_aggregation_over_seeds_by_hand() -> None:
+    import pandas as pd
+
+    from tracktwo.match._evaluate import _busiest, _mrr_hit, _over_seeds
+
+    frame = pd.DataFrame({"id": [1, 2, 3, 4], "country": ["KHM", "USA", "USA", "FRA"]})
+    ties = pd.DataFrame({"actor_a_id": [1, 1, 2], "actor_b_id": [2, 4, 4]})
+    # KHM: ties 1-2, 1-4 -> 2; USA: 1-2, 2-4 -> 2; FRA: 1-4, 2-4 -> 2; ties of count by name
+    busiest = _busiest(frame, ties, 2)
+    assert busiest.index.tolist() == ["FRA", "KHM"] and busiest.tolist() == [2, 2]
+    # ranks 1, 4, 20: MRR (1 + 0.25 + 0.05) / 3 = 0.4333; hit@10 2/3
+    assert _mrr_hit(np.array([1.0, 4.0, 20.0])) == pytest.approx({"mrr": 1.3 / 3, "hit@10": 2 / 3})
+    rows = pd.DataFrame({"country": ["FRA", "FRA", "KHM"], "seed": [0, 1, 0],
+                         "mrr": [0.2, 0.4, 0.5], "hit@10": [0.5, 1.0, 1.0],
+                         "n": [3, 5, 2]})  # fmt: skip
+    table = _over_seeds(rows, busiest).set_index("country")
+    assert table.loc["FRA", "mrr"] == pytest.approx(0.3)  # (0.2 + 0.4) / 2
+    assert (table.loc["FRA", "mrr_min"], table.loc["FRA", "mrr_max"]) == (0.2, 0.4)
+    assert table.loc["FRA", "hit@10"] == pytest.approx(0.75)
+    assert table.loc["FRA", "n_per_seed"] == 4.0 and table.loc["FRA", "seeds"] == 2
+    assert table.loc["KHM", "ties"] == 2
+
+
+def test_evaluate_report_on_a_tiny_registry(registry) -> None:
+    from tracktwo.match._evaluate import evaluate_report
+
+    _world(registry)
+    report = evaluate_report(registry, holdout=0.2, seed=0, seeds=2, countries=3)
+    # the world table is evaluate()'s with the same holdout and seed
+    world = evaluate(registry, holdout=0.2, seed=0)
+    assert report.world["mrr"].tolist() == pytest.approx(world["mrr"].tolist())
+    # every country has 10 ties (5 to the next country, 5 to the previous): names break ties
+    assert report.by_country["country"].tolist() == ["FRA", "KHM", "USA"]
+    assert (report.by_country["ties"] == 10).all() and (report.by_country["seeds"] == 2).all()
+    # 5 KHM–USA ties (city i with city i), each left out alone: the source is the KHM city,
+    # its pool the 5 US cities (the held-out partner among them)
+    assert len(report.pair) == 5 and report.pair["in_pair"].all()
+    assert (report.pair["candidates"] == 5).all()
+    assert ((report.pair["rank"] >= 1) & (report.pair["rank"] <= 5)).all()
+    assert not report.pair["diaspora_known"].any()  # no figure in this registry
+    summary = report.pair_summary.set_index(["ties", "ranking"])
+    assert summary.loc[("KHM–USA ties", "model"), "n"] == 5
+    assert summary.loc[("ties with a diaspora figure", "model"), "n"] == 0
+    # 3 held-out ties of 15; too few training ties (12) to calibrate: no "chance" row
+    assert (report.brier["ties"] == 3).all()
+    assert report.brier["forecast"].str.startswith("chance").sum() == 0
+    assert report.calibration["ties"].sum() == 3

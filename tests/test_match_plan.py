@@ -102,7 +102,9 @@ def test_match_commands(tmp_path: Path) -> None:
     assert len(rows) == 2 and {r["country"] for r in rows} == {"USA"}
     # the explanation adds up: the components sum to the score minus the intercept, the same
     # for both rows, so the difference of scores equals the difference of component sums
-    described = ("candidate_id", "name", "country", "kind", "score", "rank")
+    described = ("candidate_id", "name", "country", "kind", "score", "rank", "admin1",
+                 "admin1_name", "population", "percentile", "model_rank", "chance",
+                 "explanation")  # fmt: skip
     parts = [sum(v for k, v in r.items() if k not in described) for r in rows]
     assert rows[0]["score"] - rows[1]["score"] == pytest.approx(parts[0] - parts[1])
     accepted = run("match", "accept", "Phnom Penh", rows[0]["name"], "-f", "json")

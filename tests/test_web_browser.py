@@ -151,9 +151,11 @@ def accept_first_recommendation(page: Page, base: str, source_id: int) -> str:
     page.goto(f"{base}/pairs/KHM/USA/recommendations")
     page.locator("select#actor-choice").select_option(str(source_id))
     submit(page, page.get_by_role("button", name="Recommend"))
-    partner = column(page, "recommendations", 1)[0]
-    # a new partner: in the United States and not Long Beach, which Phnom Penh already has
-    assert partner in USA_NAMES and partner != "Long Beach"
+    label = column(page, "recommendations", 1)[0]
+    # the partner is shown with its country (these test places have no admin region): a new
+    # partner in the United States, and not Long Beach, which Phnom Penh already has
+    partner, country = label.rsplit(", ", 1)
+    assert country == "USA" and partner in USA_NAMES and partner != "Long Beach", label
     best = page.locator("table#recommendations tbody tr").first
     submit(page, best.get_by_role("button", name="Accept"))
     assert re.search(r"/ties/\d+\?accepted=1$", page.url), page.url

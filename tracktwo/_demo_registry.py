@@ -27,6 +27,7 @@ from tracktwo.bridges._loaders import (
     load_universities,
 )
 from tracktwo.bridges._models import Actor, Tie
+from tracktwo.bridges._places import load_states
 from tracktwo.bridges._registry import Registry
 from tracktwo.datasets import dataset_path
 
@@ -106,7 +107,9 @@ def _tie_load(what: str, report: MatchReport) -> Load:
 
 def _actor_loaders(registry: Registry) -> list[tuple[str, Callable[[], ImportReport]]]:
     loaders: list[tuple[str, Callable[[], ImportReport]]] = [
-        ("the provinces of Cambodia (Ministry of Economy)", partial(load_provinces, registry))
+        ("the provinces of Cambodia (Ministry of Economy)", partial(load_provinces, registry)),
+        # a Cambodian province's peers: the US states (2020 Census populations)
+        ("the states of the United States (2020 Census)", partial(load_states, registry)),
     ]
     loaders += [(f"GeoNames places of {NAMES[c]}", partial(load_places, registry, c)) for c in PAIR]
     loaders += [
@@ -139,7 +142,7 @@ def build_demo_registry(
     sister_cities: tuple[str, ...] = SISTER_CITY_COUNTRIES,
     step: Callable[[str], None] | None = None,
 ) -> DemoRegistry:
-    """Load provinces, places, universities, the reported Cambodia–US ties and the
+    """Load provinces, US states, places, universities, the reported Cambodia–US ties and the
     sister-city ties of ``sister_cities``."""
     say = step or (lambda _message: None)
     loads = []

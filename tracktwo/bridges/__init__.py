@@ -9,6 +9,7 @@ from tracktwo.bridges._diaspora import (
 from tracktwo.bridges._khm_usa import load_khm_usa_ties
 from tracktwo.bridges._kinds import STATUSES, Vocabulary, load_vocabulary
 from tracktwo.bridges._models import Activity, Actor, Base, DiasporaFigure, DiasporaPlace, Tie
+from tracktwo.bridges._places import load_states, place_label
 from tracktwo.bridges._registry import REGISTRY_FILE, Registry
 
 __all__ = [
@@ -27,5 +28,7 @@ __all__ = [
     "diaspora_figures_for",
     "load_diaspora",
     "load_khm_usa_ties",
+    "load_states",
     "load_vocabulary",
+    "place_label",
 ]

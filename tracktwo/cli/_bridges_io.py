@@ -45,6 +45,7 @@ class Table(StrEnum):
 class OpenData(StrEnum):
     places = "places"
     provinces = "provinces"
+    states = "states"
     universities = "universities"
     sister_cities = "sister-cities"
     khm_usa_ties = "khm-usa-ties"
@@ -132,9 +133,10 @@ def load_command(
     problems: Annotated[bool, typer.Option(help="Also list every unmatched pair.")] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:  # fmt: skip
-    """Load GeoNames places, Cambodia's provinces, universities, the sister-city list, or the
-    reported Cambodia–US ties (khm-usa-ties: sister cities, university agreements and the
-    declined 2023 Lowell proposals); or diaspora figures from FILE (docs/bridges-import.md)."""
+    """Load GeoNames places, Cambodia's provinces, the US states, universities, the sister-city
+    list, or the reported Cambodia–US ties (khm-usa-ties: sister cities, university agreements
+    and the declined 2023 Lowell proposals); or diaspora figures from FILE
+    (docs/bridges-import.md)."""
     if source is OpenData.diaspora or file is not None:
         _load_diaspora(source, file, fmt)
         return

@@ -9,9 +9,13 @@ import typer
 
 from tracktwo.cli._app import app
 from tracktwo.cli._bridges import open_registry
+from tracktwo.cli._match_evaluate import emit_report
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
 from tracktwo.match import Recommender, evaluate
 from tracktwo.match._accept import accept_recommendation
+from tracktwo.match._diversify import LAMBDA
+from tracktwo.match._evaluate import evaluate_report
+from tracktwo.match._explain import recommend_explained, shown_table
 from tracktwo.match._plan import plan_portfolio, resolve_actor
 
 match_app = typer.Typer(help="Recommend new partnerships, evaluate them, plan a portfolio.")
@@ -20,30 +24,50 @@ app.add_typer(match_app, name="match")
 
 @match_app.command("recommend")
 def recommend(
-    actor: Annotated[str, typer.Argument(help="Actor id or exact name.")],
+    actor: Annotated[str, typer.Argument(help="Actor id, geonames:ID or exact name.")],
     k: Annotated[int, typer.Option(help="How many partners.")] = 10,
     kind: Annotated[str | None, typer.Option(help="Only partners of this kind.")] = None,
     country: Annotated[str | None, typer.Option(help="Only partners in this country.")] = None,
+    mmr_lambda: Annotated[
+        float, typer.Option(help="Diversity: 1 ranks by score alone, lower spreads the list.")
+    ] = LAMBDA,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """The best new partners abroad for an actor, each with its score and the contribution of
-    every component (they add up to the score minus the intercept)."""
+    """The best new partners abroad for an actor, diversified (maximal marginal relevance,
+    docs/match.md), each with a sentence saying why; csv and json add the contribution of
+    every component (they add up to the score minus the intercept) and the data."""
     registry = open_registry()
     source = resolve_actor(registry, actor)
-    model = Recommender().fit(registry)
-    emit(model.recommend(source, k, kind=kind, country=country), fmt,
-         title=f"Recommended partners for actor {source}")  # fmt: skip
+    table = recommend_explained(registry, source, k, kind=kind, country=country,
+                                lambda_=mmr_lambda)  # fmt: skip
+    title = f"Recommended partners for {table.attrs['source_label']} (actor {source})"
+    emit(shown_table(table) if fmt is OutputFormat.table else table, fmt, title=title)
 
 
 @match_app.command("evaluate")
 def evaluate_command(
     holdout: Annotated[float, typer.Option(help="Share of known ties hidden.")] = 0.2,
     seed: Annotated[int, typer.Option(help="Seed of the hidden share.")] = 0,
+    seeds: Annotated[int, typer.Option(help="Seeds per country (seed, seed+1, ...).")] = 5,
+    countries: Annotated[int, typer.Option(help="Countries with most ties, shown apart.")] = 10,
+    pair: Annotated[
+        tuple[str, str], typer.Option(help="Country pair left out tie by tie (source first).")
+    ] = ("KHM", "USA"),
+    world_only: Annotated[bool, typer.Option(help="Only the world table (fast).")] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Hide a share of the known ties, fit on the rest, rank each hidden tie's true partner:
-    hit@10, hit@50, MRR and median rank percentile for the model and the baselines."""
-    emit(evaluate(open_registry(), holdout=holdout, seed=seed), fmt, title="Ranking evaluation")
+    hit@10, hit@50, MRR and median rank percentile for the model and the baselines; then MRR
+    and hit@10 per source country over seeds (mean, min–max), the calibration of ``chance``
+    (reliability table, Brier score), and the pair's ties left out one at a time, with and
+    without the diaspora features (docs/match.md)."""
+    registry = open_registry()
+    if world_only:
+        emit(evaluate(registry, holdout=holdout, seed=seed), fmt, title="Ranking evaluation")
+        return
+    report = evaluate_report(registry, holdout=holdout, seed=seed, seeds=seeds,
+                             countries=countries, pair=pair)  # fmt: skip
+    emit_report(report, fmt, holdout=holdout, pair=pair)
 
 
 @match_app.command("portfolio")

@@ -1,16 +1,34 @@
 """Matchmaker: recommend new partnerships between actors of two countries (docs/match.md)."""
 
+from tracktwo.match._diversify import best_partners, candidate_similarity, diversify, mmr, relevance
 from tracktwo.match._evaluate import evaluate, rank_of, ranking_metrics
-from tracktwo.match._features import FEATURE_LABELS, FEATURES, KIND_COMPATIBILITY, pair_features
+from tracktwo.match._explain import PairFacts, describe, explain, recommend_explained
+from tracktwo.match._features import (
+    FEATURE_LABELS,
+    FEATURES,
+    KIND_COMPATIBILITY,
+    crosses_levels,
+    pair_features,
+)
 from tracktwo.match._recommender import Recommender
 
 __all__ = [
     "FEATURES",
     "FEATURE_LABELS",
     "KIND_COMPATIBILITY",
+    "PairFacts",
     "Recommender",
+    "best_partners",
+    "candidate_similarity",
+    "crosses_levels",
+    "describe",
+    "diversify",
     "evaluate",
+    "explain",
+    "mmr",
     "pair_features",
     "rank_of",
     "ranking_metrics",
+    "recommend_explained",
+    "relevance",
 ]

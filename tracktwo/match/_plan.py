@@ -89,8 +89,9 @@ def candidate_ties(
 ) -> pd.DataFrame:
     """The top ``per_actor`` partners in B of every actor of A, as portfolio candidates.
 
-    The portfolio's score is the model's probability of a tie (the logistic of its score):
-    non-negative, which the greedy's guarantee needs, and in the same order as the ranking.
+    The portfolio's score is the logistic of the model's score, a weight and not a calibrated
+    chance: non-negative, which the greedy's guarantee needs, and in the same order as the
+    ranking.
     """
     chosen = taxonomy or load_taxonomy()
     actors = _actors(registry)
@@ -149,9 +150,12 @@ def plan_portfolio(
 
 
 def resolve_actor(registry: Registry, reference: str) -> int:
-    """An actor id from an id or an exact name (case-insensitive); ambiguous names are refused."""
+    """An actor id from an id, a GeoNames id written ``geonames:1821306``, or an exact name
+    (case-insensitive); ambiguous names are refused."""
     if reference.isdigit():
         return int(reference)
+    if reference.strip().casefold().startswith(GEONAMES_PREFIX):
+        return _by_geonames(registry, reference.strip()[len(GEONAMES_PREFIX) :].strip())
     actors = _actors(registry)
     found = actors[actors["name"].str.casefold() == reference.strip().casefold()]
     if found.empty:
@@ -160,3 +164,26 @@ def resolve_actor(registry: Registry, reference: str) -> int:
         listed = ", ".join(f"{i} ({r.kind}, {r.country})" for i, r in found.iterrows())
         raise InputError(f"{len(found)} actors are named {reference!r}: {listed}; give the id")
     return int(found.index[0])
+
+
+GEONAMES_PREFIX = "geonames:"
+
+
+def _by_geonames(registry: Registry, number: str) -> int:
+    """The actor with GeoNames id ``number`` (a place loaded from the gazetteer)."""
+    from sqlalchemy import select
+
+    from tracktwo.bridges._models import Actor
+
+    if not number.isdigit():
+        raise InputError(f"a GeoNames id is a number: geonames:1821306, not geonames:{number}")
+    with registry.engine.connect() as connection:
+        found = connection.execute(
+            select(Actor.id, Actor.kind, Actor.country).where(Actor.geonames_id == int(number))
+        ).all()
+    if not found:
+        raise NotFoundError(f"no actor with GeoNames id {number} (load places first)")
+    if len(found) > 1:
+        listed = ", ".join(f"{i} ({kind}, {country})" for i, kind, country in found)
+        raise InputError(f"{len(found)} actors have GeoNames id {number}: {listed}; give the id")
+    return int(found[0][0])

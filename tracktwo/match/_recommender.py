@@ -6,15 +6,22 @@ non-tied actors of the partner's country (negatives, ``negatives_per_positive`` 
 score of a pair is the model's log-odds: ``intercept_ + Σ coef_[f] × feature f``, so the
 per-feature contributions a recommendation carries add up to ``score − intercept_``.
 
+With ``calibrate=True`` (the default) ``fit`` also learns ``calibration_``: Platt scaling of
+the score fitted on a held-out share of the training ties (:mod:`tracktwo.match._calibration`),
+and ``recommend`` adds ``chance`` — the calibrated chance that the candidate is the one, for an
+actor that gains a tie in that country, among pairs like those evaluated. ``calibration_`` is
+None when too few ties are left to hold out (``MIN_CALIBRATION_TIES``); then no ``chance``.
+
 The capacity penalty is policy, not evidence: its weight is ``-capacity_weight``, never learned
 (popular actors do gain ties, so a learned weight would reward what the penalty exists to curb).
 
 For scale, ``recommend`` and ``recommend_many`` find the exact top k without scoring every pair:
 pools larger than ``candidates`` go through a threshold algorithm on the additive score
-(:class:`_ThresholdTopK`): per source group, the candidate- and group-dependent terms are summed
-once per candidate, pairwise terms are bounded per block of similar candidates, shared partners
-are scored exactly for the few candidates that have any, and blocks are scored until no block
-left can reach the k-th best score. The result equals exhaustive scoring (recall 1.0).
+(:class:`tracktwo.match._topk.ThresholdTopK`): per source group, the candidate- and
+group-dependent terms are summed once per candidate, pairwise terms are bounded per block of
+similar candidates, shared partners are scored exactly for the few candidates that have any, and
+blocks are scored until no block left can reach the k-th best score. The result equals exhaustive
+scoring (recall 1.0).
 """
 
 from __future__ import annotations
@@ -28,26 +35,29 @@ from sklearn.preprocessing import StandardScaler
 
 from tracktwo._errors import InputError, NotFoundError
 from tracktwo.bridges._registry import Registry
+from tracktwo.match._calibration import (
+    MIN_CALIBRATION_TIES,
+    NEGATIVES_PER_CASE,
+    Calibration,
+    case_pairs,
+    fit_platt,
+    held_out_cases,
+)
+from tracktwo.match._diaspora_features import DIASPORA_FEATURES
 from tracktwo.match._features import (
-    EARTH_KM,
     FEATURES,
-    UNKNOWN_DISTANCE_KM,
-    UNKNOWN_POPULATION_GAP,
+    RULE_WEIGHTS,
     ActorTable,
     TieGraph,
-    _complementarity,
-    _distance_km,
-    _rowwise_dot,
-    _shared_partners,
     build_graph,
     pair_features,
     read_actors,
     read_ties,
 )
+from tracktwo.match._topk import PENALTY, ThresholdTopK
 
 __all__ = ["Recommender"]
 
-PENALTY = "over_capacity"
 _CHUNK = 200_000  # pairs scored at once: bounds the memory of the sparse row products
 
 
@@ -63,6 +73,9 @@ class Recommender:
         text: str = "tfidf",
         candidates: int = 300,
         random_state: int = 0,
+        calibrate: bool = True,
+        calibration_share: float = 0.2,
+        drop_features: tuple[str, ...] = (),
     ) -> None:
         self.weights = weights
         self.negatives_per_positive = negatives_per_positive
@@ -71,6 +84,9 @@ class Recommender:
         self.text = text
         self.candidates = candidates
         self.random_state = random_state
+        self.calibrate = calibrate
+        self.calibration_share = calibration_share
+        self.drop_features = drop_features  # weight 0, never learned (to measure a feature)
 
     # -- learning ------------------------------------------------------------------------------
 
@@ -92,11 +108,55 @@ class Recommender:
         self.training_ties_ = frozenset(int(i) for i in training["id"])
         self.graph_: TieGraph = build_graph(actors, training)
         self.feature_names_ = list(FEATURES)
+        unknown = sorted(set(self.drop_features) - set(FEATURES))
+        if unknown:
+            raise InputError(f"unknown features to drop {unknown}; features: {', '.join(FEATURES)}")
         if self.weights is not None:
             self._set_weights(self.weights)
         else:
             self._learn(training)
+        self.coef_[[FEATURES.index(name) for name in self.drop_features]] = 0.0
+        self.calibration_: Calibration | None = (
+            self._calibrated(actors, training) if self.calibrate else None
+        )
         return self
+
+    def _params(self) -> dict[str, object]:
+        names = (
+            "weights",
+            "negatives_per_positive",
+            "capacity",
+            "capacity_weight",
+            "text",
+            "candidates",
+            "random_state",
+            "calibrate",
+            "calibration_share",
+            "drop_features",
+        )
+        return {name: getattr(self, name) for name in names}  # fmt: skip
+
+    def _calibrated(self, actors: ActorTable, training: pd.DataFrame) -> Calibration | None:
+        """Platt scaling fitted on ``calibration_share`` of the training ties, held out of a
+        second model fitted on the rest (the same parameters): each held-out tie ranked as in
+        evaluation, its partner against sampled candidates of its pool weighed back to the
+        pool's size. The final model keeps all the ties; its scores are mapped the same way."""
+        count = round(self.calibration_share * len(training))
+        if count < MIN_CALIBRATION_TIES or len(training) - count < MIN_CALIBRATION_TIES:
+            return None
+        rng = np.random.default_rng(self.random_state + 7)
+        held = training.iloc[np.sort(rng.choice(len(training), count, replace=False))]
+        inner = Recommender(**{**self._params(), "calibrate": False})  # type: ignore[arg-type]
+        try:
+            inner.fit_tables(actors, training, exclude_ties=set(held["id"]))
+        except InputError:
+            return None  # nothing left to learn from once the share is held out
+        cases = held_out_cases(inner, held, rng)
+        if len(cases) < MIN_CALIBRATION_TIES:
+            return None
+        sources, candidates, labels, weights = case_pairs(cases, NEGATIVES_PER_CASE, rng)
+        slope, intercept = fit_platt(inner.score_pairs(sources, candidates), labels, weights)
+        return Calibration(slope, intercept, len(cases), len(labels))
 
     def _set_weights(self, weights: Mapping[str, float]) -> None:
         unknown = sorted(set(weights) - {*FEATURES, "intercept"})
@@ -104,6 +164,8 @@ class Recommender:
             raise InputError(f"unknown feature weights {unknown}; features: {', '.join(FEATURES)}")
         self.coef_ = np.array([float(weights.get(name, 0.0)) for name in FEATURES])
         self.coef_[FEATURES.index(PENALTY)] = -self.capacity_weight
+        for name, rule in RULE_WEIGHTS.items():  # a rule's weight unless one is given
+            self.coef_[FEATURES.index(name)] = float(weights.get(name, rule))
         self.intercept_ = float(weights.get("intercept", 0.0))
 
     def _learn(self, training: pd.DataFrame) -> None:
@@ -116,8 +178,14 @@ class Recommender:
         features = pair_features(
             self.actors_, self.graph_, sources, candidates, capacity=self.capacity, own_tie=labels
         )
-        learned = [i for i, name in enumerate(FEATURES) if name != PENALTY]
+        fixed = {PENALTY, *RULE_WEIGHTS, *self.drop_features}
+        learned = [i for i, name in enumerate(FEATURES) if name not in fixed]
         scaler = StandardScaler().fit(features[:, learned])
+        # the diaspora features stay on their own scale, so the penalty is a unit normal prior
+        # on their raw weights: known for a handful of pairs (KHM→USA), standardising would
+        # make those few pairs outliers of tens of standard deviations and their weight huge
+        raw_scale = [j for j, i in enumerate(learned) if FEATURES[i] in DIASPORA_FEATURES]
+        scaler.mean_[raw_scale], scaler.scale_[raw_scale] = 0.0, 1.0
         model = LogisticRegression(C=1.0, max_iter=1000)
         model.fit(scaler.transform(features[:, learned]), labels)
         # back to the raw feature scale, so contributions are weight x the value shown
@@ -125,6 +193,8 @@ class Recommender:
         self.coef_ = np.zeros(len(FEATURES))
         self.coef_[learned] = raw
         self.coef_[FEATURES.index(PENALTY)] = -self.capacity_weight
+        for name, rule in RULE_WEIGHTS.items():  # rules are policy, not learned (_features.py)
+            self.coef_[FEATURES.index(name)] = rule
         self.intercept_ = float(model.intercept_[0] - raw @ scaler.mean_)
         self.n_training_pairs_ = len(labels)
 
@@ -232,6 +302,8 @@ class Recommender:
         )
         for position, name in enumerate(FEATURES):
             table[name] = parts[order, position]
+        if self.calibration_ is not None:
+            table["chance"] = self.calibration_.chance(scores[order])
         return table
 
     # -- the fast candidate step ---------------------------------------------------------------
@@ -255,7 +327,7 @@ class Recommender:
             )
             keep = self._allowed(pair_sources, pair_candidates)
             return pair_sources[keep], pair_candidates[keep]
-        return _ThresholdTopK(self, pool, k).run(sources)
+        return ThresholdTopK(self, pool, k).run(sources)
 
     def recommend_many(
         self, actor_ids: np.ndarray, k: int = 10, *, exhaustive: bool = False
@@ -296,294 +368,3 @@ def _no_candidates(actor: pd.Series, kind: str | None, country: str | None) -> s
     where = f" in {country.upper()}" if country else " abroad"
     what = f" of kind {kind!r}" if kind else f" of a kind that matches {actor['kind']!r}"
     return f"no candidates{what}{where} for {actor['name']} (id {actor['id']}) not already tied"
-
-
-# -- the exact fast step: a threshold algorithm over blocks of candidates ------------------------
-
-_BLOCK = 32  # candidates per block at most
-_CELL_DEGREES = 15.0  # latitude/longitude cells that keep a block's members close together
-_POPULATION_BIN = 0.25  # log10 population bins that keep a block's populations close together
-_OWN_BIN = 0.1  # bins of the candidate's own terms
-_BATCH_CELLS = 4_000_000  # sources x blocks bound entries computed at once
-_SLACK = 1e-9  # rounding room on every bound and threshold
-
-
-class _ThresholdTopK:
-    """Exact top-k per source by a threshold algorithm on the additive score.
-
-    The score splits into ``G(group, c)`` — the features that depend on the candidate and on a
-    small key of the source (country, capital, kind, climate band) — plus pairwise terms
-    (population, distance, text, complementarity) and the sparse shared-partner term. The pool
-    is cut into blocks of similar candidates (kind, own terms, capital, climate, 15° cell,
-    population bin). For each (source, block) an upper bound adds the block's largest ``G`` for
-    the source's group and a bound of each pairwise term over the block (its population
-    interval, its bounding cap on the sphere). Shared partners are scored exactly for the few
-    candidates that share one (0 for the rest). Round one scores, per source, the blocks of
-    highest bound; their ``k``-th best score is a valid threshold; round two scores every block
-    whose bound reaches it. No candidate left out can beat the ``k``-th best: the result is the
-    exhaustive top k.
-    """
-
-    def __init__(self, model: Recommender, pool: np.ndarray, k: int) -> None:
-        self.model, self.pool, self.k = model, pool, int(k)
-        actors, graph = model.actors_, model.graph_
-        self.actors, self.graph = actors, graph
-        self.w = dict(zip(FEATURES, model.coef_.tolist(), strict=True))
-        self.n = len(actors.frame)
-        own = (
-            self.w["candidate_capital"] * actors.capital
-            + self.w["candidate_degree"] * np.log1p(graph.degree)
-            + self.w["neutral_share"] * actors.neutral_share
-            + self.w["diaspora_nearby"] * actors.diaspora_nearby
-        )
-        if model.capacity:
-            excess = np.maximum(graph.active_degree - model.capacity, 0)
-            own = own + self.w[PENALTY] * np.log1p(excess)
-        self.own = own
-        self.has_text = np.diff(actors.text.indptr) > 0
-        self.has_areas = (np.diff(actors.offered.indptr) > 0) | (np.diff(actors.needed.indptr) > 0)
-        self.country_ties = graph.country_ties.tocsc()
-        adjacency = graph.adjacency.tocoo()
-        self.tie_keys = np.sort(adjacency.row.astype(np.int64) * self.n + adjacency.col)
-        self._blocks()
-
-    # -- blocks of the pool --------------------------------------------------------------------
-
-    def _blocks(self) -> None:
-        actors, rows = self.actors, self.pool
-        population = actors.log_population[rows]
-        unit = actors.unit[rows]
-        located = ~np.isnan(unit[:, 0])
-        known = ~np.isnan(population)
-        latitude = np.degrees(np.arcsin(np.clip(np.nan_to_num(unit[:, 2]), -1, 1)))
-        longitude = np.degrees(np.arctan2(np.nan_to_num(unit[:, 1]), np.nan_to_num(unit[:, 0])))
-        cell = np.floor((latitude + 90) / _CELL_DEGREES) * 1000 + np.floor(
-            (longitude + 180) / _CELL_DEGREES
-        )
-        cell = np.where(located, cell, -1)
-        population_bin = np.where(known, np.floor(np.nan_to_num(population) / _POPULATION_BIN), -1)
-        keys = (
-            actors.kind_code[rows],
-            located,
-            known,
-            actors.capital[rows],
-            actors.climate[rows],
-            np.floor(self.own[rows] / _OWN_BIN),
-            self.has_text[rows],
-            self.has_areas[rows],
-            cell,
-            population_bin,
-        )
-        order = np.lexsort((np.nan_to_num(population), *keys[::-1]))
-        ordered = [np.asarray(key)[order] for key in keys]
-        change = np.zeros(len(order), dtype=bool)
-        change[0] = True
-        for key in ordered:
-            change[1:] |= key[1:] != key[:-1]
-        run = np.cumsum(change) - 1
-        run_start = np.flatnonzero(change)
-        position = np.arange(len(order)) - run_start[run]
-        starts = np.flatnonzero(change | (position % _BLOCK == 0))
-        self.order = rows[order]
-        self.starts = starts
-        self.sizes = np.diff(np.r_[starts, len(order)])
-        block_of = np.repeat(np.arange(len(starts)), self.sizes)
-        self.block_known = known[order][starts]
-        self.block_located = located[order][starts]
-        ordered_population = np.nan_to_num(population[order])
-        self.low = np.minimum.reduceat(ordered_population, starts)
-        self.high = np.maximum.reduceat(ordered_population, starts)
-        ordered_unit = np.nan_to_num(unit[order])
-        center = np.add.reduceat(ordered_unit, starts, axis=0)
-        norm = np.linalg.norm(center, axis=1)
-        center = center / np.where(norm > 0, norm, 1.0)[:, None]
-        cosine = np.einsum("ij,ij->i", ordered_unit, center[block_of])
-        self.center = center
-        self.radius = np.maximum.reduceat(np.arccos(np.clip(cosine, -1.0, 1.0)), starts)
-        self.block_text = np.maximum.reduceat(self.has_text[self.order], starts)
-        self.block_areas = np.maximum.reduceat(self.has_areas[self.order], starts)
-
-    # -- per source group ----------------------------------------------------------------------
-
-    def run(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        actors = self.actors
-        group = np.column_stack(
-            [
-                actors.country_code[sources],
-                actors.capital[sources],
-                actors.kind_code[sources],
-                actors.climate[sources],
-            ]
-        )
-        _, label = np.unique(group, axis=0, return_inverse=True)
-        label = np.asarray(label).ravel()
-        found_sources, found = [], []
-        batch = max(1, _BATCH_CELLS // max(len(self.starts), 1))
-        for g in np.unique(label):
-            mine = sources[label == g]
-            joint = self._joint(mine[0])
-            block_best = np.maximum.reduceat(joint[self.order], self.starts)
-            for at in range(0, len(mine), batch):
-                s, c = self._top(mine[at : at + batch], joint, block_best)
-                found_sources.append(s)
-                found.append(c)
-        pair_sources = np.concatenate(found_sources) if found_sources else np.zeros(0, np.int64)
-        pair_candidates = np.concatenate(found) if found else np.zeros(0, np.int64)
-        # source order as given, candidates ascending: the order exhaustive scoring ranks in
-        first = {int(s): i for i, s in reversed(list(enumerate(sources)))}
-        rank = np.array([first[int(s)] for s in pair_sources], dtype=np.int64)
-        order = np.lexsort((pair_candidates, rank))
-        return pair_sources[order], pair_candidates[order]
-
-    def _joint(self, source: int) -> np.ndarray:
-        """G: the candidate's own terms plus those set by the source's group; −inf if barred."""
-        actors, w = self.actors, self.w
-        kind = actors.kind_matrix[actors.kind_code[source], actors.kind_code]
-        climate = actors.climate[source]
-        ties = np.asarray(self.country_ties[:, actors.country_code[source]].todense()).ravel()
-        joint = (
-            self.own
-            + w["kind_fit"] * kind
-            + w["capital_pair"] * actors.capital[source] * actors.capital
-            + w["same_climate"] * ((actors.climate == climate) & (climate >= 0))
-            + w["partner_country_ties"] * np.log1p(np.maximum(ties, 0))
-        )
-        barred = (kind <= 0) | (actors.country_code == actors.country_code[source])
-        return np.where(barred, -np.inf, joint)
-
-    def _bounds(self, sources: np.ndarray, block_best: np.ndarray) -> np.ndarray:
-        """Upper bound of the score of every (source, block): sources x blocks."""
-        actors, w = self.actors, self.w
-        bound = np.broadcast_to(
-            block_best + self.model.intercept_ + _SLACK, (len(sources), len(block_best))
-        ).copy()
-        # population similarity: −|Δ log10 population| (−1 when either is unknown)
-        population = actors.log_population[sources][:, None]
-        unknown = np.isnan(population) | ~self.block_known[None, :]
-        if w["population_similarity"] >= 0:
-            gap = np.maximum(np.maximum(self.low - population, population - self.high), 0)
-        else:
-            gap = np.maximum(np.abs(population - self.low), np.abs(population - self.high))
-        gap = np.where(unknown, UNKNOWN_POPULATION_GAP, gap)
-        bound -= w["population_similarity"] * gap
-        # distance: log1p(km), km bounded through the block's cap on the sphere
-        unit = actors.unit[sources]
-        angle = np.arccos(np.clip(np.nan_to_num(unit) @ self.center.T, -1.0, 1.0))
-        if w["distance"] <= 0:
-            reach = np.maximum(angle - self.radius - _SLACK, 0.0)
-        else:
-            reach = np.minimum(angle + self.radius + _SLACK, np.pi)
-        km = np.where(
-            np.isnan(unit[:, :1]) | ~self.block_located[None, :],
-            UNKNOWN_DISTANCE_KM,
-            EARTH_KM * reach,
-        )
-        bound += w["distance"] * np.log1p(km)
-        # text and complementarity lie in [0, 1], and are 0 unless both sides have data
-        text = self.has_text[sources][:, None] & self.block_text[None, :]
-        bound += max(w["text"], 0.0) * text
-        areas = self.has_areas[sources][:, None] & self.block_areas[None, :]
-        bound += max(w["complementarity"], 0.0) * areas
-        return bound
-
-    def _top(
-        self, sources: np.ndarray, joint: np.ndarray, block_best: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        bound = self._bounds(sources, block_best)
-        blocks = len(self.starts)
-        # round one: the blocks of highest bound, about `candidates` candidates per source
-        first = min(blocks, max(8, -(-self.model.candidates // _BLOCK)))
-        if first < blocks:
-            top = np.argpartition(-bound, first - 1, axis=1)[:, :first]
-        else:
-            top = np.broadcast_to(np.arange(blocks), (len(sources), blocks))
-        taken = np.zeros_like(bound, dtype=bool)
-        np.put_along_axis(taken, top, True, axis=1)
-        taken &= np.isfinite(bound)
-        shared_s, shared_c = self._shared(sources)
-        shared_keys = np.sort(shared_s * self.n + shared_c)
-        parts = [self._score(shared_s, shared_c, joint, shared=True)]
-        parts.append(self._score_blocks(sources, taken, joint, shared_keys))
-        threshold = self._kth(sources, parts)
-        # round two: every other block whose bound reaches the k-th best found so far
-        more = ~taken & (bound >= threshold[:, None] - _SLACK) & np.isfinite(bound)
-        if more.any():
-            parts.append(self._score_blocks(sources, more, joint, shared_keys))
-            threshold = self._kth(sources, parts)
-        s = np.concatenate([p[0] for p in parts])
-        c = np.concatenate([p[1] for p in parts])
-        score = np.concatenate([p[2] for p in parts])
-        local = np.searchsorted(np.sort(sources), s)
-        keep = np.isfinite(score) & (score >= threshold[np.argsort(sources)][local] - _SLACK * 10)
-        return s[keep], c[keep]
-
-    def _kth(self, sources: np.ndarray, parts: list) -> np.ndarray:
-        """The k-th best finite score of each source so far (−inf with fewer than k)."""
-        s = np.concatenate([p[0] for p in parts])
-        score = np.concatenate([p[2] for p in parts])
-        finite = np.isfinite(score)
-        s, score = s[finite], score[finite]
-        sorted_sources = np.sort(sources)
-        local = np.searchsorted(sorted_sources, s)
-        order = np.lexsort((-score, local))
-        local, score = local[order], score[order]
-        counts = np.bincount(local, minlength=len(sources))
-        starts = np.r_[0, np.cumsum(counts)[:-1]]
-        kth = np.full(len(sources), -np.inf)
-        enough = counts >= self.k
-        kth[enough] = score[starts[enough] + self.k - 1]
-        # back to the order of `sources`
-        result = np.empty(len(sources))
-        result[np.argsort(sources, kind="stable")] = kth
-        return result
-
-    def _score_blocks(
-        self, sources: np.ndarray, chosen: np.ndarray, joint: np.ndarray, shared_keys: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        which, block = np.nonzero(chosen)
-        sizes = self.sizes[block]
-        total = int(sizes.sum())
-        offsets = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        candidates = self.order[np.repeat(self.starts[block], sizes) + offsets]
-        pair_sources = np.repeat(sources[which], sizes)
-        if len(shared_keys):
-            keys = pair_sources * self.n + candidates
-            at = np.minimum(np.searchsorted(shared_keys, keys), len(shared_keys) - 1)
-            fresh = shared_keys[at] != keys
-            pair_sources, candidates = pair_sources[fresh], candidates[fresh]
-        return self._score(pair_sources, candidates, joint, shared=False)
-
-    def _shared(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        adjacency = self.graph.adjacency
-        two_hop = (adjacency[sources] @ adjacency[:, self.pool]).tocoo()
-        return sources[two_hop.row].astype(np.int64), self.pool[two_hop.col].astype(np.int64)
-
-    def _score(
-        self, sources: np.ndarray, candidates: np.ndarray, joint: np.ndarray, *, shared: bool
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The exact score of each pair (−inf when the pair may not be recommended)."""
-        actors, w = self.actors, self.w
-        score = self.model.intercept_ + joint[candidates]
-        gap = np.abs(actors.log_population[sources] - actors.log_population[candidates])
-        score -= w["population_similarity"] * np.where(np.isnan(gap), UNKNOWN_POPULATION_GAP, gap)
-        score += w["distance"] * np.log1p(_distance_km(actors, sources, candidates))
-        if w["text"] != 0:
-            both = np.flatnonzero(self.has_text[sources] & self.has_text[candidates])
-            if len(both):
-                cosine = _rowwise_dot(actors.text, sources[both], candidates[both])
-                score[both] += w["text"] * np.maximum(cosine, 0.0)  # as in pair_features
-        if w["complementarity"] != 0:
-            both = np.flatnonzero(self.has_areas[sources] & self.has_areas[candidates])
-            if len(both):
-                score[both] += w["complementarity"] * _complementarity(
-                    actors, sources[both], candidates[both]
-                )
-        if shared and len(sources):
-            score += w["shared_partners"] * np.log1p(
-                _shared_partners(actors, self.graph, sources, candidates)
-            )
-        if len(self.tie_keys) and len(sources):
-            keys = sources * self.n + candidates
-            at = np.minimum(np.searchsorted(self.tie_keys, keys), len(self.tie_keys) - 1)
-            score = np.where(self.tie_keys[at] == keys, -np.inf, score)
-        return sources, candidates, score

@@ -9,8 +9,9 @@ saying plainly when its data is missing instead of failing:
    value, all-time low and record lows of each track; the UN vote agreement and imported signals;
 2. the bridges scorecard (``scorecard``) and its trend by year (``scorecard_by_year``);
 3. dormant ties worth reviving (``dormant_ties``, the ten most recently silent);
-4. recommended partnerships: for the actors of country A with the most ties, their best partner in
-   country B (``Recommender``) with the three largest score components as the reason.
+4. recommended partnerships: for the actors of country A with the most ties, a partner in country
+   B each (``Recommender``), diversified across them so one partner cannot fill the table
+   (``match._diversify.best_partners``), each with its sentence (``match._explain``).
 
 The document is self-contained: no script, no external style sheet, font or image; the charts are
 SVG markup drawn by Altair and rendered offline by vl-convert, inlined. Rendering is Jinja2 with
@@ -37,7 +38,6 @@ from tracktwo.bridges._models import Actor, Tie
 from tracktwo.bridges._registry import Registry
 from tracktwo.bridges._scorecard import Scorecard, scorecard, scorecard_by_year
 from tracktwo.bridges._status import DEFAULT_DORMANT_MONTHS, country_pair, dormant_ties
-from tracktwo.match._features import FEATURE_LABELS, FEATURES
 from tracktwo.pulse import (
     Standing,
     period_name,
@@ -54,7 +54,6 @@ from tracktwo.taxonomy import TRACK_LABELS, Taxonomy, load_taxonomy
 __all__ = ["Briefing", "build_briefing", "render_briefing", "save_briefing", "write_briefing"]
 
 DORMANT_SHOWN = 10
-REASONS = 3  # score components quoted as the reason of a recommendation
 _PDF = ".pdf"
 _SUFFIXES = (".html", ".htm", _PDF)
 
@@ -385,15 +384,6 @@ def _count(registry: Registry, country: str) -> int:
         return int(connection.execute(statement).scalar() or 0)
 
 
-def _reason(row: Any) -> str:
-    """The three largest contributions to the score (those that add something)."""
-    parts = sorted(((float(row[name]), name) for name in FEATURES), reverse=True)[:REASONS]
-    shown = [(value, name) for value, name in parts if value >= 0.005]
-    if not shown:
-        return "no component stands out (the score is mostly the model's baseline)"
-    return "; ".join(f"{FEATURE_LABELS.get(name, name)} ({value:+.2f})" for value, name in shown)
-
-
 def _recommendations(registry: Registry, a: str, b: str, k: int) -> Section:
     from tracktwo.match._recommender import Recommender
 
@@ -419,27 +409,54 @@ def _recommendations(registry: Registry, a: str, b: str, k: int) -> Section:
     except (TrackTwoError, ValueError) as error:
         section.missing.append(f"No recommendations: the model could not learn ({error}).")
         return section
-    rows = []
-    for actor_id, name, degree in _busiest_actors(registry, a, b, k):
-        try:
-            top = model.recommend(actor_id, 1, country=b)
-        except NotFoundError:
-            continue
-        if top.empty:
-            continue
-        best = top.iloc[0]
-        rows.append({
-            "actor": name, "ties": degree, "partner": str(best["name"]),
-            "partner_kind": str(best["kind"]).replace("_", " "),
-            "probability": _number(1 / (1 + math.exp(-float(best["score"]))), "share"),
-            "reason": _reason(best),
-        })  # fmt: skip
-    if not rows:
+    busiest = _busiest_actors(registry, a, b, k)
+    section.data["rows"] = _partner_rows(registry, model, busiest, b)
+    if not section.data["rows"]:
         section.missing.append(
             f"No recommendations: no actor of {b} is a compatible partner for the actors of {a}."
         )
-    section.data["rows"] = rows
     return section
+
+
+def _partner_rows(
+    registry: Registry, model: Any, busiest: list[tuple[int, str, int]], b: str
+) -> list[dict[str, Any]]:
+    """One partner per busy actor, diversified across them (``best_partners``), each with
+    its sentence; a partner given to several actors says so."""
+    from tracktwo.match._diversify import best_partners
+    from tracktwo.match._explain import describe, label_of
+
+    chosen = best_partners(model, [actor_id for actor_id, _name, _ties in busiest], country=b)
+    if chosen.empty:
+        return []
+    chosen = describe(model, chosen, chosen["source_id"], registry, country=b)
+    frame, index = model.actors_.frame, model.actors_.index
+    labels = {i: label_of(frame.iloc[index[i]]) for i, _name, _ties in busiest}
+    ties = {i: degree for i, _name, degree in busiest}
+    return [{
+        "actor": labels[int(row["source_id"])], "ties": ties[int(row["source_id"])],
+        "partner": label_of(row), "partner_kind": str(row["kind"]).replace("_", " "),
+        "score": f"{float(row['score']):.2f}", "percentile": _percentile(row["percentile"]),
+        "own_rank": int(row["rank"]), "chance": _chance(row.get("chance")),
+        "also_for": [labels[int(s)] for s in row["also_for"]],
+        "reason": str(row["explanation"]).split(": ", 1)[-1],
+    } for row in chosen.to_dict("records")]  # fmt: skip
+
+
+def _chance(value: Any) -> str | None:
+    """The calibrated chance of a tie, when the model gives one (docs/match.md)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return f"chance {float(value):.0%}"
+
+
+def _percentile(value: Any) -> str:
+    """The percentile as "top 0.03%": about the share of the actor's candidates that score
+    as high."""
+    from tracktwo.match._diversify import top_share
+
+    shown = top_share(None if value is None else float(value))
+    return "–" if shown is None else f"top {shown}"
 
 
 # -- the whole briefing ------------------------------------------------------------------------

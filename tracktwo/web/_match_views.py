@@ -1,5 +1,10 @@
 """Recommendations with their explanations, accepting one, and the network of ties.
 
+Every partner and source is shown with its admin region (``label``, from
+``tracktwo.bridges.place_label``); the score is the model's log-odds, shown with its
+percentile among the actor's candidates (or the calibrated ``chance`` when the model has one),
+never as a probability.
+
 The recommender is fitted once per data version and kept in the cache, so a page of
 recommendations costs a ranking, not a fit. Accepting recomputes the pair's score on the
 server: the score stored with the proposed tie is never taken from the form.
@@ -20,6 +25,8 @@ from tracktwo.bridges._kinds import DECLINED
 from tracktwo.bridges._models import Actor, Tie
 from tracktwo.match import FEATURE_LABELS, FEATURES, Recommender
 from tracktwo.match._accept import accept_recommendation
+from tracktwo.match._diversify import best_partners, diversify, top_share
+from tracktwo.match._explain import describe, label_of
 from tracktwo.taxonomy import TRACK_LABELS, TRACKS
 from tracktwo.web._data import DataSources
 from tracktwo.web._dead_ends import dead_end
@@ -49,40 +56,67 @@ def _model(sources: DataSources) -> Recommender | str:
 
 
 def _explained(row: Any, intercept: float) -> dict[str, Any]:
-    """One recommendation: the score is ``intercept`` plus the sum of the components (all of
-    them, largest first; the page shows the ones that matter)."""
+    """One recommendation: the partner with its admin region, the score (log-odds, not a
+    probability) with its percentile (``chance`` only when the model is calibrated), the
+    sentence, and every component (largest first; the score is ``intercept`` plus their sum)."""
     parts = sorted(((float(row[name]), name) for name in FEATURES), key=lambda p: -abs(p[0]))
-    score = float(row["score"])
+    chance = row.get("chance")
     return {
         "candidate_id": int(row["candidate_id"]), "name": str(row["name"]),
+        "label": label_of(row), "admin1": _text(row.get("admin1")),
+        "admin1_name": _text(row.get("admin1_name")), "population": _whole(row.get("population")),
         "country": str(row["country"]), "kind": str(row["kind"]), "rank": int(row["rank"]),
-        "score": score, "probability": 1 / (1 + math.exp(-score)), "intercept": intercept,
+        "model_rank": int(row.get("model_rank", row["rank"])),
+        "score": float(row["score"]), "percentile": _float(row.get("percentile")),
+        "top": top_share(_float(row.get("percentile"))),
+        "chance": _float(chance), "intercept": intercept,
+        "explanation": str(row["explanation"]),
+        "why": str(row["explanation"]).split(": ", 1)[-1],
         "components": [{"feature": name, "label": FEATURE_LABELS.get(name, name),
                         "contribution": value, "shown": abs(value) >= 0.005}
                        for value, name in parts],
     }  # fmt: skip
 
 
+def _float(value: Any) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)
+
+
+def _whole(value: Any) -> int | None:
+    number = _float(value)
+    return None if number is None else int(number)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
 def _busiest(sources: DataSources, country: str, limit: int) -> list[dict[str, Any]]:
     degree = func.count(Tie.id)
+    columns = (Actor.id, Actor.name, Actor.kind, Actor.country, Actor.admin1_name)
     statement = (
-        select(Actor.id, Actor.name, Actor.kind, degree.label("ties"))
+        select(*columns, degree.label("ties"))
         .outerjoin(Tie, and_(or_(Tie.actor_a_id == Actor.id, Tie.actor_b_id == Actor.id),
                              Tie.status != DECLINED))  # a refused proposal is no tie
-        .where(Actor.country == country).group_by(Actor.id, Actor.name, Actor.kind)
+        .where(Actor.country == country).group_by(*columns)
         .order_by(degree.desc(), Actor.id).limit(limit)
     )  # fmt: skip
     with sources.registry.engine.connect() as connection:
-        return [{"id": int(i), "name": str(n), "kind": str(k), "ties": int(t)}
-                for i, n, k, t in connection.execute(statement)]  # fmt: skip
+        return [{"id": int(i), "name": str(n), "kind": str(k), "ties": int(t),
+                 "label": label_of({"name": n, "kind": k, "country": c, "admin1_name": r})}
+                for i, n, k, c, r, t in connection.execute(statement)]  # fmt: skip
 
 
 def recommendations_view(
     sources: DataSources, a: str, b: str, actor_id: int | None = None, k: int = 10
 ) -> dict[str, Any]:
-    """For ``actor_id`` (an actor of ``a``): its ``k`` best new partners in ``b``, each with
-    the contribution of every score component. Without an actor: the best partner of each of
-    the most connected actors of ``a``."""
+    """For ``actor_id`` (an actor of ``a``): its ``k`` best new partners in ``b``, diversified
+    (``match._diversify.diversify``), each with its sentence and the contribution of every
+    score component. Without an actor: a partner for each of the most connected actors of
+    ``a``, diversified across them (``best_partners``); ``also_for`` names the other actors a
+    partner went to."""
     first, second = _pair(sources, a, b)
     model = _model(sources)
     page: dict[str, Any] = {"a": _named(sources, first), "b": _named(sources, second),
@@ -94,16 +128,20 @@ def recommendations_view(
         return page
     if actor_id is not None:
         page["actor"] = {"id": actor_id, "name": _actor_name(sources, actor_id)}
-        table = model.recommend(actor_id, k, country=second)
-        page["items"] = [_explained(row, model.intercept_) for _, row in table.iterrows()]
+        page["actor"]["label"] = label_of(model.actors_.frame.iloc[model.actors_.row(actor_id)])
+        table = describe(model, diversify(model, actor_id, k, country=second), actor_id,
+                         sources.registry, country=second)  # fmt: skip
+        page["items"] = [_explained(row, model.intercept_) for row in table.to_dict("records")]
         return page
-    for source in page["choices"][:BUSIEST]:
-        try:
-            table = model.recommend(source["id"], 1, country=second)
-        except NotFoundError:
-            continue
-        for _, row in table.iterrows():
-            page["items"].append({"source": source, **_explained(row, model.intercept_)})
+    busy = page["choices"][:BUSIEST]
+    chosen = best_partners(model, [source["id"] for source in busy], country=second)
+    if not chosen.empty:
+        chosen = describe(model, chosen, chosen["source_id"], sources.registry, country=second)
+    by_id = {source["id"]: source for source in busy}
+    for row in chosen.to_dict("records"):
+        also = [{"id": i, "label": by_id[i]["label"]} for i in row["also_for"]]
+        page["items"].append({"source": by_id[int(row["source_id"])], "also_for": also,
+                              **_explained(row, model.intercept_)})  # fmt: skip
     if not page["items"]:
         page["missing"].append(f"No recommendations: no actor of {second} fits those of {first}.")
     return page
