@@ -82,3 +82,32 @@ def test_chart_option_writes_svg(tmp_path):
     done = run("pulse", "KHM", "USA", "--chart", str(chart), home=home)
     assert done.returncode == 0, done.stderr
     assert chart.read_text().lstrip().startswith("<svg")
+
+
+def test_a_database_given_to_one_command_does_not_leak_into_the_next(tmp_path):
+    """In one process (a notebook, the test suite) ``bridges --db X`` must not make a later
+    ``--home H match ...`` read X: each invocation starts from its own options."""
+    from typer.testing import CliRunner
+
+    from tracktwo.bridges import Registry
+    from tracktwo.bridges._edit import add_actor, add_tie
+    from tracktwo.cli import app
+
+    other = tmp_path / "other.db"
+    home = tmp_path / "home"
+    with Registry(home=home) as registry:
+        add_actor(registry, name="Phnom Penh", country="KHM", kind="city")
+        add_actor(registry, name="Lowell", country="USA", kind="city")
+        siem_reap = add_actor(registry, name="Siem Reap", country="KHM", kind="city")["id"]
+        long_beach = add_actor(registry, name="Long Beach", country="USA", kind="city")["id"]
+        add_tie(registry, siem_reap, long_beach, "sister_city")  # something to learn from
+    runner = CliRunner()
+    other_db = ["bridges", "--db", f"sqlite:///{other}", "actors", "--format", "json"]
+    first = runner.invoke(app, other_db)
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout) == []  # the other database is empty
+    # match has no --db of its own: it must read the home given now, not the database above
+    second = runner.invoke(app, ["--home", str(home), "match", "recommend", "Phnom Penh",
+                                 "--format", "json"])  # fmt: skip
+    assert second.exit_code == 0, second.output
+    assert {row["name"] for row in json.loads(second.stdout)} == {"Lowell", "Long Beach"}

@@ -26,6 +26,9 @@ class _State:
     home: str | None = None
     debug: bool = False
     taxonomy: str | None = None
+    # set by ``bridges --db``/``report --db``; reset by every invocation (below), so a second
+    # command in the same process (tests, a notebook) never inherits the first one's database
+    db: str | None = None
 
 
 state = _State()
@@ -44,6 +47,7 @@ def _global(
     debug: Annotated[bool, typer.Option(help="Show full tracebacks on errors.")] = False,
 ) -> None:
     state.home = home
+    state.db = None
     state.debug = debug
     state.taxonomy = taxonomy
 

@@ -13,13 +13,6 @@ bridges_app = typer.Typer(help="The registry of actors and ties between two coun
 app.add_typer(bridges_app, name="bridges")
 
 
-class _BridgesState:
-    db: str | None = None
-
-
-bridges_state = _BridgesState()
-
-
 @bridges_app.callback()
 def _bridges(
     db: Annotated[
@@ -28,9 +21,9 @@ def _bridges(
                           "(default $TRACKTWO_DB, else a SQLite file in the data directory)."),
     ] = None,
 ) -> None:  # fmt: skip
-    bridges_state.db = db
+    state.db = db
 
 
 def open_registry() -> Registry:
     """The registry the command line points at (--db, $TRACKTWO_DB or the data directory)."""
-    return Registry(bridges_state.db, home=state.home)
+    return Registry(state.db, home=state.home)

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from tracktwo.cli._app import app, state
-from tracktwo.cli._bridges import bridges_state
 from tracktwo.cli._output import FormatOption, OutputFormat, emit
 
 doors_app = typer.Typer(help="Open doors: the monthly digest and e-mail that failed.")
@@ -33,7 +32,7 @@ def _mailer():
 def _registry(db: str | None):
     from tracktwo.bridges import Registry
 
-    return Registry(db or bridges_state.db, home=state.home)
+    return Registry(db or state.db, home=state.home)
 
 
 @doors_app.command("digest")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from tracktwo.cli._app import app, state
-from tracktwo.cli._bridges import bridges_state, open_registry
+from tracktwo.cli._bridges import open_registry
 from tracktwo.cli._output import console
 from tracktwo.cli._pulse import parse_day
 from tracktwo.store import EventStore
@@ -49,7 +49,7 @@ def report(
 
     target = check_output(out)  # refuse another suffix before any work
     if db is not None:
-        bridges_state.db = db
+        state.db = db
     with EventStore(state.home) as store, open_registry() as registry:
         written = write_briefing(
             store, registry, country_a, country_b, target,

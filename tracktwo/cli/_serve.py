@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from tracktwo.cli._app import app, state
-from tracktwo.cli._bridges import bridges_state
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
 
 users_app = typer.Typer(help="Accounts of the dashboard: viewers, editors, moderators, admins.")
@@ -23,7 +22,7 @@ DbOption = Annotated[
 def _settings(db: str | None):
     from tracktwo.web import WebSettings
 
-    return WebSettings.from_env(home=state.home, db_url=db or bridges_state.db)
+    return WebSettings.from_env(home=state.home, db_url=db or state.db)
 
 
 @app.command("serve")
@@ -42,7 +41,7 @@ def serve(
 def _registry(db: str | None):
     from tracktwo.bridges import Registry
 
-    return Registry(db or bridges_state.db, home=state.home)
+    return Registry(db or state.db, home=state.home)
 
 
 def _password(password_stdin: bool) -> str:
