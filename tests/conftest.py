@@ -143,7 +143,7 @@ def web_home(web_template: Path, tmp_path: Path) -> Path:
 def demo_store_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data directory holding the demo's event store only (run_demo also builds a registry
     and writes briefings): the shipped ICEWS extract, UN votes, daily score, coverage."""
-    from tracktwo._demo import build_demo_store
+    from tracktwo.demo import build_demo_store
 
     home = tmp_path_factory.mktemp("demo-store")
     with EventStore(home) as store:

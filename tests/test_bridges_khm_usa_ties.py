@@ -32,7 +32,6 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 import tracktwo.cli._bridges_io  # noqa: F401  (registers bridges load)
-from tracktwo._demo_registry import DemoRegistry, build_demo_registry
 from tracktwo.bridges import Actor, Registry, Tie, load_khm_usa_ties
 from tracktwo.bridges._io import RowsRejected, import_records
 from tracktwo.bridges._khm_usa import KHM_USA_TIES_FILE, _add_missing_actors
@@ -41,6 +40,7 @@ from tracktwo.bridges._scorecard import scorecard, scorecard_by_year
 from tracktwo.bridges._status import dormant_ties
 from tracktwo.cli._app import app
 from tracktwo.datasets import dataset_path
+from tracktwo.demo import DemoRegistry, build_demo_registry
 from tracktwo.match._features import read_ties
 from tracktwo.web import WebSettings, create_app
 

@@ -15,11 +15,12 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from tracktwo._demo import DemoResult, _write_briefings, run_demo
 from tracktwo.bridges import Registry
 from tracktwo.bridges._models import Actor, Tie
 from tracktwo.cli import app
 from tracktwo.datasets import dataset_path
+from tracktwo.demo import DemoResult, run_demo
+from tracktwo.demo._run import _write_briefings
 from tracktwo.store import EventStore
 
 # The Cambodian list only: the US list (2,559 pairs against the world gazetteer) alone takes
@@ -150,7 +151,7 @@ def _check_events(second: DemoResult) -> None:
 def _check_command(second: DemoResult, monkeypatch: pytest.MonkeyPatch) -> None:
     """--no-serve stops after the briefing; otherwise the dashboard is served on the data."""
     served: list[tuple[Path, str, int]] = []
-    monkeypatch.setattr("tracktwo._demo.run_demo", lambda home, step: second)
+    monkeypatch.setattr("tracktwo.demo.run_demo", lambda home, step: second)
 
     def run_server(settings: Any, host: str, port: int) -> None:
         served.append((settings.home, host, port))

@@ -9,10 +9,10 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from tracktwo._demo import DemoResult
 from tracktwo.cli._app import app, state
 from tracktwo.cli._output import OutputFormat, console, emit
 from tracktwo.cli._pulse import print_summary, print_tables
+from tracktwo.demo import DemoResult
 
 SIGNAL_COLUMNS = ["period", "series", "events", "value", "ci_low", "ci_high", "is_partial",
                   "is_eligible", "record_low", "is_change_point"]  # fmt: skip
@@ -73,7 +73,7 @@ def demo(
 ) -> None:
     """Build the Cambodia–US store and bridges registry from the shipped real data, show the
     pulse, write the briefing (HTML and PDF), then serve the dashboard."""
-    from tracktwo._demo import run_demo
+    from tracktwo.demo import run_demo
 
     started = time.perf_counter()
     result = run_demo(

@@ -2,6 +2,10 @@
 
 ``dataset_path("un_votes_khm_usa.csv.gz")`` gives the file's path inside the installed package,
 so commands and tests work without any download.
+
+A foundation, not part of ``tracktwo.demo``, although the demo reads most of these files: the
+bridges and match loaders and a registry migration read them too, so it must sit below those
+packages (under ``demo/`` they would import upward, from the demo that is built on them).
 """
 
 from __future__ import annotations

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from tracktwo._demo_registry import SISTER_CITY_COUNTRIES, DemoRegistry, build_demo_registry
 from tracktwo._errors import ConfigError
 from tracktwo.bridges._registry import Registry
 from tracktwo.datasets import dataset_path
+from tracktwo.demo._pair import PAIR
+from tracktwo.demo._registry import SISTER_CITY_COUNTRIES, DemoRegistry, build_demo_registry
 from tracktwo.events import IngestReport, ingest_file
 from tracktwo.pulse import (
     PulseResult,
@@ -32,7 +33,6 @@ from tracktwo.store import EventStore
 
 __all__ = ["DemoResult", "DemoStore", "build_demo_store", "run_demo"]
 
-PAIR = ("KHM", "USA")
 SIGNALS_SINCE = date(2005, 1, 1)
 # the shipped ICEWS files and the source each belongs to (per_100k divides by its totals)
 ICEWS_EXTRACT = ("icews_khm_extract.tsv", "icews05-15")

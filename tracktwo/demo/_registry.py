@@ -30,11 +30,10 @@ from tracktwo.bridges._models import Actor, Tie
 from tracktwo.bridges._places import load_states
 from tracktwo.bridges._registry import Registry
 from tracktwo.datasets import dataset_path
+from tracktwo.demo._pair import NAMES, PAIR
 
 __all__ = ["SISTER_CITY_COUNTRIES", "DemoRegistry", "Load", "build_demo_registry"]
 
-PAIR = ("KHM", "USA")
-NAMES = {"KHM": "Cambodia", "USA": "the United States"}
 # whose known sister-city ties are loaded. The US list is most of the demo's time (~35 s on 2
 # cores): its partners are in 141 countries, matched against the GeoNames world gazetteer.
 # The shipped list holds no Cambodia-US pair, so both lists load, not the pairs between them.
