@@ -38,7 +38,7 @@ from tracktwo.events._control import control_reason, visible
 from tracktwo.events._quarantine import QuarantinedRow
 from tracktwo.store._schema import EVENT_COLUMNS
 from tracktwo.taxonomy import Countries, Taxonomy, load_taxonomy
-from tracktwo.taxonomy._loader import _data_dir
+from tracktwo.taxonomy._loader import builtin_data_dir
 
 __all__ = [
     "DATAVERSE_COLUMNS",
@@ -161,7 +161,7 @@ def _mapping_file(taxonomy: Taxonomy, name: str) -> Path:
     """A copy in the user's taxonomy folder wins over the built-in file."""
     if taxonomy.source != "built-in" and (Path(taxonomy.source) / name).exists():
         return Path(taxonomy.source) / name
-    return _data_dir() / name
+    return builtin_data_dir() / name
 
 
 def _load_maps(taxonomy: Taxonomy) -> _Maps:

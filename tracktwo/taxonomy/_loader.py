@@ -175,7 +175,8 @@ class Taxonomy:
             raise UnknownCodeError(f"unknown area {area!r}") from None
 
 
-def _data_dir() -> Path:
+def builtin_data_dir() -> Path:
+    """The folder of the built-in taxonomy files (the ICEWS mappings are read from it too)."""
     return Path(str(resources.files("tracktwo.taxonomy") / "data"))
 
 
@@ -271,7 +272,7 @@ def _override_dir(override: str | os.PathLike[str] | None) -> Path | None:
 
 @lru_cache(maxsize=8)
 def _load(override: str | None) -> Taxonomy:
-    builtin = _data_dir()
+    builtin = builtin_data_dir()
     folder = _override_dir(override)
 
     def pick(name: str) -> Path:
