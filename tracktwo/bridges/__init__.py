@@ -1,19 +1,49 @@
 """Bridges: the registry of actors and ties between two countries, and its scorecard."""
 
+from tracktwo.bridges._backup import backup, restore
 from tracktwo.bridges._diaspora import (
+    DIASPORA_FILE,
     DiasporaReport,
     diaspora_by_actor,
     diaspora_figures_for,
     load_diaspora,
 )
+from tracktwo.bridges._diaspora_places import state_code
+from tracktwo.bridges._edit import (
+    STANCES,
+    add_actor,
+    add_tie,
+    clean_actor_fields,
+    list_actors,
+    list_ties,
+    log_activity,
+)
+from tracktwo.bridges._export import export_registry
+from tracktwo.bridges._io import ImportReport, import_file
 from tracktwo.bridges._khm_usa import load_khm_usa_ties
-from tracktwo.bridges._kinds import STATUSES, Vocabulary, load_vocabulary
+from tracktwo.bridges._kinds import DECLINED, DOORS_TRACKS, STATUSES, Vocabulary, load_vocabulary
+from tracktwo.bridges._loaders import (
+    MatchReport,
+    load_open_data,
+    load_places,
+    load_provinces,
+    load_sister_cities,
+    load_universities,
+)
 from tracktwo.bridges._models import Activity, Actor, Base, DiasporaFigure, DiasporaPlace, Tie
-from tracktwo.bridges._places import load_states, place_label
+from tracktwo.bridges._places import capital_geonames_ids, load_states, place_label
 from tracktwo.bridges._registry import REGISTRY_FILE, Registry
+from tracktwo.bridges._scorecard import Scorecard, scorecard, scorecard_by_year
+from tracktwo.bridges._scorecard_after import scorecard_with_ties
+from tracktwo.bridges._status import DEFAULT_DORMANT_MONTHS, country_pair, dormant_ties
 
 __all__ = [
+    "DECLINED",
+    "DEFAULT_DORMANT_MONTHS",
+    "DIASPORA_FILE",
+    "DOORS_TRACKS",
     "REGISTRY_FILE",
+    "STANCES",
     "STATUSES",
     "Activity",
     "Actor",
@@ -21,14 +51,39 @@ __all__ = [
     "DiasporaFigure",
     "DiasporaPlace",
     "DiasporaReport",
+    "ImportReport",
+    "MatchReport",
     "Registry",
+    "Scorecard",
     "Tie",
     "Vocabulary",
+    "add_actor",
+    "add_tie",
+    "backup",
+    "capital_geonames_ids",
+    "clean_actor_fields",
+    "country_pair",
     "diaspora_by_actor",
     "diaspora_figures_for",
+    "dormant_ties",
+    "export_registry",
+    "import_file",
+    "list_actors",
+    "list_ties",
     "load_diaspora",
     "load_khm_usa_ties",
+    "load_open_data",
+    "load_places",
+    "load_provinces",
+    "load_sister_cities",
     "load_states",
+    "load_universities",
     "load_vocabulary",
+    "log_activity",
     "place_label",
+    "restore",
+    "scorecard",
+    "scorecard_by_year",
+    "scorecard_with_ties",
+    "state_code",
 ]

@@ -12,10 +12,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tracktwo._errors import InputError
-from tracktwo.bridges import load_diaspora
-from tracktwo.bridges._export import export_registry
-from tracktwo.bridges._io import import_file
-from tracktwo.bridges._loaders import MatchReport, load_open_data
+from tracktwo.bridges import (
+    MatchReport,
+    export_registry,
+    import_file,
+    load_diaspora,
+    load_open_data,
+)
 from tracktwo.cli._bridges import bridges_app, open_registry
 from tracktwo.cli._output import FormatOption, OutputFormat, emit, err_console
 

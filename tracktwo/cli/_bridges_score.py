@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tracktwo.bridges._scorecard import scorecard, scorecard_by_year
-from tracktwo.bridges._status import DEFAULT_DORMANT_MONTHS, dormant_ties
+from tracktwo.bridges import DEFAULT_DORMANT_MONTHS, dormant_ties, scorecard, scorecard_by_year
 from tracktwo.cli._app import state
 from tracktwo.cli._bridges import bridges_app, open_registry
 from tracktwo.cli._output import FormatOption, OutputFormat, emit, err_console

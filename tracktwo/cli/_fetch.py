@@ -22,7 +22,7 @@ from rich.progress import (
 
 from tracktwo._errors import InputError
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit, err_console
-from tracktwo.events._fetch import (
+from tracktwo.events import (
     DEFAULT_MASTERLIST,
     MASTERLIST_ENV,
     FetchReport,
@@ -121,7 +121,7 @@ def fetch(
     status 1 when a file is missing or corrupt.
     """
     from tracktwo.cli._app import state  # imported here: _app may import this module
-    from tracktwo.store._duckdb import EventStore
+    from tracktwo.store import EventStore
 
     if since.date() > until.date():
         raise typer.BadParameter(

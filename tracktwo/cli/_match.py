@@ -11,12 +11,17 @@ from tracktwo.cli._app import app
 from tracktwo.cli._bridges import open_registry
 from tracktwo.cli._match_evaluate import emit_report
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
-from tracktwo.match import Recommender, evaluate
-from tracktwo.match._accept import accept_recommendation
-from tracktwo.match._diversify import LAMBDA
-from tracktwo.match._evaluate import evaluate_report
-from tracktwo.match._explain import recommend_explained, shown_table
-from tracktwo.match._plan import plan_portfolio, resolve_actor
+from tracktwo.match import (
+    LAMBDA,
+    Recommender,
+    accept_recommendation,
+    evaluate,
+    evaluate_report,
+    plan_portfolio,
+    recommend_explained,
+    resolve_actor,
+    shown_table,
+)
 
 match_app = typer.Typer(help="Recommend new partnerships, evaluate them, plan a portfolio.")
 app.add_typer(match_app, name="match")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from tracktwo.cli._output import OutputFormat, console, emit
-from tracktwo.match._evaluate import EvaluationReport
+from tracktwo.match import EvaluationReport
 
 __all__ = ["emit_report"]
 

@@ -44,8 +44,7 @@ def report(
     """A self-contained briefing: where the relationship stands, the relationship by channel
     and its record lows, the scorecard and its trend, dormant ties worth reviving, recommended
     partnerships; HTML or PDF (the suffix of --out decides)."""
-    from tracktwo.report import write_briefing
-    from tracktwo.report._briefing import check_output
+    from tracktwo.report import check_output, write_briefing
 
     target = check_output(out)  # refuse another suffix before any work
     if db is not None:

@@ -13,11 +13,17 @@ from tracktwo._errors import InputError
 from tracktwo.cli._app import app, state
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
 from tracktwo.datasets import dataset_path
-from tracktwo.pulse._coverage import coverage_totals, import_coverage
-from tracktwo.pulse._signals import import_signal, list_signals, signal_series
-from tracktwo.pulse._vote_measures import vote_issues, vote_measure
-from tracktwo.pulse._votes import ingest_votes
-from tracktwo.store._duckdb import EventStore
+from tracktwo.pulse import (
+    coverage_totals,
+    import_coverage,
+    import_signal,
+    ingest_votes,
+    list_signals,
+    signal_series,
+    vote_issues,
+    vote_measure,
+)
+from tracktwo.store import EventStore
 
 __all__ = ["coverage_app", "signals_app", "votes_app"]
 

@@ -12,8 +12,8 @@ import typer
 from tracktwo.cli._app import state
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit, err_console
 from tracktwo.cli._signals import CountryA, CountryB, votes_app
-from tracktwo.pulse._ideal_points import fit_ideal_points, ideal_point_distance, ideal_points
-from tracktwo.store._duckdb import EventStore
+from tracktwo.pulse import fit_ideal_points, ideal_point_distance, ideal_points
+from tracktwo.store import EventStore
 
 __all__ = ["votes_distance", "votes_fit", "votes_ideal_points"]
 

@@ -15,20 +15,23 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from tracktwo.bridges._diaspora import DIASPORA_FILE, DiasporaReport, load_diaspora
-from tracktwo.bridges._io import ImportReport
-from tracktwo.bridges._khm_usa import load_khm_usa_ties
-from tracktwo.bridges._kinds import DECLINED
-from tracktwo.bridges._loaders import (
+from tracktwo.bridges import (
+    DECLINED,
+    DIASPORA_FILE,
+    Actor,
+    DiasporaReport,
+    ImportReport,
     MatchReport,
+    Registry,
+    Tie,
+    load_diaspora,
+    load_khm_usa_ties,
     load_places,
     load_provinces,
     load_sister_cities,
+    load_states,
     load_universities,
 )
-from tracktwo.bridges._models import Actor, Tie
-from tracktwo.bridges._places import load_states
-from tracktwo.bridges._registry import Registry
 from tracktwo.datasets import dataset_path
 from tracktwo.demo._pair import NAMES, PAIR
 

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from tracktwo._errors import ConfigError
-from tracktwo.bridges._registry import Registry
+from tracktwo.bridges import Registry
 from tracktwo.datasets import dataset_path
 from tracktwo.demo._pair import PAIR
 from tracktwo.demo._registry import SISTER_CITY_COUNTRIES, DemoRegistry, build_demo_registry

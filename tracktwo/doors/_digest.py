@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tracktwo._errors import InputError
 from tracktwo._i18n import translator
-from tracktwo.bridges._registry import Registry
+from tracktwo.bridges import Registry
 from tracktwo.doors._mail import Mailer
 from tracktwo.doors._models import DigestSent, Notification, Profile, ProfileManager
 from tracktwo.doors._notify import NOTICES, now

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from tracktwo.bridges._models import Activity, Tie
+from tracktwo.bridges import Activity, Tie
 from tracktwo.doors._models import Flag, ModerationEntry, Notification, Profile
 from tracktwo.doors._notify import NAME_PARAMS, entries_naming
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracktwo.bridges._models import Base
+from tracktwo.bridges import Base
 
 __all__ = [
     "PROFILE_STATUSES",

@@ -17,9 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracktwo._errors import ConflictError, InputError, LimitError, NotAllowedError, NotFoundError
-from tracktwo.bridges._edit import STANCES, clean_actor_fields
-from tracktwo.bridges._models import Actor
-from tracktwo.bridges._registry import Registry
+from tracktwo.bridges import STANCES, Actor, Registry, clean_actor_fields
 from tracktwo.doors._mail import Mailer
 from tracktwo.doors._models import Flag, ModerationEntry, Profile
 from tracktwo.doors._notify import deliver, notify, now

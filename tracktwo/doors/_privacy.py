@@ -18,8 +18,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracktwo._errors import InputError, NotFoundError
-from tracktwo.bridges._models import Actor, Tie
-from tracktwo.bridges._registry import Registry
+from tracktwo.bridges import Actor, Registry, Tie
 from tracktwo.doors._forget import Forget
 from tracktwo.doors._models import (
     DigestSent,

@@ -17,10 +17,7 @@ from sqlalchemy.orm import Session
 
 from tracktwo._email import check_email
 from tracktwo._errors import InputError, NotAllowedError, NotFoundError
-from tracktwo.bridges._edit import clean_actor_fields
-from tracktwo.bridges._kinds import DOORS_TRACKS, load_vocabulary
-from tracktwo.bridges._models import Actor
-from tracktwo.bridges._registry import Registry
+from tracktwo.bridges import DOORS_TRACKS, Actor, Registry, clean_actor_fields, load_vocabulary
 from tracktwo.doors._mail import Mailer
 from tracktwo.doors._models import PartnershipRequest, Profile, ProfileManager
 from tracktwo.doors._notify import deliver, notify, now

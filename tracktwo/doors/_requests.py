@@ -16,10 +16,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracktwo._errors import ConflictError, InputError, LimitError, NotAllowedError, NotFoundError
-from tracktwo.bridges._edit import clean_actor_fields, log_activity
-from tracktwo.bridges._kinds import load_vocabulary
-from tracktwo.bridges._models import Tie
-from tracktwo.bridges._registry import Registry
+from tracktwo.bridges import Registry, Tie, clean_actor_fields, load_vocabulary, log_activity
 from tracktwo.doors._mail import Mailer
 from tracktwo.doors._models import PartnershipRequest, Profile, ProfileManager
 from tracktwo.doors._notify import deliver, notify, now

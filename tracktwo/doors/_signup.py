@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from tracktwo._email import check_email
 from tracktwo._errors import InputError, LimitError, NotAllowedError
 from tracktwo._i18n import LANGUAGES, translator
-from tracktwo.bridges._registry import Registry
+from tracktwo.bridges import Registry
 from tracktwo.doors._mail import Mailer
 from tracktwo.doors._models import EmailToken, SignUpRecord
 from tracktwo.doors._notify import now

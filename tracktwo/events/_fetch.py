@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from tracktwo._errors import FetchError, InputError
-from tracktwo.store._duckdb import EventStore
+from tracktwo.store import EventStore
 
 __all__ = [
     "DEFAULT_MASTERLIST",

@@ -1,8 +1,30 @@
 """Matchmaker: recommend new partnerships between actors of two countries (docs/match.md)."""
 
-from tracktwo.match._diversify import best_partners, candidate_similarity, diversify, mmr, relevance
-from tracktwo.match._evaluate import evaluate, rank_of, ranking_metrics
-from tracktwo.match._explain import PairFacts, describe, explain, recommend_explained
+from tracktwo.match._accept import accept_recommendation
+from tracktwo.match._diversify import (
+    LAMBDA,
+    best_partners,
+    candidate_similarity,
+    diversify,
+    mmr,
+    relevance,
+    top_share,
+)
+from tracktwo.match._evaluate import (
+    EvaluationReport,
+    evaluate,
+    evaluate_report,
+    rank_of,
+    ranking_metrics,
+)
+from tracktwo.match._explain import (
+    PairFacts,
+    describe,
+    explain,
+    label_of,
+    recommend_explained,
+    shown_table,
+)
 from tracktwo.match._features import (
     FEATURE_LABELS,
     FEATURES,
@@ -10,25 +32,35 @@ from tracktwo.match._features import (
     crosses_levels,
     pair_features,
 )
+from tracktwo.match._plan import plan_portfolio, resolve_actor
 from tracktwo.match._recommender import Recommender
 
 __all__ = [
     "FEATURES",
     "FEATURE_LABELS",
     "KIND_COMPATIBILITY",
+    "LAMBDA",
+    "EvaluationReport",
     "PairFacts",
     "Recommender",
+    "accept_recommendation",
     "best_partners",
     "candidate_similarity",
     "crosses_levels",
     "describe",
     "diversify",
     "evaluate",
+    "evaluate_report",
     "explain",
+    "label_of",
     "mmr",
     "pair_features",
+    "plan_portfolio",
     "rank_of",
     "ranking_metrics",
     "recommend_explained",
     "relevance",
+    "resolve_actor",
+    "shown_table",
+    "top_share",
 ]

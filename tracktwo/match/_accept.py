@@ -10,9 +10,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from tracktwo._errors import InputError, NotFoundError
-from tracktwo.bridges._edit import add_tie
-from tracktwo.bridges._models import Actor, Tie
-from tracktwo.bridges._registry import Registry
+from tracktwo.bridges import Actor, Registry, Tie, add_tie
 
 __all__ = ["accept_recommendation", "default_channel"]
 

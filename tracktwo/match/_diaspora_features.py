@@ -39,9 +39,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from tracktwo.bridges._diaspora_places import state_code
-from tracktwo.bridges._models import DiasporaFigure, DiasporaPlace
-from tracktwo.bridges._registry import Registry
+from tracktwo.bridges import DiasporaFigure, DiasporaPlace, Registry, state_code
 from tracktwo.datasets import dataset_path
 
 __all__ = [

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from tracktwo._errors import InputError, NotFoundError
-from tracktwo.bridges._registry import Registry
+from tracktwo.bridges import Registry
 from tracktwo.match._calibration import brier_score, held_out_cases, reliability_table
 from tracktwo.match._diaspora_features import DIASPORA_FEATURES
 from tracktwo.match._features import (

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from tracktwo.bridges._registry import Registry
+from tracktwo.bridges import Registry
 from tracktwo.match._diversify import LAMBDA, diversify
 from tracktwo.match._features import (
     CLIMATE_BANDS,

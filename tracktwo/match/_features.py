@@ -45,10 +45,7 @@ from scipy import sparse
 from sqlalchemy import select
 
 from tracktwo._errors import ConfigError, NotFoundError
-from tracktwo.bridges._kinds import DECLINED
-from tracktwo.bridges._models import Actor, Tie
-from tracktwo.bridges._places import capital_geonames_ids
-from tracktwo.bridges._registry import Registry
+from tracktwo.bridges import DECLINED, Actor, Registry, Tie, capital_geonames_ids
 from tracktwo.match._diaspora_features import (
     DIASPORA_FEATURES,
     DiasporaTable,

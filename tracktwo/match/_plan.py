@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 
 from tracktwo._errors import InputError, NotFoundError
-from tracktwo.bridges._registry import Registry
-from tracktwo.bridges._scorecard import Scorecard
+from tracktwo.bridges import Registry, Scorecard
 from tracktwo.match._portfolio import Portfolio, choose_portfolio, scorecard_after
 from tracktwo.match._recommender import Recommender
 from tracktwo.taxonomy import Taxonomy, load_taxonomy
@@ -173,7 +172,7 @@ def _by_geonames(registry: Registry, number: str) -> int:
     """The actor with GeoNames id ``number`` (a place loaded from the gazetteer)."""
     from sqlalchemy import select
 
-    from tracktwo.bridges._models import Actor
+    from tracktwo.bridges import Actor
 
     if not number.isdigit():
         raise InputError(f"a GeoNames id is a number: geonames:1821306, not geonames:{number}")

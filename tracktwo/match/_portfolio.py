@@ -38,10 +38,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from tracktwo._errors import EngineError, InputError
-from tracktwo.bridges._registry import Registry
-from tracktwo.bridges._scorecard import Scorecard
-from tracktwo.bridges._scorecard_after import scorecard_with_ties
-from tracktwo.bridges._status import DEFAULT_DORMANT_MONTHS
+from tracktwo.bridges import DEFAULT_DORMANT_MONTHS, Registry, Scorecard, scorecard_with_ties
 from tracktwo.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [

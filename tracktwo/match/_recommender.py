@@ -34,7 +34,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from tracktwo._errors import InputError, NotFoundError
-from tracktwo.bridges._registry import Registry
+from tracktwo.bridges import Registry
 from tracktwo.match._calibration import (
     MIN_CALIBRATION_TIES,
     NEGATIVES_PER_CASE,

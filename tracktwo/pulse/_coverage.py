@@ -22,7 +22,7 @@ import pyarrow as pa
 from tracktwo._errors import InputError, NotFoundError
 from tracktwo.pulse._periods import MONTHS_IN, period_expr, to_dates, validate_freq
 from tracktwo.pulse._signals import insert_arrow, pair_or_error, parse_day, read_csv, read_header
-from tracktwo.store._duckdb import EventStore
+from tracktwo.store import EventStore
 from tracktwo.taxonomy import load_taxonomy
 
 __all__ = ["STORED_FREQS", "CoverageReport", "coverage_totals", "import_coverage"]

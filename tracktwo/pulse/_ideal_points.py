@@ -28,7 +28,7 @@ from tracktwo.pulse._ideal_model import ModelFit, Priors, VoteData, fit_model
 from tracktwo.pulse._periods import check_range, validate_freq
 from tracktwo.pulse._signals import insert_arrow, pair_or_error
 from tracktwo.pulse._votes import FORMER_CODES
-from tracktwo.store._duckdb import EventStore
+from tracktwo.store import EventStore
 from tracktwo.taxonomy import load_taxonomy
 
 __all__ = [

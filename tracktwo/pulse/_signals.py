@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from tracktwo._errors import FileFormatError, InputError, NotFoundError
 from tracktwo.pulse._periods import check_range, period_expr, to_dates, validate_freq, within
-from tracktwo.store._duckdb import EventStore
+from tracktwo.store import EventStore
 from tracktwo.taxonomy import load_taxonomy
 
 __all__ = [

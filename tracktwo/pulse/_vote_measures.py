@@ -30,7 +30,7 @@ from tracktwo._errors import InputError, NotFoundError
 from tracktwo.pulse._periods import check_range, period_start, validate_freq
 from tracktwo.pulse._signals import pair_or_error
 from tracktwo.pulse._votes import FORMER_CODES, ISSUE_NAMES, issue_choices, require_votes
-from tracktwo.store._duckdb import EventStore
+from tracktwo.store import EventStore
 
 __all__ = [
     "GROUPINGS",

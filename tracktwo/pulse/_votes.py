@@ -33,7 +33,7 @@ from tracktwo.pulse._signals import (
     read_csv,
     read_header,
 )
-from tracktwo.store._duckdb import EventStore
+from tracktwo.store import EventStore
 from tracktwo.taxonomy import load_taxonomy
 
 if TYPE_CHECKING:

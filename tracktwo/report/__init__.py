@@ -4,9 +4,17 @@ PDF (``tracktwo report``)."""
 from tracktwo.report._briefing import (
     Briefing,
     build_briefing,
+    check_output,
     render_briefing,
     save_briefing,
     write_briefing,
 )
 
-__all__ = ["Briefing", "build_briefing", "render_briefing", "save_briefing", "write_briefing"]
+__all__ = [
+    "Briefing",
+    "build_briefing",
+    "check_output",
+    "render_briefing",
+    "save_briefing",
+    "write_briefing",
+]

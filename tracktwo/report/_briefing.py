@@ -33,11 +33,18 @@ from sqlalchemy import and_, func, or_, select
 
 from tracktwo._errors import InputError, NotFoundError, TrackTwoError
 from tracktwo._i18n import LANGUAGES, N_, translator
-from tracktwo.bridges._kinds import DECLINED
-from tracktwo.bridges._models import Actor, Tie
-from tracktwo.bridges._registry import Registry
-from tracktwo.bridges._scorecard import Scorecard, scorecard, scorecard_by_year
-from tracktwo.bridges._status import DEFAULT_DORMANT_MONTHS, country_pair, dormant_ties
+from tracktwo.bridges import (
+    DECLINED,
+    DEFAULT_DORMANT_MONTHS,
+    Actor,
+    Registry,
+    Scorecard,
+    Tie,
+    country_pair,
+    dormant_ties,
+    scorecard,
+    scorecard_by_year,
+)
 from tracktwo.pulse import (
     Standing,
     period_name,
@@ -385,7 +392,7 @@ def _count(registry: Registry, country: str) -> int:
 
 
 def _recommendations(registry: Registry, a: str, b: str, k: int) -> Section:
-    from tracktwo.match._recommender import Recommender
+    from tracktwo.match import Recommender
 
     section = Section()
     missing = [c for c in (a, b) if _count(registry, c) == 0]
@@ -423,8 +430,7 @@ def _partner_rows(
 ) -> list[dict[str, Any]]:
     """One partner per busy actor, diversified across them (``best_partners``), each with
     its sentence; a partner given to several actors says so."""
-    from tracktwo.match._diversify import best_partners
-    from tracktwo.match._explain import describe, label_of
+    from tracktwo.match import best_partners, describe, label_of
 
     chosen = best_partners(model, [actor_id for actor_id, _name, _ties in busiest], country=b)
     if chosen.empty:
@@ -453,7 +459,7 @@ def _chance(value: Any) -> str | None:
 def _percentile(value: Any) -> str:
     """The percentile as "top 0.03%": about the share of the actor's candidates that score
     as high."""
-    from tracktwo.match._diversify import top_share
+    from tracktwo.match import top_share
 
     shown = top_share(None if value is None else float(value))
     return "–" if shown is None else f"top {shown}"

@@ -7,7 +7,17 @@ from tracktwo.taxonomy._loader import (
     CameoCode,
     Countries,
     Taxonomy,
+    builtin_data_dir,
     load_taxonomy,
 )
 
-__all__ = ["TRACKS", "TRACK_LABELS", "Area", "CameoCode", "Countries", "Taxonomy", "load_taxonomy"]
+__all__ = [
+    "TRACKS",
+    "TRACK_LABELS",
+    "Area",
+    "CameoCode",
+    "Countries",
+    "Taxonomy",
+    "builtin_data_dir",
+    "load_taxonomy",
+]
