@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session
 
 from tracktwo._errors import NotFoundError
 from tracktwo.bridges._diaspora_places import PLACE_KINDS, PlaceIndex, Resolution, state_code
-from tracktwo.bridges._io import ImportReport, RowProblem, RowsRejected, _Fields
+from tracktwo.bridges._fields import RowProblem, RowReader
+from tracktwo.bridges._io import ImportReport, RowsRejected
 from tracktwo.bridges._models import Actor, DiasporaFigure, DiasporaPlace
 from tracktwo.bridges._reading import EXTRA_CELLS, read_records
 from tracktwo.bridges._registry import Registry
@@ -122,7 +123,7 @@ def _year_from_basis(basis: str | None) -> int | None:
 
 
 def _check(line: int, raw: dict[str, Any], problems: list[RowProblem]) -> DiasporaRow | None:
-    row = _Fields(line, raw, problems)
+    row = RowReader(line, raw, problems)
     for name in sorted(set(raw) - set(DIASPORA_COLUMNS)):
         shown = "cells beyond the header's columns" if name == EXTRA_CELLS else "unknown column"
         row.bad(name, f"{shown}; the columns are {', '.join(DIASPORA_COLUMNS)}")
