@@ -38,22 +38,13 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from tracktwo._errors import EngineError, InputError, NotFoundError
-from tracktwo.bridges._registry import Registry
-
-# the scorecard's own loaders and figures, reused on frames grown by the hypothetical ties
-from tracktwo.bridges._scorecard import (
-    Scorecard,
-    _figures,
-    _load_ties,
-    _positions,
-    _status_counts,
-    _Ties,
-)
-from tracktwo.bridges._status import (
+from tracktwo.bridges import (
     DEFAULT_DORMANT_MONTHS,
-    STATUS_CODES,
-    country_pair,
-    status_case,
+    Registry,
+    Scorecard,
+    TieArrays,
+    load_pair_ties,
+    scorecard_figures,
 )
 from tracktwo.taxonomy import Taxonomy, load_taxonomy
 
@@ -402,13 +393,13 @@ def _new_ties(chosen: pd.DataFrame) -> pd.DataFrame:
     return chosen[["actor_a", "actor_b", "area"]].reset_index(drop=True)
 
 
-def _with_new_ties(ties: _Ties, new: pd.DataFrame, first: str, second: str) -> _Ties:
+def _with_new_ties(ties: TieArrays, new: pd.DataFrame, first: str, second: str) -> TieArrays:
     """The scorecard's tie arrays with ``new`` appended, each new tie in its single area."""
     actors = ties.actors
     ends = []
     for column in ("actor_a", "actor_b"):
         ids = new[column].to_numpy("int64")
-        found = _positions(actors, ids)
+        found = actors.positions(ids)
         if (found < 0).any():
             unknown = ", ".join(str(i) for i in ids[found < 0])
             raise InputError(f"actor(s) {unknown} are not actors of {first} or {second}")
@@ -428,10 +419,10 @@ def _with_new_ties(ties: _Ties, new: pd.DataFrame, first: str, second: str) -> _
 
 
 def _card(
-    ties: _Ties, statuses: np.ndarray, first: str, second: str, day: date, months: int
+    ties: TieArrays, statuses: np.ndarray, first: str, second: str, day: date, months: int
 ) -> Scorecard:
     """A Scorecard from tie arrays and their statuses, as ``scorecard`` builds it."""
-    fields: dict[str, Any] = {**_status_counts(statuses), **_figures(ties, statuses == "active")}
+    fields = scorecard_figures(ties, statuses)
     declined = int((statuses == "declined").sum())  # refused proposals: not ties
     return Scorecard(
         country_a=first, country_b=second, at=day, dormant_months=months,
@@ -453,12 +444,10 @@ def scorecard_after(
     active ties, each in its one area (``after``). The registry is only read. A DataFrame
     with actor_a, actor_b and area columns stands for a portfolio's ``chosen`` rows.
     NotFoundError, as from ``scorecard``, when the pair has no tie active at ``at``."""
-    chosen = taxonomy or load_taxonomy()
-    first, second = country_pair(country_a, country_b, chosen)
-    day = at or date.today()
-    status = status_case(day, dormant_months).label("status")
-    ties, rows = _load_ties(registry, first, second, chosen, status)
-    statuses = np.asarray(STATUS_CODES)[rows["status"].to_numpy("int64")]
+    pair = load_pair_ties(
+        registry, country_a, country_b, at=at, dormant_months=dormant_months, taxonomy=taxonomy
+    )
+    first, second, day, ties, statuses = pair.first, pair.second, pair.at, pair.ties, pair.statuses
     if not (statuses == "active").any():  # as ``scorecard``: no active tie, nothing to score
         raise NotFoundError(
             f"no tie between {first} and {second} is active on {day.isoformat()}, so there "
