@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, insert, select, tuple_
@@ -175,17 +175,9 @@ def read_diaspora(path: str | os.PathLike[str]) -> list[DiasporaRow]:
 
 
 @dataclass(frozen=True)
-class DiasporaResult:
-    """What one row of the file became: stored how, and which places it applies to."""
+class DiasporaResult(DiasporaRow):
+    """What one row of the file became: the row, stored how, and which places it applies to."""
 
-    line: int
-    origin_country: str
-    country: str
-    geography: str
-    level: str
-    figure: int
-    measure: str
-    year: int | None
     record: str  # created | updated | unchanged
     match: str  # matched | partly matched | unmatched | no place
     places: tuple[str, ...]
@@ -331,9 +323,12 @@ def _relink(
 
 def _result(row: DiasporaRow, record: str, resolution: Resolution) -> DiasporaResult:
     return DiasporaResult(
-        row.line, row.origin_country, row.country, row.geography, row.level, row.figure,
-        row.measure, row.year, record, resolution.status, resolution.labels, resolution.reason,
-    )  # fmt: skip
+        **asdict(row),
+        record=record,
+        match=resolution.status,
+        places=resolution.labels,
+        note=resolution.reason,
+    )
 
 
 # -- reading the figures back ----------------------------------------------------------------

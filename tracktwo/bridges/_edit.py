@@ -16,7 +16,7 @@ Everything returned is plain data (dicts of column values), never a live ORM obj
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, cast
 
@@ -30,6 +30,7 @@ from tracktwo.bridges._fields import (
     ACTOR_RULES,
     STANCES,
     TIE_RULES,
+    Rule,
     dates_out_of_order,
     edit_fields,
 )
@@ -161,19 +162,25 @@ def add_actor(registry: Registry, **fields: Any) -> Row:
 
 def update_actor(registry: Registry, actor_id: int, expected_version: int, **changes: Any) -> Row:
     """Change an actor read at ``expected_version``; ``ConflictError`` if it changed since."""
-    values = edit_fields(changes, ACTOR_RULES, "an actor")
-    if not values:
-        raise InputError("changes: give at least one field to change")
+    values = _changes(changes, ACTOR_RULES, "an actor")
     with registry.session() as session:
-        _versioned_update(session, ACTORS, actor_id, _check_version(expected_version), values)
+        _versioned_update(session, ACTORS, actor_id, expected_version, values)
         if "country" in values:
             _check_ties_still_cross_border(session, actor_id)
         return _with_track(_row(session, ACTORS, actor_id, "actor_id"))
 
 
+def _changes(changes: Mapping[str, Any], rules: Mapping[str, Rule], what: str) -> Row:
+    values = edit_fields(changes, rules, what)
+    if not values:
+        raise InputError("changes: give at least one field to change")
+    return values
+
+
 def _versioned_update(
-    session: Session, table: Table, row_id: int, expected: int, values: Row
+    session: Session, table: Table, row_id: int, expected_version: Any, values: Row
 ) -> None:
+    expected = _check_version(expected_version)
     # the version test sits in the UPDATE itself, so checking and writing cannot be split by
     # another writer; the UPDATE is the first statement, so SQLite takes its write lock there
     changed = _write(
@@ -324,11 +331,9 @@ def _check_two_countries(session: Session, actor_a_id: int, actor_b_id: int) -> 
 
 def update_tie(registry: Registry, tie_id: int, expected_version: int, **changes: Any) -> Row:
     """Change a tie read at ``expected_version``; ``ConflictError`` if it changed since."""
-    values = edit_fields(changes, TIE_RULES, "a tie")
-    if not values:
-        raise InputError("changes: give at least one field to change")
+    values = _changes(changes, TIE_RULES, "a tie")
     with registry.session() as session:
-        _versioned_update(session, TIES, tie_id, _check_version(expected_version), values)
+        _versioned_update(session, TIES, tie_id, expected_version, values)
         tie = _row(session, TIES, tie_id, "tie_id")
         _check_dates(tie["start_date"], tie["end_date"])  # raising rolls the change back
         return tie
