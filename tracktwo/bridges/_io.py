@@ -1,6 +1,7 @@
 """Import actors, ties and activities from CSV, JSON or JSON Lines into the registry.
 
-One file is one transaction: every row is checked (field by field, then against the registry:
+One file is one transaction: every row is checked (field by field, by the rules
+:mod:`tracktwo.bridges._fields` holds for editing too, then against the registry:
 does the named actor exist, are the two ends in different countries) and if any row is bad
 nothing is written and :class:`RowsRejected` carries the report of every bad row (line, field,
 reason). Re-importing the same file changes nothing: actors are upserted on an external id
@@ -63,12 +64,14 @@ RECORD_KINDS = ("actor", "tie", "activity")
 REPORTED_KINDS = ("actor", "tie", "declined proposal", "activity")
 _SHOWN_PROBLEMS = 20
 
-ACTOR_FIELDS = tuple(ACTOR_RULES)
-_END_FIELDS = tuple(f"{f}_{s}" for s in "ab" for f in ("actor", "country", "kind", "ref"))
-TIE_FIELDS = (*_END_FIELDS, *TIE_RULES)
-ACTIVITY_FIELDS = ("tie_id", *_END_FIELDS, "channel", "date", "kind", "participants", "note")
 # an activity row's column for each field of ACTIVITY_RULES that it names otherwise
 _ACTIVITY_COLUMNS = {"activity_date": "date"}
+ACTOR_FIELDS = tuple(ACTOR_RULES)
+_END_FIELDS = tuple(f"{f}_{s}" for s in "ab" for f in END_RULES)  # actor_a ... ref_b
+TIE_FIELDS = (*_END_FIELDS, *TIE_RULES)
+ACTIVITY_FIELDS = (
+    "tie_id", *_END_FIELDS, "channel", *(_ACTIVITY_COLUMNS.get(f, f) for f in ACTIVITY_RULES),
+)  # fmt: skip
 # written by the export for people to read; an import skips them
 _INFORMATIONAL = {"record", "id", "track", "version", "created_at", "updated_at"}
 _FIELDS = {"actor": ACTOR_FIELDS, "tie": TIE_FIELDS, "activity": ACTIVITY_FIELDS}
