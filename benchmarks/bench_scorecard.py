@@ -154,7 +154,8 @@ def _best_of(runs: int, call: object) -> tuple[float, object]:
 
 def measure(home: Path) -> int:
     from tracktwo.bridges import Registry
-    from tracktwo.bridges._scorecard import _load_ties, scorecard, scorecard_by_year
+    from tracktwo.bridges._pair_ties import load_ties
+    from tracktwo.bridges._scorecard import scorecard, scorecard_by_year
     from tracktwo.bridges._status import status_case
     from tracktwo.taxonomy import load_taxonomy
 
@@ -162,7 +163,7 @@ def measure(home: Path) -> int:
     with Registry(home=home) as registry:
 
         def load() -> object:  # the queries (actors; ties with their status) into arrays
-            return _load_ties(registry, "KHM", "USA", taxonomy, status_case(AT).label("s"))
+            return load_ties(registry, "KHM", "USA", taxonomy, status_case(AT).label("s"))
 
         load_seconds, (_, rows) = _best_of(3, load)  # type: ignore[misc]
         seconds, card = _best_of(3, lambda: scorecard(registry, "KHM", "USA", at=AT))

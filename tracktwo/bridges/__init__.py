@@ -31,10 +31,10 @@ from tracktwo.bridges._loaders import (
     load_universities,
 )
 from tracktwo.bridges._models import Activity, Actor, Base, DiasporaFigure, DiasporaPlace, Tie
+from tracktwo.bridges._pair_ties import ActorArrays, PairTies, TieArrays, load_pair_ties
 from tracktwo.bridges._places import capital_geonames_ids, load_states, place_label
 from tracktwo.bridges._registry import REGISTRY_FILE, Registry
-from tracktwo.bridges._scorecard import Scorecard, scorecard, scorecard_by_year
-from tracktwo.bridges._scorecard_after import scorecard_with_ties
+from tracktwo.bridges._scorecard import Scorecard, scorecard, scorecard_by_year, scorecard_figures
 from tracktwo.bridges._status import DEFAULT_DORMANT_MONTHS, country_pair, dormant_ties
 
 __all__ = [
@@ -47,15 +47,18 @@ __all__ = [
     "STATUSES",
     "Activity",
     "Actor",
+    "ActorArrays",
     "Base",
     "DiasporaFigure",
     "DiasporaPlace",
     "DiasporaReport",
     "ImportReport",
     "MatchReport",
+    "PairTies",
     "Registry",
     "Scorecard",
     "Tie",
+    "TieArrays",
     "Vocabulary",
     "add_actor",
     "add_tie",
@@ -73,6 +76,7 @@ __all__ = [
     "load_diaspora",
     "load_khm_usa_ties",
     "load_open_data",
+    "load_pair_ties",
     "load_places",
     "load_provinces",
     "load_sister_cities",
@@ -84,6 +88,6 @@ __all__ = [
     "restore",
     "scorecard",
     "scorecard_by_year",
-    "scorecard_with_ties",
+    "scorecard_figures",
     "state_code",
 ]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, insert, select, tuple_
@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session
 
 from tracktwo._errors import NotFoundError
 from tracktwo.bridges._diaspora_places import PLACE_KINDS, PlaceIndex, Resolution, state_code
-from tracktwo.bridges._io import ImportReport, RowProblem, RowsRejected, _Fields
+from tracktwo.bridges._fields import RowProblem, RowReader
+from tracktwo.bridges._io import ImportReport, RowsRejected
 from tracktwo.bridges._models import Actor, DiasporaFigure, DiasporaPlace
 from tracktwo.bridges._reading import EXTRA_CELLS, read_records
 from tracktwo.bridges._registry import Registry
@@ -122,7 +123,7 @@ def _year_from_basis(basis: str | None) -> int | None:
 
 
 def _check(line: int, raw: dict[str, Any], problems: list[RowProblem]) -> DiasporaRow | None:
-    row = _Fields(line, raw, problems)
+    row = RowReader(line, raw, problems)
     for name in sorted(set(raw) - set(DIASPORA_COLUMNS)):
         shown = "cells beyond the header's columns" if name == EXTRA_CELLS else "unknown column"
         row.bad(name, f"{shown}; the columns are {', '.join(DIASPORA_COLUMNS)}")
@@ -174,17 +175,9 @@ def read_diaspora(path: str | os.PathLike[str]) -> list[DiasporaRow]:
 
 
 @dataclass(frozen=True)
-class DiasporaResult:
-    """What one row of the file became: stored how, and which places it applies to."""
+class DiasporaResult(DiasporaRow):
+    """What one row of the file became: the row, stored how, and which places it applies to."""
 
-    line: int
-    origin_country: str
-    country: str
-    geography: str
-    level: str
-    figure: int
-    measure: str
-    year: int | None
     record: str  # created | updated | unchanged
     match: str  # matched | partly matched | unmatched | no place
     places: tuple[str, ...]
@@ -330,9 +323,12 @@ def _relink(
 
 def _result(row: DiasporaRow, record: str, resolution: Resolution) -> DiasporaResult:
     return DiasporaResult(
-        row.line, row.origin_country, row.country, row.geography, row.level, row.figure,
-        row.measure, row.year, record, resolution.status, resolution.labels, resolution.reason,
-    )  # fmt: skip
+        **asdict(row),
+        record=record,
+        match=resolution.status,
+        places=resolution.labels,
+        note=resolution.reason,
+    )
 
 
 # -- reading the figures back ----------------------------------------------------------------

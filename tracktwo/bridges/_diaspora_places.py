@@ -35,9 +35,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracktwo.bridges._loaders import _SHIPPED_PLACES, _rows
 from tracktwo.bridges._matching import normalise_name
 from tracktwo.bridges._models import Actor
+from tracktwo.bridges._open_actors import SHIPPED_PLACES
+from tracktwo.bridges._shipped import shipped_rows
 from tracktwo.taxonomy import load_taxonomy
 
 __all__ = [
@@ -151,9 +152,9 @@ def _normalised(name: str) -> str:
 
 @lru_cache(maxsize=4)
 def _shipped_admin1(country: str) -> dict[int, str]:
-    if country not in _SHIPPED_PLACES:
+    if country not in SHIPPED_PLACES:
         return {}
-    return {int(r["geonameid"]): r["admin1code"] for r in _rows(_SHIPPED_PLACES[country])}
+    return {int(r["geonameid"]): r["admin1code"] for r in shipped_rows(SHIPPED_PLACES[country])}
 
 
 @lru_cache(maxsize=4)

@@ -16,20 +16,27 @@ Everything returned is plain data (dicts of column values), never a live ORM obj
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
-from functools import partial
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Executable, Table, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from tracktwo._errors import ConflictError, InputError, NotFoundError, UnknownCodeError
+from tracktwo._errors import ConflictError, InputError, NotFoundError
+from tracktwo.bridges._fields import (
+    ACTIVITY_KINDS,
+    ACTIVITY_RULES,
+    ACTOR_RULES,
+    STANCES,
+    TIE_RULES,
+    Rule,
+    dates_out_of_order,
+    edit_fields,
+)
 from tracktwo.bridges._kinds import load_vocabulary
 from tracktwo.bridges._models import Activity, Actor, Tie
 from tracktwo.bridges._registry import Registry
-from tracktwo.taxonomy import load_taxonomy
 
 __all__ = [
     "ACTIVITY_KINDS",
@@ -52,206 +59,23 @@ __all__ = [
     "update_tie",
 ]
 
-ACTIVITY_KINDS = ("visit", "exchange", "joint_project", "agreement", "event")
-STANCES = ("hostile", "aligned")
-ACTOR_FIELDS = (
-    "name", "local_name", "country", "kind", "place", "latitude", "longitude", "population",
-    "students", "members", "areas_offered", "areas_needed", "description", "funded_by", "stance",
-    "geonames_id", "wikidata_id", "web_domain", "alt_names",
-)  # fmt: skip
-TIE_FIELDS = ("channel", "areas", "status", "status_reason", "start_date", "end_date", "evidence",
-              "anonymised")  # fmt: skip
+ACTOR_FIELDS = tuple(ACTOR_RULES)
+TIE_FIELDS = tuple(TIE_RULES)
 
 ACTORS: Table = Actor.__table__  # type: ignore[assignment]
 TIES: Table = Tie.__table__  # type: ignore[assignment]
 ACTIVITIES: Table = Activity.__table__  # type: ignore[assignment]
 
 Row = dict[str, Any]
-Rule = Callable[[str, Any], Any]
 
 
-# -- checking one value ----------------------------------------------------------------------
-
-
-def _text(field: str, value: Any, *, limit: int | None, required: bool = False) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InputError(f"{field}: must not be empty")
-        return None
-    if not isinstance(value, str):
-        raise InputError(f"{field}: must be text, not {type(value).__name__}")
-    cleaned = value.strip()
-    if limit is not None and len(cleaned) > limit:
-        raise InputError(f"{field}: at most {limit} characters, got {len(cleaned)}")
-    return cleaned
-
-
-def _whole(field: str, value: Any) -> int | None:
-    """A count (population, students, members, participants): a whole number >= 0."""
-    if value is None or value == "":
-        return None
-    number = value
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-        number = int(value)
-    if isinstance(number, bool) or not isinstance(number, int):
-        raise InputError(f"{field}: must be a whole number, not {value!r}")
-    if number < 0:
-        raise InputError(f"{field}: must not be negative, got {number}")
-    return number
-
-
-def _coordinate(field: str, value: Any, *, limit: float) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{field}: must be a number, not {value!r}") from None
-    if isinstance(value, bool) or not -limit <= number <= limit:
-        raise InputError(f"{field}: must lie between -{limit:g} and {limit:g}, got {value!r}")
-    return number
-
-
-def _country(field: str, value: Any, *, required: bool) -> str | None:
-    text = _text(field, value, limit=None, required=required)
-    if text is None:
-        return None
-    try:
-        return load_taxonomy().countries.iso3(text)
-    except UnknownCodeError as exc:
-        raise UnknownCodeError(f"{field}: {exc}") from None
-
-
-def _vocabulary_word(field: str, value: Any, *, check: str) -> str:
-    text = _text(field, value, limit=None, required=True)
-    try:
-        return str(getattr(load_vocabulary(), check)(text))
-    except InputError as exc:
-        raise InputError(f"{field}: {exc}") from None
-
-
-def _one_of(field: str, value: Any, *, allowed: tuple[str, ...], required: bool) -> str | None:
-    text = _text(field, value, limit=None, required=required)
-    if text is None:
-        return None
-    chosen = text.lower().replace(" ", "_").replace("-", "_")
-    if chosen not in allowed:
-        raise InputError(f"{field}: {value!r} is not one of: {', '.join(allowed)}")
-    return chosen
-
-
-def _words(field: str, value: Any) -> list[str]:
-    """A list of strings; a single string is read as a comma-separated list."""
-    if value is None:
-        return []
-    items = value.split(",") if isinstance(value, str) else value
-    if not isinstance(items, Iterable) or isinstance(items, Mapping):
-        raise InputError(f"{field}: must be a list of text, not {type(value).__name__}")
-    words: list[str] = []
-    for item in items:
-        if not isinstance(item, str):
-            raise InputError(f"{field}: every item must be text, not {item!r}")
-        if item.strip() and item.strip() not in words:
-            words.append(item.strip())
-    return words
-
-
-def _areas(field: str, value: Any) -> list[str]:
-    known = load_taxonomy().areas
-    areas = [word.lower() for word in _words(field, value)]
-    for area in areas:
-        if area not in known:
-            raise InputError(f"{field}: unknown area {area!r}; one of: {', '.join(known)}")
-    return areas
-
-
-def _day(field: str, value: Any) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise InputError(f"{field}: {value!r} is not a date like 2019-01-31") from None
-
-
-def _required_day(field: str, value: Any) -> date:
-    day = _day(field, value)
-    if day is None:
-        raise InputError(f"{field}: a date is required")
-    return day
-
-
-def _wikidata(field: str, value: Any) -> str | None:
-    text = _text(field, value, limit=20)
-    if text is not None and not re.fullmatch(r"Q[1-9]\d*", text.upper()):
-        raise InputError(f"{field}: {value!r} is not a Wikidata id like Q1000")
-    return text.upper() if text else None
-
-
-def _flag(field: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise InputError(f"{field}: must be true or false, not {value!r}")
-    return value
-
-
-def _limit(table: Table, field: str) -> int | None:
-    return getattr(table.c[field].type, "length", None)
-
-
-def _actor_rules() -> dict[str, Rule]:
-    def text(field: str, required: bool = False) -> Rule:
-        return partial(_text, limit=_limit(ACTORS, field), required=required)
-
-    return {
-        "name": text("name", required=True),
-        "local_name": text("local_name"),
-        "country": partial(_country, required=True),
-        "kind": partial(_vocabulary_word, check="kind"),
-        "place": text("place"),
-        "latitude": partial(_coordinate, limit=90.0),
-        "longitude": partial(_coordinate, limit=180.0),
-        "population": _whole,
-        "students": _whole,
-        "members": _whole,
-        "areas_offered": _areas,
-        "areas_needed": _areas,
-        "description": text("description"),
-        "funded_by": partial(_country, required=False),
-        "stance": partial(_one_of, allowed=STANCES, required=False),
-        "geonames_id": _whole,
-        "wikidata_id": _wikidata,
-        "web_domain": text("web_domain"),
-        "alt_names": _words,
-    }
-
-
-def _tie_rules() -> dict[str, Rule]:
-    return {
-        "channel": partial(_vocabulary_word, check="channel"),
-        "areas": _areas,
-        "status": partial(_vocabulary_word, check="status"),
-        "status_reason": partial(_text, limit=None),
-        "start_date": _day,
-        "end_date": _day,
-        "evidence": partial(_text, limit=None),
-        "anonymised": _flag,
-    }
-
-
-def _clean(values: Mapping[str, Any], rules: Mapping[str, Rule], what: str) -> Row:
-    unknown = sorted(set(values) - set(rules))
-    if unknown:
-        raise InputError(f"{unknown[0]}: not a field of {what}; the fields are {', '.join(rules)}")
-    return {field: rules[field](field, value) for field, value in values.items()}
+# -- checking values (the rules themselves are in tracktwo.bridges._fields) ------------------
 
 
 def _check_dates(start: date | None, end: date | None) -> None:
-    if start is not None and end is not None and end < start:
-        raise InputError(f"end_date: {end} is before start_date {start}")
+    wrong = dates_out_of_order(start, end)
+    if wrong is not None:
+        raise InputError(f"end_date: {wrong}")
 
 
 def _check_version(expected: Any) -> int:
@@ -321,14 +145,14 @@ def list_activities(registry: Registry, tie_id: int) -> list[Row]:
 
 def clean_actor_fields(**fields: Any) -> Row:
     """The actor fields checked and normalised as ``add_actor`` would store them."""
-    return _clean(fields, _actor_rules(), "an actor")
+    return edit_fields(fields, ACTOR_RULES, "an actor")
 
 
 def add_actor(registry: Registry, **fields: Any) -> Row:
     """Add an actor; ``name``, ``country`` and ``kind`` are required. Returns the stored row."""
     for field in ("name", "country", "kind"):
         fields.setdefault(field, None)
-    values = _clean(fields, _actor_rules(), "an actor")
+    values = edit_fields(fields, ACTOR_RULES, "an actor")
     for field in ("areas_offered", "areas_needed", "alt_names"):
         values.setdefault(field, [])
     with registry.session() as session:
@@ -338,19 +162,25 @@ def add_actor(registry: Registry, **fields: Any) -> Row:
 
 def update_actor(registry: Registry, actor_id: int, expected_version: int, **changes: Any) -> Row:
     """Change an actor read at ``expected_version``; ``ConflictError`` if it changed since."""
-    values = _clean(changes, _actor_rules(), "an actor")
-    if not values:
-        raise InputError("changes: give at least one field to change")
+    values = _changes(changes, ACTOR_RULES, "an actor")
     with registry.session() as session:
-        _versioned_update(session, ACTORS, actor_id, _check_version(expected_version), values)
+        _versioned_update(session, ACTORS, actor_id, expected_version, values)
         if "country" in values:
             _check_ties_still_cross_border(session, actor_id)
         return _with_track(_row(session, ACTORS, actor_id, "actor_id"))
 
 
+def _changes(changes: Mapping[str, Any], rules: Mapping[str, Rule], what: str) -> Row:
+    values = edit_fields(changes, rules, what)
+    if not values:
+        raise InputError("changes: give at least one field to change")
+    return values
+
+
 def _versioned_update(
-    session: Session, table: Table, row_id: int, expected: int, values: Row
+    session: Session, table: Table, row_id: int, expected_version: Any, values: Row
 ) -> None:
+    expected = _check_version(expected_version)
     # the version test sits in the UPDATE itself, so checking and writing cannot be split by
     # another writer; the UPDATE is the first statement, so SQLite takes its write lock there
     changed = _write(
@@ -428,10 +258,10 @@ def list_actors(
     """Actors by id; ``area`` matches areas offered or needed, ``search`` any of the names."""
     query = select(ACTORS).order_by(ACTORS.c.id)
     if country is not None:
-        query = query.where(ACTORS.c.country == _country("country", country, required=True))
+        query = query.where(ACTORS.c.country == ACTOR_RULES["country"].edit("country", country))
     if kind is not None:
-        query = query.where(ACTORS.c.kind == _vocabulary_word("kind", kind, check="kind"))
-    wanted_area = _areas("area", area)[0] if area else None
+        query = query.where(ACTORS.c.kind == ACTOR_RULES["kind"].edit("kind", kind))
+    wanted_area = ACTOR_RULES["areas_offered"].edit("area", area)[0] if area else None
     needle = search.casefold().strip() if search else None
     with registry.read() as session:
         rows = [dict(row) for row in session.execute(query).mappings()]
@@ -469,10 +299,10 @@ def add_tie(
     ``proposal`` records why the matchmaker proposed the tie (score, components, model);
     ``status_reason`` why it has its status (a declined proposal: why it was declined).
     """
-    values = _clean(
+    values = edit_fields(
         {"channel": channel, "areas": areas, "status": status, "start_date": start_date,
          "end_date": end_date, "evidence": evidence, "status_reason": status_reason},
-        _tie_rules(), "a tie",
+        TIE_RULES, "a tie",
     )  # fmt: skip
     _check_dates(values["start_date"], values["end_date"])
     with registry.session() as session:
@@ -501,11 +331,9 @@ def _check_two_countries(session: Session, actor_a_id: int, actor_b_id: int) -> 
 
 def update_tie(registry: Registry, tie_id: int, expected_version: int, **changes: Any) -> Row:
     """Change a tie read at ``expected_version``; ``ConflictError`` if it changed since."""
-    values = _clean(changes, _tie_rules(), "a tie")
-    if not values:
-        raise InputError("changes: give at least one field to change")
+    values = _changes(changes, TIE_RULES, "a tie")
     with registry.session() as session:
-        _versioned_update(session, TIES, tie_id, _check_version(expected_version), values)
+        _versioned_update(session, TIES, tie_id, expected_version, values)
         tie = _row(session, TIES, tie_id, "tie_id")
         _check_dates(tie["start_date"], tie["end_date"])  # raising rolls the change back
         return tie
@@ -544,14 +372,15 @@ def list_ties(
         .outerjoin(done, done.c.tie_id == TIES.c.id).order_by(TIES.c.id)
     )  # fmt: skip
     given = {"country_a": country_a, "country_b": country_b}
-    sides = [_country(field, code, required=True) for field, code in given.items() if code]
+    country = ACTOR_RULES["country"]
+    sides = [country.edit(field, code) for field, code in given.items() if code]
     if len(sides) == 2:
         query = query.where(or_((a.c.country == sides[0]) & (b.c.country == sides[1]),
                                 (a.c.country == sides[1]) & (b.c.country == sides[0])))  # fmt: skip
     elif sides:
         query = query.where(or_(a.c.country == sides[0], b.c.country == sides[0]))
     if status is not None:
-        query = query.where(TIES.c.status == _vocabulary_word("status", status, check="status"))
+        query = query.where(TIES.c.status == TIE_RULES["status"].edit("status", status))
     with registry.read() as session:
         return [dict(row) for row in session.execute(query).mappings()]
 
@@ -568,12 +397,8 @@ def log_activity(
     note: str | None = None,
 ) -> Row:
     """Record something that happened on a tie: a visit, an exchange, a joint project ..."""
-    values = {
-        "activity_date": _required_day("activity_date", activity_date),
-        "kind": _one_of("kind", kind, allowed=ACTIVITY_KINDS, required=True),
-        "participants": _whole("participants", participants),
-        "note": _text("note", note, limit=None),
-    }
+    given = {"activity_date": activity_date, "kind": kind, "participants": participants}
+    values = edit_fields({**given, "note": note}, ACTIVITY_RULES, "an activity")
     with registry.session() as session:
         query = select(TIES.c.id).where(TIES.c.id == tie_id).with_for_update(read=True)
         if session.execute(query).scalar() is None:

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from tracktwo._csv import safe_row
 from tracktwo._errors import InputError
-from tracktwo.bridges._io import ACTIVITY_FIELDS, ACTOR_FIELDS, LIST_SEPARATOR, TIE_FIELDS
+from tracktwo.bridges._fields import LIST_SEPARATOR
+from tracktwo.bridges._io import ACTIVITY_FIELDS, ACTOR_FIELDS, TIE_FIELDS
 from tracktwo.bridges._kinds import load_vocabulary
 from tracktwo.bridges._matching import actor_ref
 from tracktwo.bridges._models import Activity, Actor, Tie

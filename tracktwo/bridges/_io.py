@@ -1,6 +1,7 @@
 """Import actors, ties and activities from CSV, JSON or JSON Lines into the registry.
 
-One file is one transaction: every row is checked (field by field, then against the registry:
+One file is one transaction: every row is checked (field by field, by the rules
+:mod:`tracktwo.bridges._fields` holds for editing too, then against the registry:
 does the named actor exist, are the two ends in different countries) and if any row is bad
 nothing is written and :class:`RowsRejected` carries the report of every bad row (line, field,
 reason). Re-importing the same file changes nothing: actors are upserted on an external id
@@ -14,18 +15,27 @@ lives in :mod:`tracktwo.bridges._reading`, export in :mod:`tracktwo.bridges._exp
 from __future__ import annotations
 
 import os
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracktwo._errors import InputError
-from tracktwo.bridges._kinds import DECLINED, Vocabulary, load_vocabulary
+from tracktwo.bridges._fields import (
+    ACTIVITY_KINDS,
+    ACTIVITY_RULES,
+    ACTOR_RULES,
+    END_RULES,
+    TIE_RULES,
+    RowProblem,
+    RowReader,
+    dates_out_of_order,
+    read_fields,
+)
+from tracktwo.bridges._kinds import DECLINED
 from tracktwo.bridges._matching import (
     EXTERNAL_IDS,
     FUZZY_THRESHOLD,
@@ -37,7 +47,6 @@ from tracktwo.bridges._matching import (
 from tracktwo.bridges._models import Activity, Actor, Tie
 from tracktwo.bridges._reading import EXTRA_CELLS, read_records
 from tracktwo.bridges._registry import Registry
-from tracktwo.taxonomy import load_taxonomy
 
 __all__ = [
     "ACTIVITY_KINDS",
@@ -53,35 +62,19 @@ __all__ = [
 RECORD_KINDS = ("actor", "tie", "activity")
 # what a report counts: a tie row with status declined is a declined proposal, not a tie
 REPORTED_KINDS = ("actor", "tie", "declined proposal", "activity")
-ACTIVITY_KINDS = ("visit", "exchange", "joint_project", "agreement", "event")
-STANCES = ("hostile", "aligned")
-LIST_SEPARATOR = "|"  # inside one CSV cell: "health|education"
 _SHOWN_PROBLEMS = 20
 
-ACTOR_FIELDS = (
-    "name", "local_name", "country", "kind", "place", "latitude", "longitude", "population",
-    "students", "members", "areas_offered", "areas_needed", "description", "funded_by",
-    "stance", "geonames_id", "wikidata_id", "web_domain", "alt_names",
+# an activity row's column for each field of ACTIVITY_RULES that it names otherwise
+_ACTIVITY_COLUMNS = {"activity_date": "date"}
+ACTOR_FIELDS = tuple(ACTOR_RULES)
+_END_FIELDS = tuple(f"{f}_{s}" for s in "ab" for f in END_RULES)  # actor_a ... ref_b
+TIE_FIELDS = (*_END_FIELDS, *TIE_RULES)
+ACTIVITY_FIELDS = (
+    "tie_id", *_END_FIELDS, "channel", *(_ACTIVITY_COLUMNS.get(f, f) for f in ACTIVITY_RULES),
 )  # fmt: skip
-_END_FIELDS = tuple(f"{f}_{s}" for s in "ab" for f in ("actor", "country", "kind", "ref"))
-TIE_FIELDS = (
-    *_END_FIELDS, "channel", "areas", "status", "status_reason", "start_date", "end_date",
-    "evidence", "anonymised",
-)  # fmt: skip
-ACTIVITY_FIELDS = ("tie_id", *_END_FIELDS, "channel", "date", "kind", "participants", "note")
 # written by the export for people to read; an import skips them
 _INFORMATIONAL = {"record", "id", "track", "version", "created_at", "updated_at"}
 _FIELDS = {"actor": ACTOR_FIELDS, "tie": TIE_FIELDS, "activity": ACTIVITY_FIELDS}
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    line: int
-    field: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}, field {self.field}: {self.reason}"
 
 
 @dataclass
@@ -132,130 +125,7 @@ class RowsRejected(InputError):
         super().__init__(str(report))
 
 
-# -- checking fields --------------------------------------------------------------------
-
-
-class _Fields:
-    """One record's fields, each read with a check; a failed check notes a problem."""
-
-    def __init__(self, line: int, raw: dict[str, Any], problems: list[RowProblem]) -> None:
-        self.line, self.raw, self.problems = line, raw, problems
-        self.vocabulary: Vocabulary = load_vocabulary()
-
-    def bad(self, name: str, reason: str) -> None:
-        self.problems.append(RowProblem(self.line, name, reason))
-
-    def text(self, name: str, *, required: bool = False, longest: int | None = None) -> str | None:
-        value = self.raw.get(name)
-        if value is None:
-            if required:
-                self.bad(name, "is required")
-            return None
-        text = str(value)
-        if longest is not None and len(text) > longest:
-            self.bad(name, f"longer than {longest} characters")
-            return None
-        return text
-
-    def checked(self, name: str, check: Callable[[str], Any], *, required: bool = False) -> Any:
-        text = self.text(name, required=required)
-        if text is None:
-            return None
-        try:
-            return check(text)
-        except (ValueError, KeyError) as exc:  # KeyError's str() would quote the message
-            self.bad(name, str(exc.args[0]) if exc.args else str(exc))
-            return None
-
-    def number(self, name: str, low: float, high: float, kind: type = int) -> Any:
-        def parse(text: str) -> Any:
-            try:
-                value = kind(text)
-            except ValueError:
-                what = "a whole number" if kind is int else "a number"
-                raise ValueError(f"{text!r} is not {what}") from None
-            if not low <= value <= high:
-                raise ValueError(f"{value} is outside {low:g}..{high:g}")
-            return value
-
-        return self.checked(name, parse)
-
-    def listing(self, name: str, check: Callable[[str], str] | None = None) -> list[str] | None:
-        value = self.raw.get(name)
-        if value is None:
-            return None
-        items = value if isinstance(value, list) else str(value).split(LIST_SEPARATOR)
-        chosen = [str(item).strip() for item in items if str(item).strip()]
-        try:
-            return [check(item) for item in chosen] if check else chosen
-        except ValueError as exc:
-            self.bad(name, str(exc))
-            return None
-
-
-def _iso3(text: str) -> str:
-    return load_taxonomy().countries.iso3(text)
-
-
-def _area(text: str) -> str:
-    areas = load_taxonomy().areas
-    chosen = text.strip().lower()
-    if chosen not in areas:
-        raise ValueError(f"unknown area {text!r}; one of: {', '.join(areas)}")
-    return chosen
-
-
-def _iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date written YYYY-MM-DD") from None
-
-
-def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
-    def check(text: str) -> str:
-        chosen = text.strip().lower().replace(" ", "_").replace("-", "_")
-        if chosen not in options:
-            raise ValueError(f"{text!r} is not one of: {', '.join(options)}")
-        return chosen
-
-    return check
-
-
-def _wikidata(text: str) -> str:
-    if not re.fullmatch(r"Q[1-9]\d*", text.strip().upper()):
-        raise ValueError(f"{text!r} is not a Wikidata id such as Q1850")
-    return text.strip().upper()
-
-
-def _yes_no(text: str) -> bool:
-    chosen = text.strip().lower()
-    if chosen not in ("true", "false", "yes", "no", "1", "0"):
-        raise ValueError(f"{text!r} is not true or false")
-    return chosen in ("true", "yes", "1")
-
-
-def _actor_fields(row: _Fields) -> dict[str, Any]:
-    vocabulary = row.vocabulary
-    return {
-        "name": row.text("name", required=True, longest=300),
-        "local_name": row.text("local_name", longest=300),
-        "country": row.checked("country", _iso3, required=True),
-        "kind": row.checked("kind", vocabulary.kind, required=True),
-        "place": row.text("place", longest=300),
-        "latitude": row.number("latitude", -90, 90, float),
-        "longitude": row.number("longitude", -180, 180, float),
-        **{n: row.number(n, 0, 2**31 - 1) for n in ("population", "students", "members")},
-        "areas_offered": row.listing("areas_offered", _area),
-        "areas_needed": row.listing("areas_needed", _area),
-        "description": row.text("description"),
-        "funded_by": row.checked("funded_by", _iso3),
-        "stance": row.checked("stance", _choice(STANCES)),
-        "geonames_id": row.number("geonames_id", 1, 2**31 - 1),
-        "wikidata_id": row.checked("wikidata_id", _wikidata),
-        "web_domain": row.checked("web_domain", lambda t: t.strip().lower()[:200]),
-        "alt_names": row.listing("alt_names"),
-    }
+# -- checking fields (the rules themselves are in tracktwo.bridges._fields) -------------------
 
 
 @dataclass(frozen=True)
@@ -269,14 +139,9 @@ class _End:
     ref: str | None
 
 
-def _end(row: _Fields, side: str) -> _End | None:
-    end = _End(
-        side,
-        row.text(f"actor_{side}", longest=300),
-        row.checked(f"country_{side}", _iso3),
-        row.checked(f"kind_{side}", row.vocabulary.kind),
-        row.text(f"ref_{side}"),
-    )
+def _end(row: RowReader, side: str) -> _End | None:
+    name, country, kind, ref = (rule.read(row, f"{f}_{side}") for f, rule in END_RULES.items())
+    end = _End(side, name, country, kind, ref)
     if end.ref is None and (end.name is None or end.country is None):
         missing = f"actor_{side}" if end.name is None else f"country_{side}"
         row.bad(missing, f"is required (or ref_{side}, e.g. geonames:1821306)")
@@ -284,7 +149,7 @@ def _end(row: _Fields, side: str) -> _End | None:
     return end
 
 
-def _ends(row: _Fields) -> tuple[_End, _End] | None:
+def _ends(row: RowReader) -> tuple[_End, _End] | None:
     end_a, end_b = _end(row, "a"), _end(row, "b")
     if end_a is None or end_b is None:
         return None
@@ -294,30 +159,14 @@ def _ends(row: _Fields) -> tuple[_End, _End] | None:
     return end_a, end_b
 
 
-def _tie_fields(row: _Fields) -> dict[str, Any]:
-    start = row.checked("start_date", _iso_date)
-    end = row.checked("end_date", _iso_date)
-    if start and end and end < start:
-        row.bad("end_date", f"{end} is before start_date {start}")
-    return {
-        "channel": row.checked("channel", row.vocabulary.channel, required=True),
-        "areas": row.listing("areas", _area),
-        "status": row.checked("status", row.vocabulary.status),
-        "status_reason": row.text("status_reason"),
-        "start_date": start,
-        "end_date": end,
-        "evidence": row.text("evidence"),
-        "anonymised": row.checked("anonymised", _yes_no),
-    }
-
-
-def _activity_fields(row: _Fields) -> dict[str, Any]:
-    return {
-        "activity_date": row.checked("date", _iso_date, required=True),
-        "kind": row.checked("kind", _choice(ACTIVITY_KINDS), required=True),
-        "participants": row.number("participants", 0, 2**31 - 1),
-        "note": row.text("note"),
-    }
+def _tie_fields(row: RowReader) -> dict[str, Any]:
+    # the dates first, so that their problems come before the other fields' as they always have
+    dates = read_fields(row, {f: TIE_RULES[f] for f in ("start_date", "end_date")})
+    wrong = dates_out_of_order(dates["start_date"], dates["end_date"])
+    if wrong is not None:
+        row.bad("end_date", wrong)
+    rest = {f: rule for f, rule in TIE_RULES.items() if f not in dates}
+    return {**dates, **read_fields(row, rest)}
 
 
 # -- the rows of a file, checked --------------------------------------------------------
@@ -360,9 +209,9 @@ def _parse(
             problems.append(RowProblem(line, name, "more cells than the header has columns"))
         elif name not in _FIELDS[record] and name not in _INFORMATIONAL:
             problems.append(RowProblem(line, name, f"not a field of an {record} row"))
-    row = _Fields(line, raw, problems)
+    row = RowReader(line, raw, problems, largest=2**31 - 1)  # what an Integer column holds
     if record == "actor":
-        parsed = _Row(line, record, _actor_fields(row))
+        parsed = _Row(line, record, read_fields(row, ACTOR_RULES))
     elif record == "tie":
         parsed = _Row(line, record, _tie_fields(row), _ends(row))
     else:
@@ -370,12 +219,12 @@ def _parse(
     return parsed if len(problems) == before else None
 
 
-def _activity_row(line: int, row: _Fields) -> _Row:
-    fields = _activity_fields(row)
+def _activity_row(line: int, row: RowReader) -> _Row:
+    fields = read_fields(row, ACTIVITY_RULES, _ACTIVITY_COLUMNS)
     tie_id = row.number("tie_id", 1, 2**63 - 1)
     named = any(f in row.raw for f in _END_FIELDS)
     if named or tie_id is None:
-        channel = row.checked("channel", row.vocabulary.channel, required=True)
+        channel = TIE_RULES["channel"].read(row, "channel")
         return _Row(line, "activity", {**fields, "channel": channel}, _ends(row))
     return _Row(line, "activity", fields, tie_id=tie_id)
 

@@ -16,8 +16,6 @@ All or nothing, in one transaction; a second run finds everything and adds nothi
 
 from __future__ import annotations
 
-import gzip
-import json
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
@@ -26,19 +24,19 @@ from sqlalchemy.orm import Session
 
 from tracktwo._errors import InputError
 from tracktwo.bridges._io import ImportReport, import_records
-from tracktwo.bridges._loaders import (
+from tracktwo.bridges._matching import ActorBook, normalise_name, parse_ref
+from tracktwo.bridges._open_actors import (
     PROVINCE_ALIASES,
     PROVINCES_FILE,
-    UNIVERSITIES_FILE,
-    _city_fields,
-    _province_fields,
-    _rows,
-    _shipped_places,
-    _university_fields,
+    city_fields,
+    province_fields,
+    shipped_places,
+    shipped_universities,
+    university_fields,
 )
-from tracktwo.bridges._matching import ActorBook, normalise_name, parse_ref
 from tracktwo.bridges._reading import read_records
 from tracktwo.bridges._registry import Registry
+from tracktwo.bridges._shipped import shipped_rows
 from tracktwo.datasets import dataset_path
 
 __all__ = ["KHM_USA_TIES_FILE", "load_khm_usa_ties"]
@@ -50,25 +48,24 @@ _COUNTRIES = ("KHM", "USA")
 @lru_cache(maxsize=1)
 def _listed_places() -> dict[int, dict[str, Any]]:
     """The shipped GeoNames places of both countries as city fields, by GeoNames id."""
-    fields = (_city_fields(p) for c in _COUNTRIES for p in _shipped_places(c))
+    fields = (city_fields(p) for c in _COUNTRIES for p in shipped_places(c))
     return {f["geonames_id"]: f for f in fields}
 
 
 @lru_cache(maxsize=1)
 def _listed_universities() -> dict[str, dict[str, Any]]:
     """The shipped universities of both countries as university fields, by web domain."""
-    with gzip.open(dataset_path(UNIVERSITIES_FILE), "rt", encoding="utf-8") as handle:
-        rows = [r for r in json.load(handle) if r["alpha_two_code"] in ("KH", "US")]
-    fields = (_university_fields(r) for r in rows if r.get("domains"))
+    rows = [r for r in shipped_universities() if r["alpha_two_code"] in ("KH", "US")]
+    fields = (university_fields(r) for r in rows if r.get("domains"))
     return {f["web_domain"]: f for f in fields}
 
 
 def _listed_province(name: str) -> dict[str, Any] | None:
     wanted = normalise_name(name)
-    for row in _rows(PROVINCES_FILE):
+    for row in shipped_rows(PROVINCES_FILE):
         names = [row["province_en"], *PROVINCE_ALIASES.get(row["province_en"], [])]
         if wanted in {normalise_name(n) for n in names}:
-            return _province_fields(row)
+            return province_fields(row)
     return None
 
 

@@ -16,13 +16,12 @@ Both tables are built by tools/build_geonames_tables.py.
 
 from __future__ import annotations
 
-import csv
 from functools import lru_cache
 from typing import Any
 
 from tracktwo.bridges._io import ImportReport
 from tracktwo.bridges._registry import Registry
-from tracktwo.datasets import dataset_path
+from tracktwo.bridges._shipped import shipped_rows, upsert_actors
 
 __all__ = [
     "CAPITALS_FILE",
@@ -47,15 +46,10 @@ _REGION_SUFFIX = {"KHM": " province"}
 _MUNICIPALITIES = {("KHM", "phnom penh"): " municipality"}
 
 
-def _rows(name: str) -> list[dict[str, str]]:
-    with open(dataset_path(name), encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
 @lru_cache(maxsize=1)
 def _admin1_names() -> dict[tuple[str, str], str]:
-    names = {("USA", r["code"]): r["name"] for r in _rows(US_STATES_FILE)}
-    names.update({("KHM", r["admin1"]): r["province_en"] for r in _rows(KHM_ADMIN1_FILE)})
+    names = {("USA", r["code"]): r["name"] for r in shipped_rows(US_STATES_FILE)}
+    names.update({("KHM", r["admin1"]): r["province_en"] for r in shipped_rows(KHM_ADMIN1_FILE)})
     return names
 
 
@@ -69,20 +63,20 @@ def admin1_name(country: str, admin1: str | None) -> str | None:
 @lru_cache(maxsize=1)
 def khm_province_admin1() -> dict[str, str]:
     """The Ministry's province code ("02") to the province's GeoNames admin1 code ("29")."""
-    return {r["province_code"]: r["admin1"] for r in _rows(KHM_ADMIN1_FILE)}
+    return {r["province_code"]: r["admin1"] for r in shipped_rows(KHM_ADMIN1_FILE)}
 
 
 @lru_cache(maxsize=1)
 def khm_province_seats() -> dict[str, tuple[float, float]]:
     """The Ministry's province code to its provincial capital's coordinates (GeoNames)."""
-    rows = _rows(KHM_ADMIN1_FILE)
+    rows = shipped_rows(KHM_ADMIN1_FILE)
     return {r["province_code"]: (float(r["latitude"]), float(r["longitude"])) for r in rows}
 
 
 @lru_cache(maxsize=1)
 def capital_geonames_ids() -> dict[str, int]:
     """ISO3 to the GeoNames id of the country's capital (capitals_geonames.csv)."""
-    return {r["iso3"]: int(r["capital_geonameid"]) for r in _rows(CAPITALS_FILE)}
+    return {r["iso3"]: int(r["capital_geonameid"]) for r in shipped_rows(CAPITALS_FILE)}
 
 
 def _region(admin1_name: str, country: str) -> str:
@@ -130,8 +124,5 @@ def _state_fields(row: dict[str, str]) -> dict[str, Any]:
 def load_states(registry: Registry) -> ImportReport:
     """The 50 US states and the District of Columbia as ``province`` actors (upserted on
     their GeoNames id), with their 2020 Census population; coordinates are the capital's."""
-    # imported here: the loaders module imports this one for the admin1 names
-    from tracktwo.bridges._loaders import _upsert_actors
-
-    rows = _rows(US_STATES_FILE)
-    return _upsert_actors(registry, "US states (2020 Census)", rows, _state_fields, None)
+    rows = shipped_rows(US_STATES_FILE)
+    return upsert_actors(registry, "US states (2020 Census)", rows, _state_fields, None)

@@ -27,7 +27,6 @@ docs/scorecard.md:
 
 from __future__ import annotations
 
-import json
 import math
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -36,25 +35,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, String, Text, cast, extract, func, select
+from sqlalchemy import String, cast, extract, func, select
 
-from tracktwo._errors import ConfigError, NotFoundError
+from tracktwo._errors import NotFoundError
 from tracktwo.bridges._breakdown import (
-    actor_track_codes,
     counts_of,
     declined_proposals,
-    tie_track_codes,
 )
-from tracktwo.bridges._diaspora import diaspora_actor_ids
-from tracktwo.bridges._kinds import DECLINED, load_vocabulary
-from tracktwo.bridges._models import Activity, Actor, Tie
+from tracktwo.bridges._kinds import DECLINED
+from tracktwo.bridges._models import Activity, Tie
+from tracktwo.bridges._pair_ties import TieArrays, fetch_frame, load_pair_ties, load_ties
 from tracktwo.bridges._registry import Registry
 from tracktwo.bridges._status import (
     DEFAULT_DORMANT_MONTHS,
-    STATUS_CODES,
     country_pair,
     effective_statuses,
-    status_case,
 )
 from tracktwo.taxonomy import TRACKS, Taxonomy, load_taxonomy
 
@@ -65,6 +60,7 @@ __all__ = [
     "count_components",
     "scorecard",
     "scorecard_by_year",
+    "scorecard_figures",
 ]
 
 BUSIEST = 5  # the concentration figure follows the five busiest actors
@@ -211,140 +207,10 @@ def count_components(left: np.ndarray, right: np.ndarray) -> int:
         parent = _compress(parent)
 
 
-# -- loading: the actors of the two countries, then their ties ------------------------------------
-
-
-def _fetch(registry: Registry, statement: Select) -> pd.DataFrame:
-    # read_sql builds the columns straight from the cursor's rows; pd.DataFrame(rows) on
-    # SQLAlchemy Row objects probes each row's attributes and is several times slower
-    with registry.engine.connect() as connection:
-        return pd.read_sql(statement, connection)
-
-
-def _official(kinds: pd.Series) -> np.ndarray:
-    tracks = load_vocabulary().kinds
-    unknown = sorted(set(kinds.unique()) - set(tracks))
-    if unknown:
-        raise ConfigError(
-            f"actor kinds not in the vocabulary (actor_kinds.toml): {', '.join(unknown)}"
-        )
-    official = {kind for kind, track in tracks.items() if track == "official"}
-    return kinds.isin(official).to_numpy()
-
-
-def _politicised(funded_by: pd.Series, stance: pd.Series) -> np.ndarray:
-    funded = funded_by.notna() & (funded_by.astype("string").str.strip() != "")
-    return (funded.fillna(False) | stance.isin(_POLITICISED_STANCES)).to_numpy()
-
-
-@dataclass(frozen=True)
-class _Actors:
-    """The actors of the two countries, as parallel arrays sorted by id."""
-
-    ids: np.ndarray
-    sides: np.ndarray  # 0: country A, 1: country B
-    kinds: np.ndarray  # codes into kind_names
-    kind_names: np.ndarray
-    official: np.ndarray
-    politicised: np.ndarray
-    tracks: np.ndarray  # codes into ACTOR_TRACKS (_breakdown)
-    # in a place with a known diaspora of the other country's people (_diaspora)
-    in_diaspora: np.ndarray
-
-
-def _load_actors(registry: Registry, first: str, second: str) -> _Actors:
-    statement = (
-        select(Actor.id, Actor.country, Actor.kind, Actor.funded_by, Actor.stance)
-        .where(Actor.country.in_((first, second)))
-        .order_by(Actor.id)
-    )
-    frame = _fetch(registry, statement)
-    kinds, kind_names = pd.factorize(frame["kind"])
-    return _Actors(
-        ids=frame["id"].to_numpy("int64"),
-        sides=(frame["country"] == second).to_numpy("int8"),
-        kinds=kinds,
-        kind_names=np.asarray(kind_names),
-        official=_official(frame["kind"]),  # checks every kind is known, so first
-        politicised=_politicised(frame["funded_by"], frame["stance"]),
-        tracks=actor_track_codes(frame["kind"]),
-        in_diaspora=np.isin(
-            frame["id"].to_numpy("int64"),
-            np.fromiter(diaspora_actor_ids(registry, first, second), "int64"),
-        ),
-    )
-
-
-def _positions(actors: _Actors, ids: np.ndarray) -> np.ndarray:
-    """Each id's index in the actor arrays, -1 for an actor of neither country."""
-    found = np.searchsorted(actors.ids, ids).clip(max=max(actors.ids.size - 1, 0))
-    hit = actors.ids.size > 0 and actors.ids[found] == ids
-    return np.where(hit, found, -1)
-
-
-def _area_lists(texts: pd.Index) -> list[tuple[str, ...]]:
-    """Each distinct stored areas value as a tuple of distinct areas; () when none is
-    recorded: unknown, not the taxonomy's default area (which would read as a known one)."""
-    lists = []
-    for text in texts:
-        parsed = json.loads(text) if isinstance(text, str) and text else []
-        lists.append(tuple(dict.fromkeys(str(a).strip() for a in parsed if str(a).strip())))
-    return lists
-
-
-@dataclass(frozen=True)
-class _Ties:
-    """The ties between the two countries, as arrays, ready to score at any date."""
-
-    actors: _Actors
-    ends: np.ndarray  # (2, n) positions in the actor arrays; row 0 the country-A actor
-    area_codes: np.ndarray  # n codes into area_lists
-    area_lists: list[tuple[str, ...]]  # () for a tie with no area recorded
-    neutral_areas: frozenset[str]
-
-    def tracks(self, chosen: np.ndarray) -> np.ndarray:
-        """The track of each chosen tie (a mask or positions), as codes into TRACKS."""
-        ends = self.ends[:, chosen]
-        return tie_track_codes(self.actors.tracks, ends[0], ends[1])
-
-
-def _load_ties(
-    registry: Registry, first: str, second: str, taxonomy: Taxonomy, *columns: Any
-) -> tuple[_Ties, pd.DataFrame]:
-    """The pair's ties and, for each, the extra ``columns`` asked for (one query over ties;
-    the pair is picked with numpy: joining actors in SQLite costs seconds per million)."""
-    actors = _load_actors(registry, first, second)
-    if actors.ids.size == 0:  # no actor of either country: nothing to index below
-        raise NotFoundError(f"the registry holds no ties between {first} and {second}")
-    rows = _fetch(
-        registry,
-        select(Tie.actor_a_id, Tie.actor_b_id, cast(Tie.areas, Text).label("areas"),
-               Tie.channel.label("tie_channel"), *columns),
-    )  # fmt: skip
-    left = _positions(actors, rows["actor_a_id"].to_numpy("int64"))
-    right = _positions(actors, rows["actor_b_id"].to_numpy("int64"))
-    known = (left >= 0) & (right >= 0)
-    pair = known & (actors.sides[left] != actors.sides[right])
-    if not pair.any():
-        raise NotFoundError(f"the registry holds no ties between {first} and {second}")
-    left, right, rows = left[pair], right[pair], rows[pair].reset_index(drop=True)
-    a_first = actors.sides[left] == 0
-    area_codes, area_texts = pd.factorize(rows["areas"].fillna(""))
-    ties = _Ties(
-        actors=actors,
-        ends=np.stack([np.where(a_first, left, right), np.where(a_first, right, left)]),
-        area_codes=area_codes,
-        area_lists=_area_lists(area_texts),
-        neutral_areas=frozenset(a.name for a in taxonomy.areas.values()
-                                if a.sensitivity == "neutral"),
-    )  # fmt: skip
-    return ties, rows
-
-
 # -- the figures over the active ties ------------------------------------------------------------
 
 
-def _kind_figures(ties: _Ties, ends: np.ndarray) -> dict[str, Any]:
+def _kind_figures(ties: TieArrays, ends: np.ndarray) -> dict[str, Any]:
     names = ties.actors.kind_names
     counts = np.bincount(ties.actors.kinds[ends].ravel(), minlength=names.size)
     entropy, effective, hhi = _diversity(counts.astype(float))
@@ -356,7 +222,7 @@ def _kind_figures(ties: _Ties, ends: np.ndarray) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _area_figures(ties: _Ties, active: np.ndarray) -> dict[str, Any]:
+def _area_figures(ties: TieArrays, active: np.ndarray) -> dict[str, Any]:
     """The area figures over the active ties with an area; those without are only counted."""
     ties_per_list = np.bincount(ties.area_codes[active], minlength=len(ties.area_lists))
     weights: dict[str, float] = defaultdict(float)
@@ -400,7 +266,7 @@ def _removal(ends: np.ndarray, removed: np.ndarray) -> tuple[float, float, int]:
     return float(kept.mean()), after / before, count_components(ends[0, kept], ends[1, kept])
 
 
-def _figures(ties: _Ties, active: np.ndarray) -> dict[str, Any]:
+def _figures(ties: TieArrays, active: np.ndarray) -> dict[str, Any]:
     ends = ties.ends[:, active]  # positions in the actor arrays, compact: fast to count
     actors = ties.actors
     busiest, busiest_share = _busiest(actors.ids[ends])
@@ -429,6 +295,12 @@ def _status_counts(statuses: np.ndarray) -> dict[str, int]:
     return {f"ties_{s}": int((statuses == s).sum()) for s in _STATUS_ORDER}
 
 
+def scorecard_figures(ties: TieArrays, statuses: np.ndarray) -> dict[str, Any]:
+    """The Scorecard fields computed from the tie arrays and each tie's status: the counts
+    by status and every figure over the active ties (at least one must be active)."""
+    return {**_status_counts(statuses), **_figures(ties, statuses == "active")}
+
+
 # -- the public API ------------------------------------------------------------------------------
 
 
@@ -443,12 +315,12 @@ def scorecard(
 ) -> Scorecard:
     """The scorecard of the ties between ``country_a`` and ``country_b`` at ``at`` (default
     today). NotFoundError when the pair has no tie, or no tie active at that date."""
-    chosen = taxonomy or load_taxonomy()
-    first, second = country_pair(country_a, country_b, chosen)
-    day = at or date.today()
-    status = status_case(day, dormant_months).label("status")
-    ties, rows = _load_ties(registry, first, second, chosen, status)
-    statuses = np.asarray(STATUS_CODES)[rows["status"].to_numpy("int64")]
+    pair = load_pair_ties(
+        registry, country_a, country_b, at=at, dormant_months=dormant_months, taxonomy=taxonomy
+    )
+    first, second, day, ties, rows, statuses = (
+        pair.first, pair.second, pair.at, pair.ties, pair.rows, pair.statuses
+    )  # fmt: skip
     recorded = statuses != DECLINED  # a declined proposal is no tie: in no figure but its own
     counts = _status_counts(statuses)
     if counts["ties_active"] == 0:
@@ -458,7 +330,7 @@ def scorecard(
             f"(of {int(recorded.sum())}: {others}; a tie is dormant after {dormant_months} "
             "months without activity)"
         )
-    fields: dict[str, Any] = {**counts, **_figures(ties, statuses == "active")}
+    fields = scorecard_figures(ties, statuses)
     declined = declined_proposals(registry, first, second)
     channels, channel_codes = np.unique(
         rows["tie_channel"].to_numpy(str)[recorded], return_inverse=True
@@ -489,7 +361,7 @@ def _activity_years(registry: Registry, tie_ids: pd.Series, day: date) -> pd.Dat
         .where(Activity.activity_date <= day)
         .group_by(Activity.tie_id, year)
     )
-    rows = _fetch(registry, statement)
+    rows = fetch_frame(registry, statement)
     rows = _dates(rows[rows["tie_id"].isin(tie_ids)].copy(), ("last",))
     rows["year"] = rows["year"].astype("int64")
     return rows
@@ -501,7 +373,7 @@ def _first_year(frame: pd.DataFrame) -> int:
 
 
 def _year_row(
-    ties: _Ties, frame: pd.DataFrame, year: int, day: date, dormant_months: int
+    ties: TieArrays, frame: pd.DataFrame, year: int, day: date, dormant_months: int
 ) -> dict[str, Any]:
     statuses = effective_statuses(frame, day, dormant_months).to_numpy()
     row: dict[str, Any] = {"year": year, "at": day, **_status_counts(statuses)}
@@ -536,7 +408,7 @@ def scorecard_by_year(
     chosen = taxonomy or load_taxonomy()
     first, second = country_pair(country_a, country_b, chosen)
     day = at or date.today()
-    ties, frame = _load_ties(
+    ties, frame = load_ties(
         registry, first, second, chosen, Tie.id.label("tie_id"), Tie.status,
         cast(Tie.start_date, String).label("start_date"),
         cast(Tie.end_date, String).label("end_date"),

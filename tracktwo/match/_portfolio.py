@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -37,8 +37,15 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from tracktwo._errors import EngineError, InputError
-from tracktwo.bridges import DEFAULT_DORMANT_MONTHS, Registry, Scorecard, scorecard_with_ties
+from tracktwo._errors import EngineError, InputError, NotFoundError
+from tracktwo.bridges import (
+    DEFAULT_DORMANT_MONTHS,
+    Registry,
+    Scorecard,
+    TieArrays,
+    load_pair_ties,
+    scorecard_figures,
+)
 from tracktwo.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
@@ -379,6 +386,50 @@ def choose_portfolio(
 # -- the scorecard with the portfolio adopted ----------------------------------------------------
 
 
+def _new_ties(chosen: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in ("actor_a", "actor_b", "area") if c not in chosen.columns]
+    if missing:
+        raise InputError(f"the portfolio's ties lack the column(s): {', '.join(missing)}")
+    return chosen[["actor_a", "actor_b", "area"]].reset_index(drop=True)
+
+
+def _with_new_ties(ties: TieArrays, new: pd.DataFrame, first: str, second: str) -> TieArrays:
+    """The scorecard's tie arrays with ``new`` appended, each new tie in its single area."""
+    actors = ties.actors
+    ends = []
+    for column in ("actor_a", "actor_b"):
+        ids = new[column].to_numpy("int64")
+        found = actors.positions(ids)
+        if (found < 0).any():
+            unknown = ", ".join(str(i) for i in ids[found < 0])
+            raise InputError(f"actor(s) {unknown} are not actors of {first} or {second}")
+        ends.append(found)
+    left, right = ends
+    if (actors.sides[left] == actors.sides[right]).any():
+        raise InputError(f"a portfolio tie does not join an actor of {first} to one of {second}")
+    a_first = actors.sides[left] == 0  # row 0 of ``ends`` holds the country-A actor
+    added = np.stack([np.where(a_first, left, right), np.where(a_first, right, left)])
+    base = len(ties.area_lists)
+    return replace(
+        ties,
+        ends=np.concatenate([ties.ends, added], axis=1),
+        area_codes=np.concatenate([ties.area_codes, base + np.arange(len(new))]),
+        area_lists=[*ties.area_lists, *((str(a),) for a in new["area"])],
+    )
+
+
+def _card(
+    ties: TieArrays, statuses: np.ndarray, first: str, second: str, day: date, months: int
+) -> Scorecard:
+    """A Scorecard from tie arrays and their statuses, as ``scorecard`` builds it."""
+    fields = scorecard_figures(ties, statuses)
+    declined = int((statuses == "declined").sum())  # refused proposals: not ties
+    return Scorecard(
+        country_a=first, country_b=second, at=day, dormant_months=months,
+        ties_total=statuses.size - declined, declined_proposals=declined, **fields,
+    )  # fmt: skip
+
+
 def scorecard_after(
     registry: Registry,
     country_a: str,
@@ -393,8 +444,17 @@ def scorecard_after(
     active ties, each in its one area (``after``). The registry is only read. A DataFrame
     with actor_a, actor_b and area columns stands for a portfolio's ``chosen`` rows.
     NotFoundError, as from ``scorecard``, when the pair has no tie active at ``at``."""
-    chosen = portfolio.chosen if isinstance(portfolio, Portfolio) else portfolio
-    return scorecard_with_ties(
-        registry, country_a, country_b, chosen,
-        at=at, dormant_months=dormant_months, taxonomy=taxonomy,
-    )  # fmt: skip
+    pair = load_pair_ties(
+        registry, country_a, country_b, at=at, dormant_months=dormant_months, taxonomy=taxonomy
+    )
+    first, second, day, ties, statuses = pair.first, pair.second, pair.at, pair.ties, pair.statuses
+    if not (statuses == "active").any():  # as ``scorecard``: no active tie, nothing to score
+        raise NotFoundError(
+            f"no tie between {first} and {second} is active on {day.isoformat()}, so there "
+            "is no scorecard to compare the portfolio with"
+        )
+    before = _card(ties, statuses, first, second, day, dormant_months)
+    new = _new_ties(portfolio.chosen if isinstance(portfolio, Portfolio) else portfolio)
+    grown = _with_new_ties(ties, new, first, second)
+    after_statuses = np.concatenate([statuses, np.full(len(new), "active")])
+    return before, _card(grown, after_statuses, first, second, day, dormant_months)
