@@ -30,7 +30,7 @@ from tracktwo._errors import InputError, NotFoundError
 from tracktwo.pulse._periods import check_range, period_start, validate_freq
 from tracktwo.pulse._signals import pair_or_error
 from tracktwo.pulse._votes import FORMER_CODES, ISSUE_NAMES, issue_choices, require_votes
-from tracktwo.store._duckdb import EventStore
+from tracktwo.store import EventStore, paired_vote_rows
 
 __all__ = [
     "GROUPINGS",
@@ -202,23 +202,8 @@ def _paired_votes(
 ) -> pd.DataFrame:
     """rcid, session, vote_date, vote_a, vote_b (and issue_code with ``by_issue``) of every
     roll call both countries voted on in [since, until]."""
-    sql = (
-        "SELECT c.rcid, c.session, c.vote_date, a.vote AS vote_a, b.vote AS vote_b"
-        + (", i.issue_code" if by_issue else "")
-        + " FROM votes a JOIN votes b ON a.rcid = b.rcid JOIN roll_calls c ON c.rcid = a.rcid"
-        + (" JOIN roll_call_issues i ON i.rcid = c.rcid" if by_issue else "")
-        + " WHERE a.country = ? AND b.country = ?"
-    )
-    params: list[object] = [pair[0], pair[1]]
-    for condition, value in (("c.vote_date >= ?", since), ("c.vote_date <= ?", until)):
-        if value is not None:
-            sql += f" AND {condition}"
-            params.append(value)
-    if issue is not None:
-        sql += " AND c.rcid IN (SELECT rcid FROM roll_call_issues WHERE issue_code = ?)"
-        params.append(issue)
     columns = ["rcid", "session", "vote_date", "vote_a", "vote_b"]
-    rows = store.con.execute(sql + " ORDER BY c.vote_date, c.rcid", params).fetchall()
+    rows = paired_vote_rows(store, pair, since, until, issue=issue, by_issue=by_issue)
     return pd.DataFrame(rows, columns=[*columns, "issue_code"] if by_issue else columns)
 
 

@@ -25,15 +25,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from tracktwo._errors import InputError, NotFoundError
-from tracktwo.pulse._signals import (
-    _open_text,
-    _reading,
-    insert_arrow,
-    parse_day,
-    read_csv,
-    read_header,
+from tracktwo.pulse._signals import _open_text, _reading, parse_day, read_csv, read_header
+from tracktwo.store import (
+    EventStore,
+    replace_roll_call_issues,
+    replace_roll_calls_and_votes,
+    stored_rcids,
+    vote_count,
 )
-from tracktwo.store._duckdb import EventStore
 from tracktwo.taxonomy import load_taxonomy
 
 if TYPE_CHECKING:
@@ -325,10 +324,6 @@ def _read_votes_columnwise(path: Path, known_rcids: set[int]) -> pa.Table:
 # -- ingest ----------------------------------------------------------------------------------
 
 
-def _stored_rcids(store: EventStore) -> set[int]:
-    return {row[0] for row in store.con.execute("SELECT rcid FROM roll_calls").fetchall()}
-
-
 def ingest_votes(
     store: EventStore,
     votes_path: str | Path,
@@ -344,13 +339,14 @@ def ingest_votes(
     """
     votes_path, roll_calls_path = Path(votes_path), Path(roll_calls_path)
     calls = _read_roll_calls(roll_calls_path)
-    known = set(calls["rcid"]) | _stored_rcids(store)
+    known = set(calls["rcid"]) | stored_rcids(store)
     votes = _read_votes(votes_path, known)
     issues = _read_issues(Path(issues_path), known) if issues_path is not None else None
     with store.transaction() as con:
-        replaced = _replace(con, _roll_call_rows(calls), votes)
+        replaced = replace_roll_calls_and_votes(con, _roll_call_rows(calls), votes)
         if issues is not None:
-            _replace_issues(con, issues, calls["rcid"])
+            rcids = sorted(set(calls["rcid"]) | set(issues["rcid"].to_pylist()))
+            replace_roll_call_issues(con, issues, rcids)
     days = calls["vote_date"]
     return VotesReport(
         votes_file=votes_path.name,
@@ -380,43 +376,12 @@ def _roll_call_rows(calls: dict[str, list[Any]]) -> pa.Table:
     )
 
 
-def _replace(con: Any, call_rows: pa.Table, vote_rows: pa.Table) -> int:
-    """Delete the stored rows the new ones supersede, insert the new ones; return votes replaced."""
-    con.register("_new_calls", call_rows)
-    con.register("_new_votes", vote_rows)
-    try:
-        con.execute("DELETE FROM roll_calls WHERE rcid IN (SELECT rcid FROM _new_calls)").fetchall()
-        replaced = con.execute(
-            "DELETE FROM votes USING _new_votes AS new "
-            "WHERE votes.rcid = new.rcid AND votes.country = new.country"
-        ).fetchall()
-    finally:
-        con.unregister("_new_calls")
-        con.unregister("_new_votes")
-    insert_arrow(con, "roll_calls", call_rows)
-    insert_arrow(con, "votes", vote_rows)
-    return int(replaced[0][0]) if replaced else 0
-
-
-def _replace_issues(con: Any, issues: pa.Table, call_rcids: list[int]) -> None:
-    rcids = pa.table({"rcid": pa.array(sorted(set(call_rcids) | set(issues["rcid"].to_pylist())))})
-    con.register("_issue_rcids", rcids)
-    try:
-        con.execute(
-            "DELETE FROM roll_call_issues WHERE rcid IN (SELECT rcid FROM _issue_rcids)"
-        ).fetchall()
-    finally:
-        con.unregister("_issue_rcids")
-    insert_arrow(con, "roll_call_issues", issues)
-
-
 # -- for the measures ------------------------------------------------------------------------
 
 
 def require_votes(store: EventStore, country: str) -> None:
     """NotFoundError unless some vote of ``country`` is stored."""
-    found = store.con.execute("SELECT count(*) FROM votes WHERE country = ?", [country]).fetchall()
-    if not found[0][0]:
+    if not vote_count(store, country):
         raise NotFoundError(
             f"no UN votes of {country} are stored: run `tracktwo votes ingest` first"
         )
