@@ -1,12 +1,12 @@
 """UN ideal points: every country's position per General Assembly session, cached in the store.
 
-The model (a dynamic ordered-logit item-response model) is in tracktwo.pulse._ideal_model; this
-module reads the stored votes, fits, orients the scale so that the United States is positive,
-caches the positions in ``ideal_points`` with one row in ``ideal_point_fits`` saying what they
-were fitted on, and answers positions, pair distances and the pulse's yearly signal from the
-cache. A cached fit is reused until the stored votes or roll calls change (their fingerprint).
-Year = session + 1945, the convention of the published UN ideal-point data. See
-docs/ideal-points.md.
+The model (a dynamic ordered-logit item-response model) is in tracktwo.pulse._ideal_posterior,
+its fitting in tracktwo.pulse._ideal_model; this module reads the stored votes, fits, orients
+the scale so that the United States is positive, caches the positions in ``ideal_points`` with
+one row in ``ideal_point_fits`` saying what they were fitted on, and answers positions, pair
+distances and the pulse's yearly signal from the cache. A cached fit is reused until the
+stored votes or roll calls change (their fingerprint). Year = session + 1945, the convention
+of the published UN ideal-point data. See docs/ideal-points.md.
 """
 
 from __future__ import annotations

@@ -38,10 +38,10 @@ __all__ = [
     "MEASURES",
     "MEASURE_COLUMNS",
     "SESSION_YEAR",
-    "agreement_series",
     "score",
     "vote_issues",
     "vote_measure",
+    "voting_agreement",
 ]
 
 Votes = np.ndarray  # positions on the 3-point scale; roll calls on the last axis
@@ -296,7 +296,7 @@ def vote_issues(
     return frame[ISSUE_COLUMNS].reset_index(drop=True)
 
 
-def agreement_series(
+def voting_agreement(
     store: EventStore,
     country_a: str,
     country_b: str,
@@ -304,8 +304,9 @@ def agreement_series(
     since: date | None = None,
     until: date | None = None,
 ) -> pd.DataFrame:
-    """period, roll_calls, agreement per month, quarter or year (no interval): the pulse's
-    UN-vote signal, and what :func:`tracktwo.pulse._votes.voting_agreement` returns."""
+    """Per period (month, quarter or year): ``roll_calls`` both countries voted on and their
+    mean ``agreement``, with no interval: the pulse's UN-vote signal (see
+    :func:`vote_measure` for the other measures and the intervals)."""
     freq = validate_freq(freq)
     check_range(since, until)
     pair = _pair(store, country_a, country_b)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -35,9 +35,6 @@ from tracktwo.store import (
 )
 from tracktwo.taxonomy import load_taxonomy
 
-if TYPE_CHECKING:
-    import pandas as pd
-
 __all__ = [
     "FORMER_CODES",
     "ISSUE_NAMES",
@@ -45,7 +42,6 @@ __all__ = [
     "VotesReport",
     "ingest_votes",
     "require_votes",
-    "voting_agreement",
 ]
 
 VOTE_VALUES = ("yes", "no", "abstain")
@@ -200,22 +196,50 @@ def _read_roll_calls(path: Path) -> dict[str, list[Any]]:
     return columns
 
 
+_Key = tuple[int, str]
+_Row = tuple[_Key, tuple[Any, ...]]
+
+
+def _rows_once_each(
+    path: Path,
+    required: tuple[str, ...],
+    names: tuple[str, ...],
+    parse: Callable[[dict[str, str], str], _Row],
+    repeated: Callable[[_Key, int], str],
+) -> dict[str, list[Any]]:
+    """The columns ``names`` of every row, as ``parse`` reads it into (key, values) given the
+    row and where it is; a key met a second time raises InputError, ``repeated(key, first
+    line)`` saying why."""
+    columns: dict[str, list[Any]] = {name: [] for name in names}
+    seen: dict[_Key, int] = {}
+    for line, row in read_csv(path, required):
+        where = f"{path.name} line {line}"
+        key, values = parse(row, where)
+        if key in seen:
+            raise InputError(f"{where}: {repeated(key, seen[key])}")
+        seen[key] = line
+        for column, value in zip(columns, values, strict=True):
+            columns[column].append(value)
+    return columns
+
+
 def _read_issues(path: Path, known_rcids: set[int]) -> pa.Table:
     """The issue codes of roll calls: one row per (roll call, code)."""
-    columns: dict[str, list[Any]] = {"rcid": [], "issue_code": [], "issue": []}
-    seen: dict[tuple[int, str], int] = {}
-    for line, row in read_csv(path, _ISSUE_COLUMNS):
-        where = f"{path.name} line {line}"
+
+    def parse(row: dict[str, str], where: str) -> _Row:
         rcid = _known_rcid(row["rcid"], where, known_rcids)
         code = _issue_code(row["short_name"], where)
-        if (rcid, code) in seen:
-            raise InputError(
-                f"{where}: roll call {rcid} has issue {code} a second time "
-                f"(first on line {seen[rcid, code]})"
-            )
-        seen[rcid, code] = line
-        for column, value in zip(columns, (rcid, code, row["issue"].strip() or None), strict=True):
-            columns[column].append(value)
+        return (rcid, code), (rcid, code, row["issue"].strip() or None)
+
+    columns = _rows_once_each(
+        path,
+        _ISSUE_COLUMNS,
+        ("rcid", "issue_code", "issue"),
+        parse,
+        lambda key, first: (
+            f"roll call {key[0]} has issue {key[1]} a second time (first on line {first})"
+        ),
+    )
     return pa.table(
         {
             "rcid": pa.array(columns["rcid"], pa.int32()),
@@ -241,21 +265,21 @@ def _read_votes(path: Path, known_rcids: set[int]) -> pa.Table:
 
 
 def _read_votes_by_row(path: Path, known_rcids: set[int]) -> pa.Table:
-    columns: dict[str, list[Any]] = {"rcid": [], "country": [], "vote": []}
-    seen: dict[tuple[int, str], int] = {}
-    for line, row in read_csv(path, _VOTE_COLUMNS):
-        where = f"{path.name} line {line}"
+    def parse(row: dict[str, str], where: str) -> _Row:
         rcid = _known_rcid(row["rcid"], where, known_rcids)
         vote = _vote(row["vote"], where)
         country = _vote_country(row["country_code"], row["country"], where)
-        if (rcid, country) in seen:
-            raise InputError(
-                f"{where}: a second vote of {country} on roll call {rcid} "
-                f"(first on line {seen[rcid, country]})"
-            )
-        seen[rcid, country] = line
-        for column, value in zip(columns, (rcid, country, vote), strict=True):
-            columns[column].append(value)
+        return (rcid, country), (rcid, country, vote)
+
+    columns = _rows_once_each(
+        path,
+        _VOTE_COLUMNS,
+        ("rcid", "country", "vote"),
+        parse,
+        lambda key, first: (
+            f"a second vote of {key[1]} on roll call {key[0]} (first on line {first})"
+        ),
+    )
     return pa.table(columns, schema=_VOTE_SCHEMA)
 
 
@@ -385,21 +409,3 @@ def require_votes(store: EventStore, country: str) -> None:
         raise NotFoundError(
             f"no UN votes of {country} are stored: run `tracktwo votes ingest` first"
         )
-
-
-def voting_agreement(
-    store: EventStore,
-    country_a: str,
-    country_b: str,
-    freq: str = "year",
-    since: date | None = None,
-    until: date | None = None,
-) -> pd.DataFrame:
-    """Per period: ``roll_calls`` both countries voted on and their mean ``agreement``.
-
-    Kept for the pulse and older callers; see :func:`tracktwo.pulse.vote_measure`.
-    """
-    # imported here: the measures module imports this one for the codes above
-    from tracktwo.pulse._vote_measures import agreement_series
-
-    return agreement_series(store, country_a, country_b, freq, since, until)
