@@ -30,7 +30,7 @@ from tracktwo._errors import InputError, NotFoundError
 from tracktwo.pulse._periods import check_range, period_start, validate_freq
 from tracktwo.pulse._signals import pair_or_error
 from tracktwo.pulse._votes import FORMER_CODES, ISSUE_NAMES, issue_choices, require_votes
-from tracktwo.store import EventStore, paired_vote_rows
+from tracktwo.store import EventStore, paired_votes
 
 __all__ = [
     "GROUPINGS",
@@ -191,22 +191,6 @@ def _pair(store: EventStore, country_a: str, country_b: str) -> tuple[str, str]:
     return first, second
 
 
-def _paired_votes(
-    store: EventStore,
-    pair: tuple[str, str],
-    since: date | None,
-    until: date | None,
-    *,
-    issue: str | None = None,
-    by_issue: bool = False,
-) -> pd.DataFrame:
-    """rcid, session, vote_date, vote_a, vote_b (and issue_code with ``by_issue``) of every
-    roll call both countries voted on in [since, until]."""
-    columns = ["rcid", "session", "vote_date", "vote_a", "vote_b"]
-    rows = paired_vote_rows(store, pair, since, until, issue=issue, by_issue=by_issue)
-    return pd.DataFrame(rows, columns=[*columns, "issue_code"] if by_issue else columns)
-
-
 def _with_periods(paired: pd.DataFrame, by: str) -> pd.DataFrame:
     """Add ``period`` (a date) and ``session`` (the session for by=session, else NA)."""
     if by == "session":
@@ -250,7 +234,7 @@ def vote_measure(
     pair = _pair(store, country_a, country_b)
     if code is not None:
         _require_issues(store)
-    paired = _with_periods(_paired_votes(store, pair, since, until, issue=code), by)
+    paired = _with_periods(paired_votes(store, pair, since, until, issue=code), by)
     frame = _score_groups(paired, "period", measure, _period_seed, options)
     sessions = paired.drop_duplicates("period").set_index("period")["session"]
     frame["session"] = frame["period"].map(sessions).astype("Int64")
@@ -287,7 +271,7 @@ def vote_issues(
     check_range(since, until)
     pair = _pair(store, country_a, country_b)
     _require_issues(store)
-    paired = _paired_votes(store, pair, since, until, by_issue=True)
+    paired = paired_votes(store, pair, since, until, by_issue=True)
     scored = _score_groups(paired, "issue_code", measure, _issue_seed, options)
     every = pd.DataFrame({"issue_code": list(ISSUE_NAMES), "issue": list(ISSUE_NAMES.values())})
     frame = every.merge(scored, on="issue_code", how="left")
@@ -310,6 +294,6 @@ def voting_agreement(
     freq = validate_freq(freq)
     check_range(since, until)
     pair = _pair(store, country_a, country_b)
-    paired = _with_periods(_paired_votes(store, pair, since, until), freq)
+    paired = _with_periods(paired_votes(store, pair, since, until), freq)
     frame = _score_groups(paired, "period", "agreement", lambda _: 0, (0, 0, 0.95))
     return frame.rename(columns={"value": "agreement"})[["period", "roll_calls", "agreement"]]

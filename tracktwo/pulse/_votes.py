@@ -59,6 +59,11 @@ ISSUE_NAMES = {
 _ROLL_CALL_COLUMNS = ("rcid", "session", "importantvote", "date", "unres", "short")
 _VOTE_COLUMNS = ("rcid", "country", "country_code", "vote")
 _ISSUE_COLUMNS = ("rcid", "short_name", "issue")
+# what the issue and vote readers keep of a row, and what they say of a repeated key
+_ISSUE_FIELDS = ("rcid", "issue_code", "issue")
+_VOTE_FIELDS = ("rcid", "country", "vote")
+_SECOND_ISSUE = "roll call {0} has issue {1} a second time"
+_SECOND_VOTE = "a second vote of {1} on roll call {0}"
 
 # UN members that no longer exist, keyed by the ISO2 code unvotes gives them, then by name
 # when it gives none. Former states take their ISO 3166-3 alpha-3 code; West Germany and North
@@ -205,18 +210,19 @@ def _rows_once_each(
     required: tuple[str, ...],
     names: tuple[str, ...],
     parse: Callable[[dict[str, str], str], _Row],
-    repeated: Callable[[_Key, int], str],
+    repeated: str,
 ) -> dict[str, list[Any]]:
     """The columns ``names`` of every row, as ``parse`` reads it into (key, values) given the
-    row and where it is; a key met a second time raises InputError, ``repeated(key, first
-    line)`` saying why."""
+    row and where it is; a key met a second time raises InputError saying ``repeated`` (its
+    {0} and {1} filled with the key) and the key's first line."""
     columns: dict[str, list[Any]] = {name: [] for name in names}
     seen: dict[_Key, int] = {}
     for line, row in read_csv(path, required):
         where = f"{path.name} line {line}"
         key, values = parse(row, where)
         if key in seen:
-            raise InputError(f"{where}: {repeated(key, seen[key])}")
+            said = repeated.format(*key)
+            raise InputError(f"{where}: {said} (first on line {seen[key]})")
         seen[key] = line
         for column, value in zip(columns, values, strict=True):
             columns[column].append(value)
@@ -231,15 +237,7 @@ def _read_issues(path: Path, known_rcids: set[int]) -> pa.Table:
         code = _issue_code(row["short_name"], where)
         return (rcid, code), (rcid, code, row["issue"].strip() or None)
 
-    columns = _rows_once_each(
-        path,
-        _ISSUE_COLUMNS,
-        ("rcid", "issue_code", "issue"),
-        parse,
-        lambda key, first: (
-            f"roll call {key[0]} has issue {key[1]} a second time (first on line {first})"
-        ),
-    )
+    columns = _rows_once_each(path, _ISSUE_COLUMNS, _ISSUE_FIELDS, parse, _SECOND_ISSUE)
     return pa.table(
         {
             "rcid": pa.array(columns["rcid"], pa.int32()),
@@ -271,16 +269,10 @@ def _read_votes_by_row(path: Path, known_rcids: set[int]) -> pa.Table:
         country = _vote_country(row["country_code"], row["country"], where)
         return (rcid, country), (rcid, country, vote)
 
-    columns = _rows_once_each(
-        path,
-        _VOTE_COLUMNS,
-        ("rcid", "country", "vote"),
-        parse,
-        lambda key, first: (
-            f"a second vote of {key[1]} on roll call {key[0]} (first on line {first})"
-        ),
+    return pa.table(
+        _rows_once_each(path, _VOTE_COLUMNS, _VOTE_FIELDS, parse, _SECOND_VOTE),
+        schema=_VOTE_SCHEMA,
     )
-    return pa.table(columns, schema=_VOTE_SCHEMA)
 
 
 def _votes_text(path: Path) -> pl.DataFrame:

@@ -23,7 +23,7 @@ __all__ = [
     "ideal_point_fit_rows",
     "ideal_point_pairs",
     "last_vote_date",
-    "paired_vote_rows",
+    "paired_votes",
     "positions_in_sessions",
     "replace_ideal_point_fit",
     "replace_roll_call_issues",
@@ -84,7 +84,7 @@ def roll_call_date_span(store: EventStore) -> tuple[Any, Any]:
     return (row[0][0], row[0][1]) if row else (None, None)
 
 
-def paired_vote_rows(
+def paired_votes(
     store: EventStore,
     pair: tuple[str, str],
     since: date | None,
@@ -92,8 +92,8 @@ def paired_vote_rows(
     *,
     issue: str | None = None,
     by_issue: bool = False,
-) -> list[tuple[Any, ...]]:
-    """(rcid, session, vote_date, vote_a, vote_b[, issue_code with ``by_issue``]) of every roll
+) -> pd.DataFrame:
+    """rcid, session, vote_date, vote_a, vote_b (and issue_code with ``by_issue``) of every roll
     call both countries voted on in [since, until] (of issue ``issue``), by date and rcid."""
     sql = (
         "SELECT c.rcid, c.session, c.vote_date, a.vote AS vote_a, b.vote AS vote_b"
@@ -110,7 +110,9 @@ def paired_vote_rows(
     if issue is not None:
         sql += " AND c.rcid IN (SELECT rcid FROM roll_call_issues WHERE issue_code = ?)"
         params.append(issue)
-    return store.con.execute(sql + " ORDER BY c.vote_date, c.rcid", params).fetchall()
+    columns = ["rcid", "session", "vote_date", "vote_a", "vote_b"]
+    rows = store.con.execute(sql + " ORDER BY c.vote_date, c.rcid", params).fetchall()
+    return pd.DataFrame(rows, columns=[*columns, "issue_code"] if by_issue else columns)
 
 
 # -- what an ideal-point fit reads ---------------------------------------------------------
