@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 from tracktwo._errors import ConfigError, FileFormatError
 from tracktwo.events._control import control_reason, visible
 from tracktwo.events._quarantine import QuarantinedRow
-from tracktwo.store._schema import EVENT_COLUMNS
+from tracktwo.store import EVENT_COLUMNS
 from tracktwo.taxonomy import Countries, Taxonomy, load_taxonomy
 from tracktwo.taxonomy._loader import _data_dir
 

@@ -106,9 +106,8 @@ def insert_staged_events(con: duckdb.DuckDBPyConnection, window_minutes: int) ->
         "CREATE OR REPLACE TEMP TABLE flagged_new AS "
         "SELECT rid FROM flags WHERE rid IS NOT NULL AND flag"
     )
-    every_staged_row_is_new = _count(con, "SELECT count(*) FROM new_rows") == usable_staged_count(
-        con
-    )
+    new = _count(con, "SELECT count(*) FROM new_rows")
+    every_staged_row_is_new = new == usable_staged_count(con)
     which = (
         "s._problem IS NULL" if every_staged_row_is_new else "s.rowid IN (SELECT rid FROM new_rows)"
     )
