@@ -13,7 +13,7 @@ import pytest
 
 from tracktwo._errors import FileFormatError, InputError, NotFoundError
 from tracktwo.datasets import dataset_path
-from tracktwo.pulse._votes import ingest_votes, voting_agreement
+from tracktwo.pulse import ingest_votes, voting_agreement
 from tracktwo.store._duckdb import EventStore
 
 DATA = Path(__file__).parent / "data"

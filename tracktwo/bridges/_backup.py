@@ -53,12 +53,12 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    text,
 )
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
 from tracktwo._errors import EngineError, FileFormatError, InputError
 from tracktwo.bridges._registry import Registry
+from tracktwo.store import alembic_revision, reset_serial_sequence
 
 __all__ = ["BACKUP_FORMAT", "backup", "registry_tables", "restore"]
 
@@ -119,7 +119,7 @@ def _snapshot(registry: Registry) -> Connection:
 
 
 def _revision(connection: Connection) -> str | None:
-    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return alembic_revision(connection)
 
 
 def backup(registry: Registry, path: str | os.PathLike[str]) -> dict[str, int]:
@@ -350,15 +350,7 @@ def _reset_sequences(connection: Connection, tables: list[Table]) -> None:
         keys = _key(table)
         if len(keys) != 1 or not isinstance(keys[0].type, Integer):
             continue
-        name, column = quote(table.name), quote(keys[0].name)
-        # setval(NULL, ...) does nothing: a key without a sequence is left alone
-        connection.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence(:table, :column), "
-                f"COALESCE(MAX({column}), 1), MAX({column}) IS NOT NULL) FROM {name}"
-            ),
-            {"table": name, "column": keys[0].name},
-        )
+        reset_serial_sequence(connection, quote(table.name), quote(keys[0].name), keys[0].name)
 
 
 def restore(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tracktwo._config import resolve_home
 from tracktwo._errors import ConfigError, EngineError
+from tracktwo.store import set_sqlite_pragmas
 
 __all__ = ["REGISTRY_FILE", "Registry"]
 
@@ -29,12 +30,7 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL: readers never block the writer; foreign keys are off by default in SQLite
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+    set_sqlite_pragmas(dbapi_connection)
 
 
 def _engine(url: str) -> Engine:

@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 
 from tracktwo._errors import FetchError, InputError
-from tracktwo.store import EventStore
+from tracktwo.store import EventStore, mark_file_fetched, previous_fetch, replace_fetched_file
 
 __all__ = [
     "DEFAULT_MASTERLIST",
@@ -267,24 +267,16 @@ def _previous(store: EventStore, url: str, label: str) -> tuple[str, str] | None
     The ledger is per (file, dyads): a file fetched for KHM-USA still has to be fetched for
     KHM-CHN. A run that kept every row ("all") covers any dyad.
     """
-    rows = store.con.execute(
-        "SELECT status, md5 FROM fetched_files WHERE url = ? AND (dyads = ? OR dyads = 'all') "
-        "ORDER BY dyads = ? DESC, fetched_at DESC LIMIT 1",
-        [url, label, label],
-    ).fetchall()
-    return (str(rows[0][0]), str(rows[0][1])) if rows else None
+    return previous_fetch(store, url, label)
 
 
 def _record(
     store: EventStore, entry: MasterEntry, label: str, status: str, rows_kept: int | None
 ) -> None:
     """One row per URL and dyads: the latest outcome replaces the earlier one."""
-    with store.transaction() as con:
-        con.execute("DELETE FROM fetched_files WHERE url = ? AND dyads = ?", [entry.url, label])
-        con.execute(
-            "INSERT INTO fetched_files VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [entry.url, entry.size, entry.md5, status, rows_kept, datetime.now(), label],
-        )
+    replace_fetched_file(
+        store, entry.url, label, size=entry.size, md5=entry.md5, status=status, rows_kept=rows_kept
+    )
 
 
 # --------------------------------------------------------------------------- one file
@@ -432,11 +424,7 @@ class _Run:
                 _ingest(self.store, filtered, entry.name)
             except _Corrupt:
                 return False  # download it again from scratch
-        self.store.con.execute(
-            "UPDATE fetched_files SET status = 'fetched', fetched_at = ? "
-            "WHERE url = ? AND dyads = ?",
-            [datetime.now(), entry.url, self.label],
-        )
+        mark_file_fetched(self.store, entry.url, self.label, datetime.now())
         return True
 
     def fetch_one(self, entry: MasterEntry) -> int:

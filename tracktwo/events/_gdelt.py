@@ -18,10 +18,16 @@ import duckdb
 from tracktwo._errors import FileFormatError
 from tracktwo.events._formats import GDELT1_COLUMNS_57, GDELT1_COLUMNS_58, GDELT2_COLUMNS
 from tracktwo.events._quarantine import QuarantinedRow
+from tracktwo.store import (
+    CsvReject,
+    GdeltRead,
+    clear_csv_rejects,
+    csv_rejects,
+    drop_staging,
+    stage_gdelt_csv,
+)
 
 __all__ = ["LAYOUTS", "GdeltLayout", "layout_for_field_count", "stage_gdelt"]
-
-STAGING = "staging_events"
 
 
 @dataclass(frozen=True)
@@ -55,88 +61,11 @@ def layout_for_field_count(count: int) -> GdeltLayout | None:
     return LAYOUTS.get(count)
 
 
-def _columns_spec(layout: GdeltLayout) -> str:
-    parts = [f"'{name}': '{_TYPED.get(name, 'VARCHAR')}'" for name in layout.columns]
-    return "{" + ", ".join(parts) + "}"
-
-
-def _projection(layout: GdeltLayout) -> str:
-    url = "SOURCEURL" if "SOURCEURL" in layout.columns else "NULL::VARCHAR"
-    actor = []
-    for n in (1, 2):
-        actor += [
-            f"Actor{n}Code AS actor{n}_code",
-            f"Actor{n}Name AS actor{n}_name",
-            f"Actor{n}CountryCode AS actor{n}_country",
-            f"Actor{n}Type1Code AS actor{n}_type1",
-            f"Actor{n}Type2Code AS actor{n}_type2",
-            f"Actor{n}Type3Code AS actor{n}_type3",
-        ]
-    return ",\n".join(
-        [
-            "'gdelt:' || GLOBALEVENTID AS event_uid",
-            "GLOBALEVENTID AS global_event_id",
-            "SQLDATE AS event_date",
-            f"try_strptime(DATEADDED, '{layout.date_added_format}') AS date_added",
-            *actor,
-            "IsRootEvent = 1 AS is_root_event",
-            "EventCode AS event_code",
-            "EventBaseCode AS event_base_code",
-            "EventRootCode AS event_root_code",
-            "QuadClass AS quad_class",
-            "GoldsteinScale AS goldstein",
-            "NumMentions AS num_mentions",
-            "NumSources AS num_sources",
-            "NumArticles AS num_articles",
-            "AvgTone AS avg_tone",
-            "ActionGeo_CountryCode AS action_country",
-            f"{url} AS source_url",
-            "$source_file AS source_file",
-            f"'{layout.name}' AS source_format",
-            "false AS is_reemission",
-            # the re-emission group, hashed here while the file streams in parallel
-            f"CASE WHEN {url} IS NOT NULL "
-            f"THEN hash(Actor1Code, Actor2Code, EventCode, {url}) END AS _k",
-            # why a row that parsed is still unusable (checked against the CAMEO list)
-            """CASE
-                WHEN GLOBALEVENTID IS NULL THEN 'field GLOBALEVENTID: missing'
-                WHEN SQLDATE IS NULL THEN 'field SQLDATE: missing date'
-                WHEN EventCode IS NULL THEN 'field EventCode: missing'
-                WHEN EventCode NOT IN (SELECT code FROM cameo_codes)
-                    THEN 'field EventCode: unknown CAMEO code ''' || EventCode || ''''
-                WHEN QuadClass NOT BETWEEN 1 AND 4
-                    THEN 'field QuadClass: ' || QuadClass || ' is not 1..4'
-                WHEN DATEADDED IS NOT NULL AND try_strptime(DATEADDED, '"""
-            + layout.date_added_format
-            + """') IS NULL
-                    THEN 'field DATEADDED: cannot read ''' || DATEADDED || ''' as a date'
-                ELSE NULL END AS _problem""",
-        ]
-    )
-
-
-def _read_sql(layout: GdeltLayout, table: str, create: bool) -> str:
-    head = f"CREATE TEMP TABLE {table} AS" if create else f"INSERT INTO {table}"
-    # compression='none': the file is plain text by now (tracktwo.events._open unpacks by
-    # content); DuckDB's default would go by the name and refuse plain text called .gz
-    return f"""{head}
-        SELECT {_projection(layout)}
-        FROM read_csv($path, columns={_columns_spec(layout)}, delim='\t', header=false,
-                      quote='', escape='', auto_detect=false, dateformat='%Y%m%d',
-                      compression='none',
-                      store_rejects=true, rejects_table='csv_rejects', rejects_scan='csv_scans',
-                      max_line_size=4194304)"""
+def _read(layout: GdeltLayout) -> GdeltRead:
+    return GdeltRead(layout.columns, _TYPED, layout.date_added_format, layout.name)
 
 
 _FOUND = re.compile(r"Found: (\d+)")
-
-
-def _rejects(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str | None, str, str]]:
-    rows = con.execute(
-        "SELECT line, error_type, column_name, csv_line, error_message FROM csv_rejects "
-        "ORDER BY line"
-    ).fetchall()
-    return [(int(r[0]), str(r[1]), r[2], str(r[3] or ""), str(r[4])) for r in rows]
 
 
 def _reason(error_type: str, column: str | None, raw: str, message: str, expected: int) -> str:
@@ -154,7 +83,7 @@ def _reason(error_type: str, column: str | None, raw: str, message: str, expecte
     return f"{error_type.lower()}: {message}"
 
 
-Reject = tuple[int, str, str | None, str, str]
+Reject = CsvReject
 
 
 def _by_line(rejects: list[Reject]) -> dict[int, list[Reject]]:
@@ -174,23 +103,16 @@ def _one_row(line: int, line_rejects: list[Reject], expected: int) -> Quarantine
     return QuarantinedRow(line, "; ".join(reasons), line_rejects[0][3])
 
 
-def _clear_rejects(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("DROP TABLE IF EXISTS csv_rejects")
-    con.execute("DROP TABLE IF EXISTS csv_scans")
-
-
 def _read_pass(
     con: duckdb.DuckDBPyConnection, path: Path, layout: GdeltLayout, source_file: str, create: bool
-) -> list[tuple[int, str, str | None, str, str]]:
-    _clear_rejects(con)
+) -> list[Reject]:
+    clear_csv_rejects(con)
     try:
-        con.execute(
-            _read_sql(layout, STAGING, create), {"path": str(path), "source_file": source_file}
-        )
+        stage_gdelt_csv(con, path, _read(layout), source_file, create=create)
     except duckdb.Error as exc:
         raise FileFormatError(source_file, f"cannot be read as {layout.name}: {exc}") from exc
-    rejects = _rejects(con)
-    _clear_rejects(con)
+    rejects = csv_rejects(con)
+    clear_csv_rejects(con)
     return rejects
 
 
@@ -203,7 +125,7 @@ def stage_gdelt(
 ) -> tuple[GdeltLayout, list[QuarantinedRow]]:
     """Read ``path`` into the temp table ``staging_events``; return the layout and bad rows."""
     layout = LAYOUTS[field_count]
-    con.execute(f"DROP TABLE IF EXISTS {STAGING}")
+    drop_staging(con)
     rejects = _read_pass(con, path, layout, source_file, create=True)
     bad_encoding = [r for r in rejects if r[1] == "INVALID ENCODING"]
     if bad_encoding:

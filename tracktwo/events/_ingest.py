@@ -35,7 +35,20 @@ from tracktwo.events import _gdelt
 from tracktwo.events._control import without_control_lines
 from tracktwo.events._open import first_line, plain_file
 from tracktwo.events._quarantine import QuarantinedRow
-from tracktwo.store import EVENT_COLUMNS, EventStore
+from tracktwo.store import (
+    EventStore,
+    drop_staging,
+    ensure_cameo_codes,
+    file_source,
+    insert_file_source,
+    insert_ingested_file,
+    insert_quarantine_rows,
+    insert_staged_events,
+    record_event_sources,
+    stage_arrow_events,
+    staged_problem_keys,
+    usable_staged_count,
+)
 from tracktwo.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
@@ -49,7 +62,6 @@ __all__ = [
 REEMISSION_WINDOW_MINUTES = 90
 # a source name: a short word such as gdelt2, icews or icews18
 _SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_COLUMNS = ", ".join(name for name, _, _ in EVENT_COLUMNS)
 
 
 @dataclass
@@ -74,12 +86,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _ensure_cameo_table(con: duckdb.DuckDBPyConnection, taxonomy: Taxonomy) -> None:
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS cameo_codes (code VARCHAR)")
-    if con.execute("SELECT count(*) FROM cameo_codes").fetchall()[0][0] == 0:
-        con.executemany("INSERT INTO cameo_codes VALUES (?)", [[c] for c in taxonomy.cameo])
 
 
 def _detect(first: str, shown_as: str) -> str | int:
@@ -113,15 +119,7 @@ def _stage_icews(
 
     table, bad = read_icews(_decoded_lines(path, source_file), source_file=source_file,
                             taxonomy=taxonomy)  # fmt: skip
-    con.execute(f"DROP TABLE IF EXISTS {_gdelt.STAGING}")
-    con.register("icews_arrow", table)
-    try:
-        con.execute(
-            f"CREATE TEMP TABLE {_gdelt.STAGING} AS "
-            f"SELECT {_COLUMNS}, NULL::VARCHAR AS _problem, NULL::UBIGINT AS _k FROM icews_arrow"
-        )
-    finally:
-        con.unregister("icews_arrow")
+    stage_arrow_events(con, table)
     return bad
 
 
@@ -144,11 +142,7 @@ def _validation_failures(con: duckdb.DuckDBPyConnection, plain: Path) -> list[Qu
     again by a scan matching their GLOBALEVENTID, event code and actor codes; among
     repeats of one id the code and actors tell the lines apart.
     """
-    rows = con.execute(
-        f"""SELECT coalesce(global_event_id::VARCHAR, ''), coalesce(event_code, ''),
-                   coalesce(actor1_code, ''), coalesce(actor2_code, ''), _problem
-            FROM {_gdelt.STAGING} WHERE _problem IS NOT NULL"""
-    ).fetchall()
+    rows = staged_problem_keys(con)
     if not rows:
         return []
     pending: dict[tuple[str, ...], list[str]] = {}
@@ -156,105 +150,6 @@ def _validation_failures(con: duckdb.DuckDBPyConnection, plain: Path) -> list[Qu
         pending.setdefault(tuple(key), []).append(problem)
     found = _gdelt.find_lines(plain, pending)
     return [QuarantinedRow(line, problem, raw) for line, problem, raw in found]
-
-
-_KEY = "hash(actor1_code, actor2_code, event_code, source_url)"
-
-
-def _new_rows(con: duckdb.DuckDBPyConnection) -> None:
-    """``new_rows``: staged rows not stored yet (first copy of a repeated id), narrow.
-
-    Keyed by the staging table's integer rowid so later joins avoid the text uid; ``k`` is
-    the re-emission group hashed into one integer (a collision needs ~4 billion keys),
-    computed while staging with the same ``hash`` as ``_KEY`` over the stored columns.
-    """
-    staged = _gdelt.STAGING
-    repeats = _count(
-        con, f"SELECT count(*) - count(DISTINCT event_uid) FROM {staged} WHERE _problem IS NULL"
-    )
-    # the de-duplicating window is costly and within-file repeats are rare: only when needed
-    first_copy = "QUALIFY row_number() OVER (PARTITION BY event_uid ORDER BY rowid) = 1"
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE new_rows AS
-        SELECT rowid AS rid, event_uid, date_added, _k AS k
-        FROM {staged}
-        WHERE _problem IS NULL AND event_uid NOT IN (SELECT event_uid FROM events)
-        {first_copy if repeats else ""}"""
-    )
-
-
-def _reemission_flags(con: duckdb.DuckDBPyConnection) -> None:
-    """``flags``: the rule applied to the new rows and the stored rows sharing their keys."""
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE flags AS
-        WITH stored AS (
-            SELECT e.event_uid, e.date_added, e.k
-            FROM (SELECT event_uid, date_added, {_KEY} AS k FROM events
-                  WHERE source_url IS NOT NULL) e
-            SEMI JOIN (SELECT DISTINCT k FROM new_rows WHERE k IS NOT NULL) USING (k)
-        ),
-        -- only groups of two or more events can hold a re-emission: the window sorts
-        -- just those (a hash count is much cheaper than sorting every row)
-        shared AS (
-            SELECT k FROM (SELECT k FROM new_rows WHERE k IS NOT NULL
-                           UNION ALL SELECT k FROM stored)
-            GROUP BY k HAVING count(*) > 1
-        ),
-        candidates AS (
-            SELECT rid, event_uid, date_added, k FROM new_rows SEMI JOIN shared USING (k)
-            UNION ALL
-            SELECT NULL AS rid, event_uid, date_added, k FROM stored SEMI JOIN shared USING (k)
-        )
-        SELECT rid, event_uid,
-               coalesce(date_added - lag(date_added) OVER (
-                   PARTITION BY k ORDER BY date_added, event_uid
-               ) <= INTERVAL {REEMISSION_WINDOW_MINUTES} MINUTE, false) AS flag
-        FROM candidates"""
-    )
-
-
-def _insert_with_flags(con: duckdb.DuckDBPyConnection) -> int:
-    """Insert the new rows with their re-emission flag set; re-flag stored rows a new row
-    changes (a file that fills a gap); return how many of the file's new rows are flagged.
-
-    The flags are computed before the insert: updating millions of just-inserted rows made
-    the commit as slow as the insert itself.
-    """
-    _new_rows(con)
-    _reemission_flags(con)
-    columns = [name for name, _, _ in EVENT_COLUMNS if name != "is_reemission"]
-    selected = ", ".join(f"s.{name}" for name in columns)
-    # semi-joins on small integer sets, not joins: the wide staging rows stream straight
-    # into the table (a join spilled to disk at 5M rows under the memory limit)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE flagged_new AS "
-        "SELECT rid FROM flags WHERE rid IS NOT NULL AND flag"
-    )
-    every_staged_row_is_new = _count(con, "SELECT count(*) FROM new_rows") == _count(
-        con, f"SELECT count(*) FROM {_gdelt.STAGING} WHERE _problem IS NULL"
-    )
-    which = (
-        "s._problem IS NULL" if every_staged_row_is_new else "s.rowid IN (SELECT rid FROM new_rows)"
-    )
-    con.execute(
-        f"""INSERT INTO events ({", ".join(columns)}, is_reemission)
-        SELECT {selected}, s.rowid IN (SELECT rid FROM flagged_new)
-        FROM {_gdelt.STAGING} s
-        WHERE {which}"""
-    )
-    con.execute(
-        """UPDATE events SET is_reemission = f.flag
-        FROM (SELECT event_uid, flag FROM flags WHERE rid IS NULL) f
-        WHERE events.event_uid = f.event_uid AND events.is_reemission IS DISTINCT FROM f.flag"""
-    )
-    flagged = _count(con, "SELECT count(*) FROM flagged_new")
-    for table in ("new_rows", "flags", "flagged_new"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
-    return flagged
-
-
-def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
-    return int(con.execute(sql).fetchall()[0][0])
 
 
 def check_source_name(source: str | None) -> str | None:
@@ -270,13 +165,6 @@ def check_source_name(source: str | None) -> str | None:
     return name
 
 
-def _file_source(con: duckdb.DuckDBPyConnection, source_file: str) -> str | None:
-    rows = con.execute(
-        "SELECT source FROM source_files WHERE source_file = ?", [source_file]
-    ).fetchall()
-    return str(rows[0][0]) if rows else None
-
-
 def _record_sources(
     con: duckdb.DuckDBPyConnection, source_file: str, source: str, *, seen_before: bool
 ) -> None:
@@ -284,21 +172,12 @@ def _record_sources(
     events whose stored copy has another source: seen in this one too. Only needed when some
     staged rows were stored before (``seen_before``) or the name is mapped to another source;
     a file of new events skips the join (GDELT bulk ingests)."""
-    mapped = _file_source(con, source_file)
+    mapped = file_source(con, source_file)
     if mapped is None:
-        con.execute("INSERT INTO source_files VALUES (?, ?)", [source_file, source])
+        insert_file_source(con, source_file, source)
     if not seen_before and mapped in (None, source):
         return
-    con.execute(
-        f"""INSERT INTO event_sources
-        SELECT DISTINCT s.event_uid, ? FROM {_gdelt.STAGING} s
-        JOIN events e ON e.event_uid = s.event_uid
-        LEFT JOIN source_files f ON f.source_file = e.source_file
-        WHERE s._problem IS NULL AND coalesce(f.source, e.source_format) <> ?
-          AND NOT EXISTS (SELECT 1 FROM event_sources x
-                          WHERE x.event_uid = s.event_uid AND x.source = ?)""",
-        [source, source, source],
-    )
+    record_event_sources(con, source)
 
 
 def _sha256_in_background(path: Path) -> Callable[[], str]:
@@ -336,7 +215,7 @@ def ingest_file(
     scratch = store.home / "tmp"
     with plain_file(path, scratch) as plain:
         detected = _detect(first_line(plain, Path(source_file)), source_file)
-        _ensure_cameo_table(con, taxonomy)
+        ensure_cameo_codes(con, taxonomy.cameo)
         before = store.count("events")
         sha256 = _sha256_in_background(path)
         # staging happens outside the transaction (temp tables only): inside it, the insert
@@ -347,10 +226,10 @@ def ingest_file(
         else:
             source_format, quarantined = _stage_gdelt(con, plain, int(detected), source_file,
                                                       scratch)  # fmt: skip
-        staged_ok = _count(con, f"SELECT count(*) FROM {_gdelt.STAGING} WHERE _problem IS NULL")
+        staged_ok = usable_staged_count(con)
         file_source = chosen_source or source_format
         with store.transaction():
-            reemissions = _insert_with_flags(con)
+            reemissions = insert_staged_events(con, REEMISSION_WINDOW_MINUTES)
             added = store.count("events") - before
             _record_sources(con, source_file, file_source, seen_before=staged_ok > added)
             _store_quarantine(con, source_file, quarantined)
@@ -366,7 +245,7 @@ def ingest_file(
                 source=file_source,
             )
             _record_file(con, report, sha256())
-            con.execute(f"DROP TABLE IF EXISTS {_gdelt.STAGING}")
+            drop_staging(con)
     return report
 
 
@@ -375,16 +254,13 @@ def _store_quarantine(
 ) -> None:
     if not rows:
         return
-    now = datetime.now()
-    con.executemany(
-        "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?)",
-        [[source_file, row.line, row.reason, row.raw[:2000], now] for row in rows],
-    )
+    kept = [(row.line, row.reason, row.raw[:2000]) for row in rows]
+    insert_quarantine_rows(con, source_file, kept, datetime.now())
 
 
 def _record_file(con: duckdb.DuckDBPyConnection, report: IngestReport, sha256: str) -> None:
-    con.execute(
-        "INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    insert_ingested_file(
+        con,
         [
             report.source_file, report.path, sha256, report.source_format, report.rows_read,
             report.rows_added, report.rows_already_stored, report.rows_quarantined, datetime.now(),

@@ -14,6 +14,7 @@ from tracktwo._errors import InputError, NotFoundError
 from tracktwo.bridges import Registry, Scorecard
 from tracktwo.match._portfolio import Portfolio, choose_portfolio, scorecard_after
 from tracktwo.match._recommender import Recommender
+from tracktwo.store import actor_profile_rows
 from tracktwo.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = ["KIND_AREAS", "PortfolioPlan", "candidate_ties", "plan_portfolio", "resolve_actor"]
@@ -39,11 +40,7 @@ class PortfolioPlan:
 
 def _actors(registry: Registry) -> pd.DataFrame:
     with registry.engine.connect() as connection:
-        frame = pd.read_sql(
-            "SELECT id, name, country, kind, areas_offered, areas_needed, funded_by, stance "
-            "FROM actors",
-            connection,
-        )
+        frame = actor_profile_rows(connection)
     for column in ("areas_offered", "areas_needed"):
         frame[column] = frame[column].map(_as_list)
     return frame.set_index("id")

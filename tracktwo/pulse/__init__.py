@@ -38,8 +38,8 @@ from tracktwo.pulse._stats import (
     weighted_mean_interval,
 )
 from tracktwo.pulse._summary import SUMMARY_COLUMNS, short_record_lows, summarise_series
-from tracktwo.pulse._vote_measures import vote_issues, vote_measure
-from tracktwo.pulse._votes import VotesReport, ingest_votes, voting_agreement
+from tracktwo.pulse._vote_measures import vote_issues, vote_measure, voting_agreement
+from tracktwo.pulse._votes import VotesReport, ingest_votes
 
 __all__ = [
     "COMPARE_COLUMNS",

@@ -21,8 +21,8 @@ import pyarrow as pa
 
 from tracktwo._errors import InputError, NotFoundError
 from tracktwo.pulse._periods import MONTHS_IN, period_expr, to_dates, validate_freq
-from tracktwo.pulse._signals import insert_arrow, pair_or_error, parse_day, read_csv, read_header
-from tracktwo.store import EventStore
+from tracktwo.pulse._signals import pair_or_error, parse_day, read_csv, read_header
+from tracktwo.store import EventStore, coverage_row_count, replace_arrow_rows
 from tracktwo.taxonomy import load_taxonomy
 
 __all__ = ["STORED_FREQS", "CoverageReport", "coverage_totals", "import_coverage"]
@@ -144,16 +144,7 @@ def import_coverage(store: EventStore, path: str | Path, freq: str | None = None
         }
     )
     with store.transaction() as con:
-        con.register("_new_coverage", rows)
-        try:
-            replaced = con.execute(
-                "DELETE FROM coverage USING _new_coverage AS new "
-                "WHERE coverage.period_start = new.period_start "
-                "AND coverage.freq = new.freq AND coverage.country = new.country"
-            ).fetchall()
-        finally:
-            con.unregister("_new_coverage")
-        insert_arrow(con, "coverage", rows)
+        replaced = replace_arrow_rows(con, "coverage", rows, ["period_start", "freq", "country"])
     starts = columns["period_start"]
     return CoverageReport(
         source_file=path.name,
@@ -162,7 +153,7 @@ def import_coverage(store: EventStore, path: str | Path, freq: str | None = None
         countries=len(set(columns["country"])),
         first_period=min(starts) if starts else None,
         last_period=max(starts) if starts else None,
-        rows_replaced=int(replaced[0][0]) if replaced else 0,
+        rows_replaced=replaced,
         skipped_codes=dict(sorted(skipped.items())),
     )
 
@@ -200,10 +191,7 @@ def coverage_totals(store: EventStore, country_a: str, country_b: str, freq: str
     pair = pair_or_error(country_a, country_b)
     freq = validate_freq(freq)
     coverage = store.table("coverage")
-    found = store.con.execute(
-        "SELECT count(*) FROM coverage WHERE country IN (?, ?)", list(pair)
-    ).fetchall()
-    if not found[0][0]:
+    if not coverage_row_count(store, pair):
         raise NotFoundError(
             f"no coverage totals stored for {pair[0]} or {pair[1]}: "
             "run `tracktwo coverage import` first"

@@ -16,7 +16,7 @@ import pandas as pd
 from tracktwo._errors import NotFoundError
 from tracktwo._i18n import N_
 from tracktwo.pulse._vote_measures import vote_issues
-from tracktwo.store import EventStore
+from tracktwo.store import EventStore, last_vote_date
 
 __all__ = ["RECENT_YEARS", "VoteIssues", "recent_vote_issues"]
 
@@ -45,7 +45,7 @@ def recent_vote_issues(
     most to least agreement; None when no votes or no issue codes are stored."""
     if not store.has_tables("roll_calls", "roll_call_issues"):
         return None
-    last = store.con.execute("SELECT max(vote_date) FROM roll_calls").fetchall()[0][0]
+    last = last_vote_date(store)
     if last is None:
         return None
     first_year = pd.Timestamp(last).year - years + 1

@@ -1,12 +1,12 @@
 """UN ideal points: every country's position per General Assembly session, cached in the store.
 
-The model (a dynamic ordered-logit item-response model) is in tracktwo.pulse._ideal_model; this
-module reads the stored votes, fits, orients the scale so that the United States is positive,
-caches the positions in ``ideal_points`` with one row in ``ideal_point_fits`` saying what they
-were fitted on, and answers positions, pair distances and the pulse's yearly signal from the
-cache. A cached fit is reused until the stored votes or roll calls change (their fingerprint).
-Year = session + 1945, the convention of the published UN ideal-point data. See
-docs/ideal-points.md.
+The model (a dynamic ordered-logit item-response model) is in tracktwo.pulse._ideal_posterior,
+its fitting in tracktwo.pulse._ideal_model; this module reads the stored votes, fits, orients
+the scale so that the United States is positive, caches the positions in ``ideal_points`` with
+one row in ``ideal_point_fits`` saying what they were fitted on, and answers positions, pair
+distances and the pulse's yearly signal from the cache. A cached fit is reused until the
+stored votes or roll calls change (their fingerprint). Year = session + 1945, the convention
+of the published UN ideal-point data. See docs/ideal-points.md.
 """
 
 from __future__ import annotations
@@ -26,9 +26,22 @@ from scipy import stats
 from tracktwo._errors import InputError, NotFoundError
 from tracktwo.pulse._ideal_model import ModelFit, Priors, VoteData, fit_model
 from tracktwo.pulse._periods import check_range, validate_freq
-from tracktwo.pulse._signals import insert_arrow, pair_or_error
+from tracktwo.pulse._signals import pair_or_error
 from tracktwo.pulse._votes import FORMER_CODES
-from tracktwo.store import EventStore
+from tracktwo.store import (
+    EventStore,
+    cached_ideal_fit_key,
+    coded_votes_in_sessions,
+    common_roll_calls_by_session,
+    ideal_point_count,
+    ideal_point_fit_rows,
+    ideal_point_pairs,
+    positions_in_sessions,
+    replace_ideal_point_fit,
+    stored_ideal_points,
+    vote_table_digests,
+    voted_session_range,
+)
 from tracktwo.taxonomy import load_taxonomy
 
 __all__ = [
@@ -98,13 +111,7 @@ class IdealPointFit:
 def votes_fingerprint(store: EventStore) -> str:
     """Counts and an order-free hash of every stored vote and roll-call session: any ingest
     that adds, removes or changes one changes it."""
-    votes = store.con.execute(
-        "SELECT count(*), coalesce(max(rcid), -1), coalesce(bit_xor(hash(rcid, country, vote)), 0)"
-        " FROM votes"
-    ).fetchall()[0]
-    calls = store.con.execute(
-        "SELECT count(*), coalesce(bit_xor(hash(rcid, session)), 0) FROM roll_calls"
-    ).fetchall()[0]
+    votes, calls = vote_table_digests(store)
     return f"votes={votes[0]};max_rcid={votes[1]};hash={votes[2]};calls={calls[0]};{calls[1]}"
 
 
@@ -115,30 +122,10 @@ class _Loaded:
     roll_calls: int
 
 
-_VOTES_IN_RANGE = """
-    SELECT v.rcid, r.session, v.country, v.vote
-    FROM votes v JOIN roll_calls r USING (rcid)
-    WHERE r.session BETWEEN ? AND ?
-"""
-
-
 def _load_votes(store: EventStore, first_session: int, last_session: int) -> _Loaded:
     """The votes as index arrays; positions are numbered in (country, session) order."""
-    bounds = [first_session, last_session]
-    coded = store.con.execute(
-        f"""WITH v AS ({_VOTES_IN_RANGE})
-        SELECT dense_rank() OVER (ORDER BY country, session) - 1 AS position,
-               dense_rank() OVER (ORDER BY rcid) - 1 AS item,
-               CASE vote WHEN 'no' THEN 0 WHEN 'abstain' THEN 1 ELSE 2 END AS choice
-        FROM v""",
-        bounds,
-    ).fetchnumpy()
-    positions = store.con.execute(
-        f"""WITH v AS ({_VOTES_IN_RANGE})
-        SELECT country, session, count(*) AS roll_calls FROM v
-        GROUP BY country, session ORDER BY country, session""",
-        bounds,
-    ).df()
+    coded = coded_votes_in_sessions(store, first_session, last_session)
+    positions = positions_in_sessions(store, first_session, last_session)
     country_id = pd.factorize(positions["country"], sort=True)[0]
     data = VoteData.build(
         np.asarray(coded["position"], dtype=np.intp),
@@ -152,10 +139,7 @@ def _load_votes(store: EventStore, first_session: int, last_session: int) -> _Lo
 
 def _sessions(store: EventStore, first_year: int | None, last_year: int | None) -> tuple[int, int]:
     """The sessions to fit: the stored ones, narrowed to the years asked for."""
-    stored = store.con.execute(
-        "SELECT min(r.session), max(r.session) FROM roll_calls r "
-        "WHERE EXISTS (SELECT 1 FROM votes v WHERE v.rcid = r.rcid)"
-    ).fetchall()[0]
+    stored = voted_session_range(store)
     if stored[0] is None:
         raise NotFoundError("no UN votes are stored: run `tracktwo votes ingest` first")
     if first_year is not None and last_year is not None and last_year < first_year:
@@ -270,28 +254,25 @@ def _save(store: EventStore, fit: IdealPointFit, positions: pd.DataFrame) -> Non
         }
     )
     max_rcid = int(fit.fingerprint.split(";")[1].removeprefix("max_rcid="))
-    with store.transaction() as con:
-        con.execute("DELETE FROM ideal_points").fetchall()
-        con.execute("DELETE FROM ideal_point_fits").fetchall()
-        insert_arrow(con, "ideal_points", rows)
-        con.execute(
-            "INSERT INTO ideal_point_fits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                fit.fitted_at,
-                fit.votes,
-                fit.roll_calls,
-                max_rcid,
-                fit.fingerprint,
-                fit.first_year,
-                fit.last_year,
-                fit.seconds,
-                fit.iterations,
-                fit.converged,
-                fit.log_posterior,
-                fit.random_walk_sd,
-                MODEL,
-            ],
-        ).fetchall()
+    replace_ideal_point_fit(
+        store,
+        rows,
+        [
+            fit.fitted_at,
+            fit.votes,
+            fit.roll_calls,
+            max_rcid,
+            fit.fingerprint,
+            fit.first_year,
+            fit.last_year,
+            fit.seconds,
+            fit.iterations,
+            fit.converged,
+            fit.log_posterior,
+            fit.random_walk_sd,
+            MODEL,
+        ],
+    )
 
 
 # -- the cache -------------------------------------------------------------------------------
@@ -307,10 +288,8 @@ class _CachedFit:
 def _cached_fit(store: EventStore) -> _CachedFit | None:
     if not store.has_tables("ideal_points", "ideal_point_fits"):
         return None  # a store written before ideal points existed, opened read-only
-    rows = store.con.execute(
-        "SELECT fingerprint, first_year, last_year FROM ideal_point_fits LIMIT 1"
-    ).fetchall()
-    return _CachedFit(*rows[0]) if rows else None
+    key = cached_ideal_fit_key(store)
+    return _CachedFit(*key) if key else None
 
 
 def _fresh_fit(store: EventStore) -> _CachedFit | None:
@@ -351,12 +330,7 @@ def ideal_points(
             f"the cached ideal points cover {cached.first_year}..{cached.last_year}, not "
             f"{year}: refit all years with `tracktwo votes ideal-points --refit`"
         )
-    frame = store.con.execute(
-        "SELECT year, country, ideal_point, ci_low, ci_high, roll_calls FROM ideal_points "
-        "WHERE (? IS NULL OR year = ?) AND (? IS NULL OR country = ?) "
-        "ORDER BY year, ideal_point DESC, country",
-        [year, year, code, code],
-    ).df()
+    frame = stored_ideal_points(store, year, code)
     if code is not None and frame.empty:
         raise NotFoundError(f"no ideal points of {code}: it cast no stored UN vote in those years")
     frame["country_name"] = frame["country"].map(_country_name)
@@ -376,20 +350,8 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _distance_from_cache(store: EventStore, first: str, second: str) -> pd.DataFrame:
     """Per year both have a position: common roll calls and |θa - θb| with its interval."""
-    frame = store.con.execute(
-        """SELECT a.year, a.session,
-                  a.ideal_point AS point_a, a.std_error AS se_a,
-                  b.ideal_point AS point_b, b.std_error AS se_b
-           FROM ideal_points a JOIN ideal_points b USING (session)
-           WHERE a.country = ? AND b.country = ? ORDER BY a.year""",
-        [first, second],
-    ).df()
-    common = store.con.execute(
-        """SELECT r.session, count(*) AS roll_calls
-           FROM votes a JOIN votes b USING (rcid) JOIN roll_calls r USING (rcid)
-           WHERE a.country = ? AND b.country = ? GROUP BY r.session""",
-        [first, second],
-    ).df()
+    frame = ideal_point_pairs(store, first, second)
+    common = common_roll_calls_by_session(store, first, second)
     frame = frame.merge(common, on="session", how="left")
     frame["roll_calls"] = frame["roll_calls"].fillna(0)
     _require_positions(store, first, second, frame)
@@ -408,10 +370,7 @@ def _require_positions(store: EventStore, first: str, second: str, frame: pd.Dat
     if not frame.empty:
         return
     for code in (first, second):
-        found = store.con.execute(
-            "SELECT count(*) FROM ideal_points WHERE country = ?", [code]
-        ).fetchall()
-        if not found[0][0]:
+        if not ideal_point_count(store, code):
             raise NotFoundError(f"no ideal points of {code}: it cast no stored UN vote")
     raise NotFoundError(f"{first} and {second} have no UN session in common")
 
@@ -473,5 +432,5 @@ def cached_fit_row(store: EventStore) -> dict[str, Any] | None:
     """The ``ideal_point_fits`` row, for people and tests (None when nothing is cached)."""
     if not store.has_tables("ideal_point_fits"):
         return None
-    frame = store.con.execute("SELECT * FROM ideal_point_fits").df()
+    frame = ideal_point_fit_rows(store)
     return frame.iloc[0].to_dict() if not frame.empty else None

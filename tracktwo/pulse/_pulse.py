@@ -24,7 +24,13 @@ from tracktwo.pulse._source_rates import with_per_100k
 from tracktwo.pulse._stats import change_points, mark_records, weighted_mean_interval
 from tracktwo.pulse._summary import summarise_series
 from tracktwo.pulse._vote_measures import vote_measure
-from tracktwo.store import EventStore, events_table
+from tracktwo.store import (
+    EventStore,
+    events_table,
+    roll_call_date_span,
+    signal_date_span,
+    signal_names,
+)
 from tracktwo.taxonomy import TRACKS, Taxonomy, load_taxonomy
 
 __all__ = ["SERIES_COLUMNS", "PulseResult", "pulse"]
@@ -299,11 +305,10 @@ def _signal_rows(
     return frame.reindex(columns=columns)
 
 
-def _span(store: EventStore, sql: str, params: list[object] | None = None) -> Span:
-    rows = store.con.execute(sql, params or []).fetchall()
-    if not rows or rows[0][0] is None:
+def _span(bounds: tuple[Any, Any]) -> Span:
+    if bounds[0] is None:
         return None
-    return (pd.Timestamp(rows[0][0]).date(), pd.Timestamp(rows[0][1]).date())
+    return (pd.Timestamp(bounds[0]).date(), pd.Timestamp(bounds[1]).date())
 
 
 def _events_span(events: Any) -> Span:
@@ -316,13 +321,10 @@ def _events_span(events: Any) -> Span:
 
 
 def _signal_spans(store: EventStore) -> dict[str, Span]:
-    votes = _span(store, "SELECT min(vote_date), max(vote_date) FROM roll_calls")
+    votes = _span(roll_call_date_span(store))
     spans: dict[str, Span] = {VOTES_SERIES: votes, IDEAL_SERIES: votes}
-    names = store.con.execute("SELECT DISTINCT name FROM signals").fetchall()
-    for (name,) in names:
-        spans[f"signal: {name}"] = _span(
-            store, "SELECT min(signal_date), max(signal_date) FROM signals WHERE name = ?", [name]
-        )
+    for name in signal_names(store):
+        spans[f"signal: {name}"] = _span(signal_date_span(store, name))
     return spans
 
 

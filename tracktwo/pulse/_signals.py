@@ -21,14 +21,13 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-import duckdb
 import ibis
 import pandas as pd
 import pyarrow as pa
 
 from tracktwo._errors import FileFormatError, InputError, NotFoundError
 from tracktwo.pulse._periods import check_range, period_expr, to_dates, validate_freq, within
-from tracktwo.store import EventStore
+from tracktwo.store import EventStore, replace_signal_rows, signal_row_count
 from tracktwo.taxonomy import load_taxonomy
 
 __all__ = [
@@ -137,17 +136,6 @@ def parse_day(text: str) -> date | None:
     except ValueError:
         return None
     return None
-
-
-def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
-    """Append an Arrow table to a store table, matching columns by name."""
-    view = f"_incoming_{table}"
-    con.register(view, rows)
-    try:
-        columns = ", ".join(rows.column_names)
-        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {view}").fetchall()
-    finally:
-        con.unregister(view)
 
 
 def country_or_error(code: str, where: str, field: str) -> str:
@@ -265,9 +253,7 @@ def import_signal(store: EventStore, path: str | Path, name: str | None = None) 
         }
     )
     with store.transaction() as con:
-        replaced = con.execute("SELECT count(*) FROM signals WHERE name = ?", [signal]).fetchall()
-        con.execute("DELETE FROM signals WHERE name = ?", [signal]).fetchall()
-        insert_arrow(con, "signals", rows)
+        replaced = replace_signal_rows(con, signal, rows)
     pairs = {tuple(sorted(p)) for p in zip(columns["country1"], columns["country2"], strict=True)}
     return SignalReport(
         name=signal,
@@ -276,7 +262,7 @@ def import_signal(store: EventStore, path: str | Path, name: str | None = None) 
         pairs=len(pairs),
         first_date=min(columns["signal_date"]),
         last_date=max(columns["signal_date"]),
-        rows_replaced=int(replaced[0][0]),
+        rows_replaced=replaced,
     )
 
 
@@ -322,8 +308,7 @@ def signal_series(
 
 
 def _require_signal(store: EventStore, name: str) -> None:
-    found = store.con.execute("SELECT count(*) FROM signals WHERE name = ?", [name]).fetchall()
-    if not found[0][0]:
+    if not signal_row_count(store, name):
         raise NotFoundError(f"no signal named {name!r} is stored (see `tracktwo signals list`)")
 
 

@@ -32,8 +32,13 @@ from tracktwo._errors import InputError
 from tracktwo.events import check_source_name
 from tracktwo.pulse._expr import pulse_events
 from tracktwo.pulse._periods import period_start, to_dates
-from tracktwo.pulse._signals import insert_arrow, read_csv, read_header
-from tracktwo.store import EventStore
+from tracktwo.pulse._signals import read_csv, read_header
+from tracktwo.store import (
+    EventStore,
+    ingested_source_names,
+    replace_arrow_rows,
+    stored_source_totals,
+)
 from tracktwo.taxonomy import Taxonomy
 
 __all__ = [
@@ -132,15 +137,7 @@ def import_source_totals(store: EventStore, path: str | Path) -> SourceTotalsRep
         }
     )
     with store.transaction() as con:
-        con.register("_new_totals", table)
-        try:
-            replaced = con.execute(
-                "DELETE FROM source_totals USING _new_totals AS new "
-                "WHERE source_totals.source = new.source AND source_totals.month = new.month"
-            ).fetchall()
-        finally:
-            con.unregister("_new_totals")
-        insert_arrow(con, "source_totals", table)
+        replaced = replace_arrow_rows(con, "source_totals", table, ["source", "month"])
     months = [r[1] for r in rows]
     return SourceTotalsReport(
         source_file=path.name,
@@ -148,7 +145,7 @@ def import_source_totals(store: EventStore, path: str | Path) -> SourceTotalsRep
         sources=sorted({r[0] for r in rows}),
         first_month=min(months) if months else None,
         last_month=max(months) if months else None,
-        rows_replaced=int(replaced[0][0]) if replaced else 0,
+        rows_replaced=replaced,
     )
 
 
@@ -156,9 +153,7 @@ def source_totals(store: EventStore) -> pd.DataFrame:
     """The stored totals: source, month, total (empty frame when there are none)."""
     if not store.has_tables(*_RATE_TABLES):
         return pd.DataFrame(columns=["source", "month", "total"])
-    frame = store.con.execute(
-        "SELECT source, month, total FROM source_totals ORDER BY source, month"
-    ).fetchdf()
+    frame = stored_source_totals(store)
     return frame.assign(month=to_dates(frame["month"]))
 
 
@@ -200,10 +195,7 @@ def _chosen_totals(
 
 def _ingested_sources(store: EventStore) -> set[str]:
     """The sources some ingested file was read as."""
-    rows = store.con.execute(
-        "SELECT source FROM source_files UNION SELECT source FROM event_sources"
-    ).fetchall()
-    return {source for (source,) in rows}
+    return ingested_source_names(store)
 
 
 def _within(month: date, start: date | None, until: date | None) -> bool:

@@ -51,7 +51,7 @@ from tracktwo.pulse._standing_words import (
     value_text,
 )
 from tracktwo.pulse._stats import RECORD_CONFIRMED, RECORD_TENTATIVE
-from tracktwo.store import EventStore
+from tracktwo.store import EventStore, event_date_span, event_period_starts
 from tracktwo.taxonomy import TRACK_LABELS, Taxonomy, load_taxonomy
 
 __all__ = ["FEW", "SeriesStanding", "Standing", "standing"]
@@ -465,8 +465,8 @@ def _record_note(one: SeriesStanding, freq: str) -> Phrase | None:
 
 
 def _stored_span(store: EventStore) -> tuple[date, date] | None:
-    row = store.con.execute("SELECT min(event_date), max(event_date) FROM events").fetchone()
-    if row is None or row[0] is None:
+    row = event_date_span(store)
+    if row[0] is None:
         return None
     return pd.Timestamp(row[0]).date(), pd.Timestamp(row[1]).date()
 
@@ -479,12 +479,8 @@ def _next_period(start: date, freq: str) -> date:
 def _gap_note(store: EventStore, span: tuple[date, date], freq: str) -> Phrase | None:
     """Periods in the compared span with no stored event at all (for any pair): a gap in the
     sources, which a reader must not take for a quiet period of the pair."""
-    # freq is one of year / quarter / month (validated): safe in the SQL text
-    rows = store.con.execute(
-        f"SELECT DISTINCT date_trunc('{freq}', event_date) FROM events "
-        "WHERE event_date >= ? AND event_date < ?", [span[0], _next_period(span[1], freq)]
-    ).fetchall()  # fmt: skip
-    stored = {pd.Timestamp(r[0]).date() for r in rows}
+    starts = event_period_starts(store, freq, span[0], _next_period(span[1], freq))
+    stored = {pd.Timestamp(start).date() for start in starts}
     periods, step, current = [], {}, span[0]
     while current <= span[1]:
         periods.append(current)

@@ -30,7 +30,7 @@ from tracktwo._errors import InputError, NotFoundError
 from tracktwo.pulse._periods import check_range, period_start, validate_freq
 from tracktwo.pulse._signals import pair_or_error
 from tracktwo.pulse._votes import FORMER_CODES, ISSUE_NAMES, issue_choices, require_votes
-from tracktwo.store import EventStore
+from tracktwo.store import EventStore, paired_votes
 
 __all__ = [
     "GROUPINGS",
@@ -38,10 +38,10 @@ __all__ = [
     "MEASURES",
     "MEASURE_COLUMNS",
     "SESSION_YEAR",
-    "agreement_series",
     "score",
     "vote_issues",
     "vote_measure",
+    "voting_agreement",
 ]
 
 Votes = np.ndarray  # positions on the 3-point scale; roll calls on the last axis
@@ -191,37 +191,6 @@ def _pair(store: EventStore, country_a: str, country_b: str) -> tuple[str, str]:
     return first, second
 
 
-def _paired_votes(
-    store: EventStore,
-    pair: tuple[str, str],
-    since: date | None,
-    until: date | None,
-    *,
-    issue: str | None = None,
-    by_issue: bool = False,
-) -> pd.DataFrame:
-    """rcid, session, vote_date, vote_a, vote_b (and issue_code with ``by_issue``) of every
-    roll call both countries voted on in [since, until]."""
-    sql = (
-        "SELECT c.rcid, c.session, c.vote_date, a.vote AS vote_a, b.vote AS vote_b"
-        + (", i.issue_code" if by_issue else "")
-        + " FROM votes a JOIN votes b ON a.rcid = b.rcid JOIN roll_calls c ON c.rcid = a.rcid"
-        + (" JOIN roll_call_issues i ON i.rcid = c.rcid" if by_issue else "")
-        + " WHERE a.country = ? AND b.country = ?"
-    )
-    params: list[object] = [pair[0], pair[1]]
-    for condition, value in (("c.vote_date >= ?", since), ("c.vote_date <= ?", until)):
-        if value is not None:
-            sql += f" AND {condition}"
-            params.append(value)
-    if issue is not None:
-        sql += " AND c.rcid IN (SELECT rcid FROM roll_call_issues WHERE issue_code = ?)"
-        params.append(issue)
-    columns = ["rcid", "session", "vote_date", "vote_a", "vote_b"]
-    rows = store.con.execute(sql + " ORDER BY c.vote_date, c.rcid", params).fetchall()
-    return pd.DataFrame(rows, columns=[*columns, "issue_code"] if by_issue else columns)
-
-
 def _with_periods(paired: pd.DataFrame, by: str) -> pd.DataFrame:
     """Add ``period`` (a date) and ``session`` (the session for by=session, else NA)."""
     if by == "session":
@@ -265,7 +234,7 @@ def vote_measure(
     pair = _pair(store, country_a, country_b)
     if code is not None:
         _require_issues(store)
-    paired = _with_periods(_paired_votes(store, pair, since, until, issue=code), by)
+    paired = _with_periods(paired_votes(store, pair, since, until, issue=code), by)
     frame = _score_groups(paired, "period", measure, _period_seed, options)
     sessions = paired.drop_duplicates("period").set_index("period")["session"]
     frame["session"] = frame["period"].map(sessions).astype("Int64")
@@ -302,7 +271,7 @@ def vote_issues(
     check_range(since, until)
     pair = _pair(store, country_a, country_b)
     _require_issues(store)
-    paired = _paired_votes(store, pair, since, until, by_issue=True)
+    paired = paired_votes(store, pair, since, until, by_issue=True)
     scored = _score_groups(paired, "issue_code", measure, _issue_seed, options)
     every = pd.DataFrame({"issue_code": list(ISSUE_NAMES), "issue": list(ISSUE_NAMES.values())})
     frame = every.merge(scored, on="issue_code", how="left")
@@ -311,7 +280,7 @@ def vote_issues(
     return frame[ISSUE_COLUMNS].reset_index(drop=True)
 
 
-def agreement_series(
+def voting_agreement(
     store: EventStore,
     country_a: str,
     country_b: str,
@@ -319,11 +288,12 @@ def agreement_series(
     since: date | None = None,
     until: date | None = None,
 ) -> pd.DataFrame:
-    """period, roll_calls, agreement per month, quarter or year (no interval): the pulse's
-    UN-vote signal, and what :func:`tracktwo.pulse._votes.voting_agreement` returns."""
+    """Per period (month, quarter or year): ``roll_calls`` both countries voted on and their
+    mean ``agreement``, with no interval: the pulse's UN-vote signal (see
+    :func:`vote_measure` for the other measures and the intervals)."""
     freq = validate_freq(freq)
     check_range(since, until)
     pair = _pair(store, country_a, country_b)
-    paired = _with_periods(_paired_votes(store, pair, since, until), freq)
+    paired = _with_periods(paired_votes(store, pair, since, until), freq)
     frame = _score_groups(paired, "period", "agreement", lambda _: 0, (0, 0, 0.95))
     return frame.rename(columns={"value": "agreement"})[["period", "roll_calls", "agreement"]]

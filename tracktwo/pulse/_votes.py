@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -25,19 +25,15 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from tracktwo._errors import InputError, NotFoundError
-from tracktwo.pulse._signals import (
-    _open_text,
-    _reading,
-    insert_arrow,
-    parse_day,
-    read_csv,
-    read_header,
+from tracktwo.pulse._signals import _open_text, _reading, parse_day, read_csv, read_header
+from tracktwo.store import (
+    EventStore,
+    replace_roll_call_issues,
+    replace_roll_calls_and_votes,
+    stored_rcids,
+    vote_count,
 )
-from tracktwo.store import EventStore
 from tracktwo.taxonomy import load_taxonomy
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = [
     "FORMER_CODES",
@@ -46,7 +42,6 @@ __all__ = [
     "VotesReport",
     "ingest_votes",
     "require_votes",
-    "voting_agreement",
 ]
 
 VOTE_VALUES = ("yes", "no", "abstain")
@@ -64,6 +59,11 @@ ISSUE_NAMES = {
 _ROLL_CALL_COLUMNS = ("rcid", "session", "importantvote", "date", "unres", "short")
 _VOTE_COLUMNS = ("rcid", "country", "country_code", "vote")
 _ISSUE_COLUMNS = ("rcid", "short_name", "issue")
+# what the issue and vote readers keep of a row, and what they say of a repeated key
+_ISSUE_FIELDS = ("rcid", "issue_code", "issue")
+_VOTE_FIELDS = ("rcid", "country", "vote")
+_SECOND_ISSUE = "roll call {0} has issue {1} a second time"
+_SECOND_VOTE = "a second vote of {1} on roll call {0}"
 
 # UN members that no longer exist, keyed by the ISO2 code unvotes gives them, then by name
 # when it gives none. Former states take their ISO 3166-3 alpha-3 code; West Germany and North
@@ -201,22 +201,43 @@ def _read_roll_calls(path: Path) -> dict[str, list[Any]]:
     return columns
 
 
+_Key = tuple[int, str]
+_Row = tuple[_Key, tuple[Any, ...]]
+
+
+def _rows_once_each(
+    path: Path,
+    required: tuple[str, ...],
+    names: tuple[str, ...],
+    parse: Callable[[dict[str, str], str], _Row],
+    repeated: str,
+) -> dict[str, list[Any]]:
+    """The columns ``names`` of every row, as ``parse`` reads it into (key, values) given the
+    row and where it is; a key met a second time raises InputError saying ``repeated`` (its
+    {0} and {1} filled with the key) and the key's first line."""
+    columns: dict[str, list[Any]] = {name: [] for name in names}
+    seen: dict[_Key, int] = {}
+    for line, row in read_csv(path, required):
+        where = f"{path.name} line {line}"
+        key, values = parse(row, where)
+        if key in seen:
+            said = repeated.format(*key)
+            raise InputError(f"{where}: {said} (first on line {seen[key]})")
+        seen[key] = line
+        for column, value in zip(columns, values, strict=True):
+            columns[column].append(value)
+    return columns
+
+
 def _read_issues(path: Path, known_rcids: set[int]) -> pa.Table:
     """The issue codes of roll calls: one row per (roll call, code)."""
-    columns: dict[str, list[Any]] = {"rcid": [], "issue_code": [], "issue": []}
-    seen: dict[tuple[int, str], int] = {}
-    for line, row in read_csv(path, _ISSUE_COLUMNS):
-        where = f"{path.name} line {line}"
+
+    def parse(row: dict[str, str], where: str) -> _Row:
         rcid = _known_rcid(row["rcid"], where, known_rcids)
         code = _issue_code(row["short_name"], where)
-        if (rcid, code) in seen:
-            raise InputError(
-                f"{where}: roll call {rcid} has issue {code} a second time "
-                f"(first on line {seen[rcid, code]})"
-            )
-        seen[rcid, code] = line
-        for column, value in zip(columns, (rcid, code, row["issue"].strip() or None), strict=True):
-            columns[column].append(value)
+        return (rcid, code), (rcid, code, row["issue"].strip() or None)
+
+    columns = _rows_once_each(path, _ISSUE_COLUMNS, _ISSUE_FIELDS, parse, _SECOND_ISSUE)
     return pa.table(
         {
             "rcid": pa.array(columns["rcid"], pa.int32()),
@@ -242,22 +263,16 @@ def _read_votes(path: Path, known_rcids: set[int]) -> pa.Table:
 
 
 def _read_votes_by_row(path: Path, known_rcids: set[int]) -> pa.Table:
-    columns: dict[str, list[Any]] = {"rcid": [], "country": [], "vote": []}
-    seen: dict[tuple[int, str], int] = {}
-    for line, row in read_csv(path, _VOTE_COLUMNS):
-        where = f"{path.name} line {line}"
+    def parse(row: dict[str, str], where: str) -> _Row:
         rcid = _known_rcid(row["rcid"], where, known_rcids)
         vote = _vote(row["vote"], where)
         country = _vote_country(row["country_code"], row["country"], where)
-        if (rcid, country) in seen:
-            raise InputError(
-                f"{where}: a second vote of {country} on roll call {rcid} "
-                f"(first on line {seen[rcid, country]})"
-            )
-        seen[rcid, country] = line
-        for column, value in zip(columns, (rcid, country, vote), strict=True):
-            columns[column].append(value)
-    return pa.table(columns, schema=_VOTE_SCHEMA)
+        return (rcid, country), (rcid, country, vote)
+
+    return pa.table(
+        _rows_once_each(path, _VOTE_COLUMNS, _VOTE_FIELDS, parse, _SECOND_VOTE),
+        schema=_VOTE_SCHEMA,
+    )
 
 
 def _votes_text(path: Path) -> pl.DataFrame:
@@ -325,10 +340,6 @@ def _read_votes_columnwise(path: Path, known_rcids: set[int]) -> pa.Table:
 # -- ingest ----------------------------------------------------------------------------------
 
 
-def _stored_rcids(store: EventStore) -> set[int]:
-    return {row[0] for row in store.con.execute("SELECT rcid FROM roll_calls").fetchall()}
-
-
 def ingest_votes(
     store: EventStore,
     votes_path: str | Path,
@@ -344,13 +355,14 @@ def ingest_votes(
     """
     votes_path, roll_calls_path = Path(votes_path), Path(roll_calls_path)
     calls = _read_roll_calls(roll_calls_path)
-    known = set(calls["rcid"]) | _stored_rcids(store)
+    known = set(calls["rcid"]) | stored_rcids(store)
     votes = _read_votes(votes_path, known)
     issues = _read_issues(Path(issues_path), known) if issues_path is not None else None
     with store.transaction() as con:
-        replaced = _replace(con, _roll_call_rows(calls), votes)
+        replaced = replace_roll_calls_and_votes(con, _roll_call_rows(calls), votes)
         if issues is not None:
-            _replace_issues(con, issues, calls["rcid"])
+            rcids = sorted(set(calls["rcid"]) | set(issues["rcid"].to_pylist()))
+            replace_roll_call_issues(con, issues, rcids)
     days = calls["vote_date"]
     return VotesReport(
         votes_file=votes_path.name,
@@ -380,61 +392,12 @@ def _roll_call_rows(calls: dict[str, list[Any]]) -> pa.Table:
     )
 
 
-def _replace(con: Any, call_rows: pa.Table, vote_rows: pa.Table) -> int:
-    """Delete the stored rows the new ones supersede, insert the new ones; return votes replaced."""
-    con.register("_new_calls", call_rows)
-    con.register("_new_votes", vote_rows)
-    try:
-        con.execute("DELETE FROM roll_calls WHERE rcid IN (SELECT rcid FROM _new_calls)").fetchall()
-        replaced = con.execute(
-            "DELETE FROM votes USING _new_votes AS new "
-            "WHERE votes.rcid = new.rcid AND votes.country = new.country"
-        ).fetchall()
-    finally:
-        con.unregister("_new_calls")
-        con.unregister("_new_votes")
-    insert_arrow(con, "roll_calls", call_rows)
-    insert_arrow(con, "votes", vote_rows)
-    return int(replaced[0][0]) if replaced else 0
-
-
-def _replace_issues(con: Any, issues: pa.Table, call_rcids: list[int]) -> None:
-    rcids = pa.table({"rcid": pa.array(sorted(set(call_rcids) | set(issues["rcid"].to_pylist())))})
-    con.register("_issue_rcids", rcids)
-    try:
-        con.execute(
-            "DELETE FROM roll_call_issues WHERE rcid IN (SELECT rcid FROM _issue_rcids)"
-        ).fetchall()
-    finally:
-        con.unregister("_issue_rcids")
-    insert_arrow(con, "roll_call_issues", issues)
-
-
 # -- for the measures ------------------------------------------------------------------------
 
 
 def require_votes(store: EventStore, country: str) -> None:
     """NotFoundError unless some vote of ``country`` is stored."""
-    found = store.con.execute("SELECT count(*) FROM votes WHERE country = ?", [country]).fetchall()
-    if not found[0][0]:
+    if not vote_count(store, country):
         raise NotFoundError(
             f"no UN votes of {country} are stored: run `tracktwo votes ingest` first"
         )
-
-
-def voting_agreement(
-    store: EventStore,
-    country_a: str,
-    country_b: str,
-    freq: str = "year",
-    since: date | None = None,
-    until: date | None = None,
-) -> pd.DataFrame:
-    """Per period: ``roll_calls`` both countries voted on and their mean ``agreement``.
-
-    Kept for the pulse and older callers; see :func:`tracktwo.pulse.vote_measure`.
-    """
-    # imported here: the measures module imports this one for the codes above
-    from tracktwo.pulse._vote_measures import agreement_series
-
-    return agreement_series(store, country_a, country_b, freq, since, until)

@@ -1,0 +1,286 @@
+"""The SQL of the events: storing a staged file, its sources and quarantine, the fetch ledger
+and the read-only status views. The rules are tracktwo.events' (docs/ingest.md); this module
+only says them in DuckDB's SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from tracktwo.store._duckdb import EventStore
+from tracktwo.store._schema import EVENT_COLUMNS
+from tracktwo.store._staging_sql import STAGING_TABLE, usable_staged_count
+
+__all__ = [
+    "events_by_format",
+    "events_by_source",
+    "file_source",
+    "icews_actors_without_country",
+    "insert_file_source",
+    "insert_ingested_file",
+    "insert_quarantine_rows",
+    "insert_staged_events",
+    "mark_file_fetched",
+    "previous_fetch",
+    "quarantined_rows",
+    "record_event_sources",
+    "replace_fetched_file",
+]
+
+# the re-emission group of a stored event, the same ``hash`` staging computes as ``_k``
+_KEY = "hash(actor1_code, actor2_code, event_code, source_url)"
+
+
+# -- storing a staged file ---------------------------------------------------------------
+
+
+def _new_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """``new_rows``: staged rows not stored yet (first copy of a repeated id), narrow.
+
+    Keyed by the staging table's integer rowid so later joins avoid the text uid; ``k`` is
+    the re-emission group hashed into one integer (a collision needs ~4 billion keys).
+    """
+    staged = STAGING_TABLE
+    repeats = _count(
+        con, f"SELECT count(*) - count(DISTINCT event_uid) FROM {staged} WHERE _problem IS NULL"
+    )
+    # the de-duplicating window is costly and within-file repeats are rare: only when needed
+    first_copy = "QUALIFY row_number() OVER (PARTITION BY event_uid ORDER BY rowid) = 1"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE new_rows AS
+        SELECT rowid AS rid, event_uid, date_added, _k AS k
+        FROM {staged}
+        WHERE _problem IS NULL AND event_uid NOT IN (SELECT event_uid FROM events)
+        {first_copy if repeats else ""}"""
+    )
+
+
+def _reemission_flags(con: duckdb.DuckDBPyConnection, window_minutes: int) -> None:
+    """``flags``: the rule applied to the new rows and the stored rows sharing their keys."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE flags AS
+        WITH stored AS (
+            SELECT e.event_uid, e.date_added, e.k
+            FROM (SELECT event_uid, date_added, {_KEY} AS k FROM events
+                  WHERE source_url IS NOT NULL) e
+            SEMI JOIN (SELECT DISTINCT k FROM new_rows WHERE k IS NOT NULL) USING (k)
+        ),
+        -- only groups of two or more events can hold a re-emission: the window sorts
+        -- just those (a hash count is much cheaper than sorting every row)
+        shared AS (
+            SELECT k FROM (SELECT k FROM new_rows WHERE k IS NOT NULL
+                           UNION ALL SELECT k FROM stored)
+            GROUP BY k HAVING count(*) > 1
+        ),
+        candidates AS (
+            SELECT rid, event_uid, date_added, k FROM new_rows SEMI JOIN shared USING (k)
+            UNION ALL
+            SELECT NULL AS rid, event_uid, date_added, k FROM stored SEMI JOIN shared USING (k)
+        )
+        SELECT rid, event_uid,
+               coalesce(date_added - lag(date_added) OVER (
+                   PARTITION BY k ORDER BY date_added, event_uid
+               ) <= INTERVAL {int(window_minutes)} MINUTE, false) AS flag
+        FROM candidates"""
+    )
+
+
+def insert_staged_events(con: duckdb.DuckDBPyConnection, window_minutes: int) -> int:
+    """Insert the staged rows not stored yet with their re-emission flag set (an event added
+    at most ``window_minutes`` after the previous one of its group); re-flag stored rows a new
+    row changes (a file that fills a gap); return how many of the new rows are flagged.
+
+    The flags are computed before the insert: updating millions of just-inserted rows made
+    the commit as slow as the insert itself.
+    """
+    _new_rows(con)
+    _reemission_flags(con, window_minutes)
+    columns = [name for name, _, _ in EVENT_COLUMNS if name != "is_reemission"]
+    selected = ", ".join(f"s.{name}" for name in columns)
+    # semi-joins on small integer sets, not joins: the wide staging rows stream straight
+    # into the table (a join spilled to disk at 5M rows under the memory limit)
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE flagged_new AS "
+        "SELECT rid FROM flags WHERE rid IS NOT NULL AND flag"
+    )
+    new = _count(con, "SELECT count(*) FROM new_rows")
+    every_staged_row_is_new = new == usable_staged_count(con)
+    which = (
+        "s._problem IS NULL" if every_staged_row_is_new else "s.rowid IN (SELECT rid FROM new_rows)"
+    )
+    con.execute(
+        f"""INSERT INTO events ({", ".join(columns)}, is_reemission)
+        SELECT {selected}, s.rowid IN (SELECT rid FROM flagged_new)
+        FROM {STAGING_TABLE} s
+        WHERE {which}"""
+    )
+    con.execute(
+        """UPDATE events SET is_reemission = f.flag
+        FROM (SELECT event_uid, flag FROM flags WHERE rid IS NULL) f
+        WHERE events.event_uid = f.event_uid AND events.is_reemission IS DISTINCT FROM f.flag"""
+    )
+    flagged = _count(con, "SELECT count(*) FROM flagged_new")
+    for table in ("new_rows", "flags", "flagged_new"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return flagged
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(con.execute(sql).fetchall()[0][0])
+
+
+# -- sources, quarantine and the file record ----------------------------------------------
+
+
+def file_source(con: duckdb.DuckDBPyConnection, source_file: str) -> str | None:
+    """The source a file name was first ingested as, if any."""
+    rows = con.execute(
+        "SELECT source FROM source_files WHERE source_file = ?", [source_file]
+    ).fetchall()
+    return str(rows[0][0]) if rows else None
+
+
+def insert_file_source(con: duckdb.DuckDBPyConnection, source_file: str, source: str) -> None:
+    con.execute("INSERT INTO source_files VALUES (?, ?)", [source_file, source])
+
+
+def record_event_sources(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    """The staged events whose stored copy has another source: seen in ``source`` too."""
+    con.execute(
+        f"""INSERT INTO event_sources
+        SELECT DISTINCT s.event_uid, ? FROM {STAGING_TABLE} s
+        JOIN events e ON e.event_uid = s.event_uid
+        LEFT JOIN source_files f ON f.source_file = e.source_file
+        WHERE s._problem IS NULL AND coalesce(f.source, e.source_format) <> ?
+          AND NOT EXISTS (SELECT 1 FROM event_sources x
+                          WHERE x.event_uid = s.event_uid AND x.source = ?)""",
+        [source, source, source],
+    )
+
+
+def insert_quarantine_rows(
+    con: duckdb.DuckDBPyConnection,
+    source_file: str,
+    rows: Sequence[tuple[int, str, str]],
+    at: datetime,
+) -> None:
+    """One ``quarantine`` row per (line, reason, raw text)."""
+    con.executemany(
+        "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?)",
+        [[source_file, line, reason, raw, at] for line, reason, raw in rows],
+    )
+
+
+def insert_ingested_file(con: duckdb.DuckDBPyConnection, values: Sequence[object]) -> None:
+    """One ``ingested_files`` row: source_file, path, sha256, source_format, rows_read,
+    rows_added, rows_already_stored, rows_quarantined, ingested_at."""
+    con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", list(values))
+
+
+# -- the fetch ledger (one row per URL and dyads) ------------------------------------------
+
+
+def previous_fetch(store: EventStore, url: str, label: str) -> tuple[str, str] | None:
+    """(status, md5) recorded for ``url`` for the dyads ``label`` or for all dyads, the
+    label's own row first, then the latest."""
+    rows = store.con.execute(
+        "SELECT status, md5 FROM fetched_files WHERE url = ? AND (dyads = ? OR dyads = 'all') "
+        "ORDER BY dyads = ? DESC, fetched_at DESC LIMIT 1",
+        [url, label, label],
+    ).fetchall()
+    return (str(rows[0][0]), str(rows[0][1])) if rows else None
+
+
+def replace_fetched_file(
+    store: EventStore,
+    url: str,
+    label: str,
+    *,
+    size: int,
+    md5: str,
+    status: str,
+    rows_kept: int | None,
+) -> None:
+    """The latest outcome for (url, dyads) replaces the earlier one, in one transaction."""
+    with store.transaction() as con:
+        con.execute("DELETE FROM fetched_files WHERE url = ? AND dyads = ?", [url, label])
+        con.execute(
+            "INSERT INTO fetched_files VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [url, size, md5, status, rows_kept, datetime.now(), label],
+        )
+
+
+def mark_file_fetched(store: EventStore, url: str, label: str, at: datetime) -> None:
+    store.con.execute(
+        "UPDATE fetched_files SET status = 'fetched', fetched_at = ? WHERE url = ? AND dyads = ?",
+        [at, url, label],
+    )
+
+
+# -- status views --------------------------------------------------------------------------
+
+
+def quarantined_rows(store: EventStore, source_file: str | None, limit: int) -> pd.DataFrame:
+    """source_file, line, reason, raw: newest files first, in line order."""
+    where = "WHERE source_file = ?" if source_file else ""
+    params: list[object] = [source_file] if source_file else []
+    return store.con.execute(
+        f"SELECT source_file, line, reason, raw FROM quarantine {where} "
+        "ORDER BY quarantined_at DESC, source_file, line LIMIT ?",
+        [*params, limit],
+    ).fetchdf()
+
+
+def events_by_format(store: EventStore) -> pd.DataFrame:
+    """One row per source format: events, re-emissions, first and last day, files and rows
+    quarantined."""
+    return store.con.execute(
+        """SELECT e.source_format, count(*) AS events,
+                  count(*) FILTER (WHERE is_reemission) AS reemissions,
+                  min(event_date) AS first_day, max(event_date) AS last_day,
+                  (SELECT count(*) FROM ingested_files f
+                    WHERE f.source_format = e.source_format) AS files,
+                  (SELECT coalesce(sum(rows_quarantined), 0)::BIGINT FROM ingested_files f
+                    WHERE f.source_format = e.source_format) AS quarantined
+           FROM events e GROUP BY e.source_format ORDER BY e.source_format"""
+    ).fetchdf()
+
+
+def events_by_source(store: EventStore) -> pd.DataFrame:
+    """One row per source: events seen in it (an event stored once from two sources counts
+    in both), their first and last day, and the months with a total."""
+    return store.con.execute(
+        """WITH seen AS (
+               SELECT e.event_uid, e.event_date, coalesce(f.source, e.source_format) AS source
+               FROM events e LEFT JOIN source_files f USING (source_file)
+               UNION
+               SELECT x.event_uid, e.event_date, x.source
+               FROM event_sources x JOIN events e USING (event_uid)
+           ),
+           per_source AS (
+               SELECT source, count(*) AS events, min(event_date) AS first_day,
+                      max(event_date) AS last_day
+               FROM seen GROUP BY source
+           ),
+           months AS (SELECT source, count(*) AS months FROM source_totals GROUP BY source)
+           SELECT source, coalesce(events, 0) AS events, first_day, last_day,
+                  coalesce(months, 0) AS months
+           FROM per_source FULL JOIN months USING (source)
+           ORDER BY source"""
+    ).fetchdf()
+
+
+def icews_actors_without_country(store: EventStore) -> pd.DataFrame:
+    """name, events: ICEWS actor names stored without a country, most events first."""
+    return store.con.execute(
+        """SELECT name, count(DISTINCT event_uid) AS events FROM (
+               SELECT event_uid, actor1_name AS name FROM events
+               WHERE source_format = 'icews' AND actor1_country IS NULL
+               UNION ALL
+               SELECT event_uid, actor2_name FROM events
+               WHERE source_format = 'icews' AND actor2_country IS NULL
+           ) WHERE name IS NOT NULL GROUP BY name ORDER BY events DESC, name"""
+    ).fetchdf()
