@@ -54,13 +54,13 @@ def password_of(username: str) -> str:
 
 def build_home(home: Path, registry_url: str | None = None) -> dict[str, int]:
     """Fill ``home`` (event store, registry, users); returns actor ids by name."""
+    from tracktwo.accounts import add_user
     from tracktwo.bridges import Registry
     from tracktwo.bridges._edit import add_actor, add_tie, log_activity
     from tracktwo.datasets import dataset_path
     from tracktwo.events import ingest_file
     from tracktwo.pulse import ingest_votes
     from tracktwo.store import EventStore
-    from tracktwo.web._accounts import add_user
 
     with EventStore(home) as store:
         ingest_file(store, DATA / "icews_khm_extract.tsv")

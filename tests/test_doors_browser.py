@@ -127,8 +127,8 @@ def person(browser: Browser, dialogs: list[str]) -> Iterator[Callable[..., Page]
 def site(web_home: Path, smtp: tuple[Inbox, Any]) -> Iterator[Site]:
     """The app on a fresh copy of the data directory, mailing through the SMTP server, with
     a moderator (mona). The server's port is chosen first so the e-mailed links point at it."""
+    from tracktwo.accounts import add_user
     from tracktwo.bridges import Registry
-    from tracktwo.web._accounts import add_user
 
     inbox, settings = smtp
     port = _web.free_port()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from tracktwo._email import check_email
 from tracktwo._errors import InputError, NotAllowedError, NotFoundError
+from tracktwo.accounts import Account, User
 from tracktwo.bridges._edit import clean_actor_fields
 from tracktwo.bridges._kinds import DOORS_TRACKS, load_vocabulary
 from tracktwo.bridges._models import Actor
@@ -25,8 +26,6 @@ from tracktwo.doors._mail import Mailer
 from tracktwo.doors._models import PartnershipRequest, Profile, ProfileManager
 from tracktwo.doors._notify import deliver, notify, now
 from tracktwo.doors._signup import require_confirmed
-from tracktwo.web._accounts import Account
-from tracktwo.web._models import User
 
 __all__ = [
     "ACTOR_SIDE",

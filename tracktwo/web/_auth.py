@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from tracktwo._errors import TrackTwoError
-from tracktwo.web._accounts import Account, session_account, token_account
+from tracktwo.accounts import Account, session_account, token_account
 from tracktwo.web._data import DataSources
 
 __all__ = [

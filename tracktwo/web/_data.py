@@ -24,8 +24,8 @@ from typing import Any, TypeVar
 from sqlalchemy import text
 
 from tracktwo._errors import EngineError
-from tracktwo.bridges._registry import Registry
-from tracktwo.doors._mail import Mailer
+from tracktwo.bridges import Registry
+from tracktwo.doors import Mailer
 from tracktwo.store import STORE_FILE, EventStore, StoreBusyError
 from tracktwo.taxonomy import Taxonomy, load_taxonomy
 from tracktwo.web._settings import WebSettings

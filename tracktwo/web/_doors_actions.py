@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from tracktwo._i18n import LANGUAGES
+from tracktwo.accounts import Account, start_session
 from tracktwo.doors import (
     add_manager,
     answer_request,
@@ -31,7 +32,6 @@ from tracktwo.doors import (
     update_profile,
     withdraw_request,
 )
-from tracktwo.web._accounts import Account, start_session
 from tracktwo.web._app import LANGUAGE_COOKIE
 from tracktwo.web._auth import (
     API_ERRORS,

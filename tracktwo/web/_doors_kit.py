@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from tracktwo.web._accounts import Account
+from tracktwo.accounts import Account
 from tracktwo.web._auth import API_ERRORS, BEARER, AuthError, account_of, check_csrf
 from tracktwo.web._pages import MAX_ID
 

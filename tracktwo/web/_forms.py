@@ -22,8 +22,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from tracktwo._i18n import N_
-from tracktwo.bridges._edit import ACTIVITY_KINDS, log_activity
-from tracktwo.web._accounts import (
+from tracktwo.accounts import (
     Account,
     begin_login,
     end_login,
@@ -31,6 +30,7 @@ from tracktwo.web._accounts import (
     password_matches,
     start_session,
 )
+from tracktwo.bridges._edit import ACTIVITY_KINDS, log_activity
 from tracktwo.web._auth import (
     API_ERRORS,
     BEARER,

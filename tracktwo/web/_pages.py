@@ -18,8 +18,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from tracktwo.accounts import Account
 from tracktwo.web import _charts
-from tracktwo.web._accounts import Account
 from tracktwo.web._auth import API_ERRORS, BEARER, reader, sources_of
 from tracktwo.web._compare_view import compare_view
 from tracktwo.web._match_views import network_view, recommendations_view

@@ -34,8 +34,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, true
 
 from tracktwo._errors import LimitError
-from tracktwo.bridges._registry import Registry
-from tracktwo.web._models import LoginAttempt
+from tracktwo.accounts._models import LoginAttempt
+from tracktwo.bridges import Registry
 
 __all__ = [
     "DELETION",
@@ -54,7 +54,8 @@ FORGET_AFTER = timedelta(hours=24)
 
 @dataclass(frozen=True)
 class LoginLimit:
-    """The limits (see the module's docstring); ``WebSettings.login_limit`` fills them."""
+    """The limits (see the module's docstring); the web app's ``WebSettings.login_limit``
+    fills them."""
 
     failures: int = 5
     failures_per_address: int = 20

@@ -20,40 +20,34 @@ from sqlalchemy.orm import Session
 
 from tracktwo._email import check_email
 from tracktwo._errors import InputError, NotFoundError
-from tracktwo.bridges._registry import Registry
-from tracktwo.web._login_limit import (
-    DELETION,
+from tracktwo.accounts._limit import (
     Attempt,
     LoginLimit,
-    LoginLimitError,
     begin_attempt,
     forget_attempt,
     login_wait,
 )
-from tracktwo.web._models import ROLES, ApiToken, User, WebSession
+from tracktwo.accounts._models import ROLES, ApiToken, User, WebSession
+from tracktwo.bridges import Registry
 
 __all__ = [
-    "DELETION",
+    "MIN_PASSWORD",
     "Account",
-    "Attempt",
     "LoginCheck",
-    "LoginLimit",
-    "LoginLimitError",
     "account_from",
     "add_user",
-    "begin_attempt",
     "begin_login",
     "check_login",
     "check_name_free",
     "check_password",
     "check_username",
     "create_token",
+    "digest",
     "end_login",
     "end_session",
     "hash_password",
     "list_users",
     "login_locked",
-    "login_wait",
     "password_matches",
     "remove_user",
     "session_account",
@@ -226,8 +220,8 @@ def check_login(
     limit: LoginLimit | None = None, *, now: datetime | None = None,
 ) -> Account | None:  # fmt: skip
     """The account if the password is right, None if not (a failure, counted by the login
-    limiter, see ``_login_limit``); LoginLimitError, before any password check, for an attempt
-    that comes too early. ``address`` is the client's, or ``DELETION``."""
+    limiter, see ``_limit``); LoginLimitError, before any password check, for an attempt that
+    comes too early. ``address`` is the client's, or ``DELETION``."""
     started = begin_login(registry, username, address, limit or LoginLimit(), now)
     return end_login(registry, started, password_matches(started.hashed, password))
 
