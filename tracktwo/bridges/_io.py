@@ -37,6 +37,7 @@ from tracktwo.bridges._matching import (
 from tracktwo.bridges._models import Activity, Actor, Tie
 from tracktwo.bridges._reading import EXTRA_CELLS, read_records
 from tracktwo.bridges._registry import Registry
+from tracktwo.store import MAX_ID
 from tracktwo.taxonomy import load_taxonomy
 
 __all__ = [
@@ -245,13 +246,13 @@ def _actor_fields(row: _Fields) -> dict[str, Any]:
         "place": row.text("place", longest=300),
         "latitude": row.number("latitude", -90, 90, float),
         "longitude": row.number("longitude", -180, 180, float),
-        **{n: row.number(n, 0, 2**31 - 1) for n in ("population", "students", "members")},
+        **{n: row.number(n, 0, MAX_ID) for n in ("population", "students", "members")},
         "areas_offered": row.listing("areas_offered", _area),
         "areas_needed": row.listing("areas_needed", _area),
         "description": row.text("description"),
         "funded_by": row.checked("funded_by", _iso3),
         "stance": row.checked("stance", _choice(STANCES)),
-        "geonames_id": row.number("geonames_id", 1, 2**31 - 1),
+        "geonames_id": row.number("geonames_id", 1, MAX_ID),
         "wikidata_id": row.checked("wikidata_id", _wikidata),
         "web_domain": row.checked("web_domain", lambda t: t.strip().lower()[:200]),
         "alt_names": row.listing("alt_names"),
@@ -315,7 +316,7 @@ def _activity_fields(row: _Fields) -> dict[str, Any]:
     return {
         "activity_date": row.checked("date", _iso_date, required=True),
         "kind": row.checked("kind", _choice(ACTIVITY_KINDS), required=True),
-        "participants": row.number("participants", 0, 2**31 - 1),
+        "participants": row.number("participants", 0, MAX_ID),
         "note": row.text("note"),
     }
 

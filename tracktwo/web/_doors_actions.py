@@ -32,19 +32,17 @@ from tracktwo.doors import (
     update_profile,
     withdraw_request,
 )
-from tracktwo.web._app import LANGUAGE_COOKIE
-from tracktwo.web._auth import (
-    API_ERRORS,
-    CSRF_COOKIE,
-    SESSION_COOKIE,
-    account_of,
-    check_csrf,
-    login_csrf,
-    sources_of,
-)
+from tracktwo.store import MAX_ID
+from tracktwo.web._auth import API_ERRORS, account_of, check_csrf, login_csrf, sources_of
 from tracktwo.web._client import client_address
-from tracktwo.web._doors_kit import ERRORS, MAX_ID, action, router
-from tracktwo.web._forms import _safe_next, _secure
+from tracktwo.web._cookies import (
+    CSRF_COOKIE,
+    keep_language,
+    keep_login_csrf,
+    keep_session,
+    safe_next,
+)
+from tracktwo.web._doors_kit import ERRORS, action, router
 
 __all__ = ["router"]
 
@@ -72,15 +70,7 @@ class SignUp(BaseModel):
 def _start(request: Request, response: Response, made: Account) -> None:
     settings = sources_of(request).settings
     secret, _ = start_session(sources_of(request).registry, made, settings.session_hours)
-    response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        httponly=True,
-        samesite="lax",
-        secure=_secure(request),
-        max_age=settings.session_hours * 3600,
-    )
-    response.delete_cookie(CSRF_COOKIE)
+    keep_session(request, response, secret, settings.session_hours)
 
 
 @router.get("/signup", include_in_schema=False)
@@ -89,9 +79,7 @@ def signup_form(request: Request) -> Response:
     response = request.app.state.templates.TemplateResponse(
         request, "signup.html", {"csrf_token": token, "account": None}
     )
-    response.set_cookie(
-        CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request), max_age=3600
-    )
+    keep_login_csrf(request, response, token)
     return response
 
 
@@ -112,7 +100,7 @@ async def signup(
     response = RedirectResponse("/doors?signed_up=1", status_code=303)
     if made is not None:  # None: the address has an account; its owner was told by e-mail
         await run_in_threadpool(_start, request, response, made)
-    response.set_cookie(LANGUAGE_COOKIE, language, samesite="lax", max_age=365 * 86400)
+    keep_language(response, language)
     return response
 
 
@@ -188,8 +176,8 @@ async def language_switch(
     if found is not None and found.csrf_token is not None:
         await check_csrf(request, found.csrf_token)
         await run_in_threadpool(set_language, sources_of(request).registry, found, language)
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(LANGUAGE_COOKIE, language, samesite="lax", max_age=365 * 86400)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    keep_language(response, language)
     return response
 
 
