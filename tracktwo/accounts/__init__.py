@@ -6,31 +6,6 @@ is; open doors and the ``users`` command create, check and delete accounts throu
 functions. No FastAPI is imported here.
 """
 
-from tracktwo.accounts._accounts import (
-    MIN_PASSWORD,
-    Account,
-    LoginCheck,
-    account_from,
-    add_user,
-    begin_login,
-    check_login,
-    check_name_free,
-    check_password,
-    check_username,
-    create_token,
-    digest,
-    end_login,
-    end_session,
-    hash_password,
-    list_users,
-    login_locked,
-    password_matches,
-    remove_user,
-    session_account,
-    stage_user,
-    start_session,
-    token_account,
-)
 from tracktwo.accounts._limit import (
     DELETION,
     Attempt,
@@ -40,7 +15,34 @@ from tracktwo.accounts._limit import (
     forget_attempt,
     login_wait,
 )
+from tracktwo.accounts._logins import (
+    LoginCheck,
+    begin_login,
+    check_login,
+    end_login,
+    end_session,
+    login_locked,
+    password_matches,
+    session_account,
+    start_session,
+)
 from tracktwo.accounts._models import ROLES, ApiToken, LoginAttempt, User, WebSession
+from tracktwo.accounts._users import (
+    MIN_PASSWORD,
+    Account,
+    account_from,
+    add_user,
+    check_name_free,
+    check_password,
+    check_username,
+    create_token,
+    digest,
+    hash_password,
+    list_users,
+    remove_user,
+    stage_user,
+    token_account,
+)
 
 __all__ = [
     "DELETION",

@@ -15,11 +15,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tracktwo.bridges import Base
 
-__all__ = ["ROLES", "ApiToken", "LoginAttempt", "User", "WebSession"]
+__all__ = ["ROLES", "ApiToken", "LoginAttempt", "User", "WebSession", "this_second"]
 
 # in order: each role may do what the ones before it may. A moderator also approves
 # self-registered profiles and rules on flags; an admin also reads the moderation log.
 ROLES = ("viewer", "editor", "moderator", "admin")
+
+
+def this_second() -> datetime:
+    """Now, to the second: the precision of every time stamp stored here."""
+    return datetime.now().replace(microsecond=0)
 
 
 class User(Base):

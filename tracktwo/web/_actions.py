@@ -2,10 +2,12 @@
 
 ``@action(router, path, Body, then, who=Editor)`` registers ``POST /api<path>`` (a JSON body,
 an API token or the session cookie, answered with JSON) and ``POST <path>`` (the same fields
-from an HTML form, answered with a redirect to ``then(done)``). Both call the one function
-declared, ``do(request, who, body, **ids)``, after the same permission check ``who`` (a
-dependency: the dashboard's editor, open doors' member). Every ``{name}`` in the path is an
-id (1 to ``MAX_ID``).
+from an HTML form, answered with a redirect to ``then``, a format string over what the change
+returned, e.g. ``"/doors/requests/{id}"``). Both call the one function declared,
+``do(sources, who, body, **ids)``, after the same permission check ``who`` (a dependency: the
+dashboard's editor, open doors' member). Every ``{name}`` in the path is an id (1 to
+``MAX_ID``). ``changes=True``: the change writes the registry, so this worker's cached figures
+are stale after it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from tracktwo.store import MAX_ID
-from tracktwo.web._auth import API_ERRORS, BEARER
+from tracktwo.web._auth import API_ERRORS, BEARER, sources_of
+from tracktwo.web._data import DataSources
 
 __all__ = ["Id", "action", "as_json", "form_of"]
 
@@ -75,9 +78,10 @@ def action(
     router: APIRouter,
     path: str,
     body: type[BaseModel] | None,
-    then: Callable[[dict[str, Any]], str],
+    then: str,
     *,
     who: Any,
+    changes: bool = False,
     status: int = 200,
     method: str = "post",
     responses: dict[int | str, dict[str, Any]] = API_ERRORS,
@@ -85,20 +89,27 @@ def action(
     **api: Any,
 ) -> Callable[[Done], Done]:
     """Register ``do`` on ``router`` as an API route (``method``, answered with ``status``)
-    and a form route (POST, answered with 303 to ``then(done)``); ``form_fields`` names a
-    form's refused fields in the error (``form.x``, or ``body.x`` as FastAPI's own forms)."""
+    and a form route (POST, answered with 303 to ``then``); ``form_fields`` names a form's
+    refused fields in the error (``form.x``, or ``body.x`` as FastAPI's own forms)."""
     ids = tuple(part[1:-1] for part in path.split("/") if part.startswith("{"))
 
     def register(do: Done) -> Done:
+        def run(request: Request, who: Any, parsed: BaseModel | None, **kwargs: Any) -> dict:
+            sources: DataSources = sources_of(request)
+            done = do(sources, who, parsed, **kwargs)
+            if changes:  # the registry changed: this worker's figures are stale
+                sources.changed()
+            return done
+
         def api_route(request: Request, **kwargs: Any) -> Response:
             account = kwargs.pop("who")
-            return as_json(do(request, account, kwargs.pop("body", None), **kwargs), status)
+            return as_json(run(request, account, kwargs.pop("body", None), **kwargs), status)
 
         async def form_route(request: Request, **kwargs: Any) -> Response:
             account = kwargs.pop("who")
             parsed = await form_of(request, body, form_fields) if body is not None else None
-            done = await run_in_threadpool(do, request, account, parsed, **kwargs)
-            return RedirectResponse(then(done), status_code=303)
+            done = await run_in_threadpool(run, request, account, parsed, **kwargs)
+            return RedirectResponse(then.format_map(done), status_code=303)
 
         api_route.__signature__ = _signature(ids, body, who)  # type: ignore[attr-defined]
         form_route.__signature__ = _signature(ids, None, who)  # type: ignore[attr-defined]

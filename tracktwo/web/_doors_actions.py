@@ -4,7 +4,6 @@ signing up, confirming the address and choosing the language, which need no acco
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import Form, Request
@@ -42,7 +41,9 @@ from tracktwo.web._cookies import (
     keep_session,
     safe_next,
 )
+from tracktwo.web._data import DataSources
 from tracktwo.web._doors_kit import ERRORS, action, router
+from tracktwo.web._forms import NewActivity
 
 __all__ = ["router"]
 
@@ -50,11 +51,6 @@ Language = Literal["en", "km"]
 assert set(Language.__args__) == set(LANGUAGES)  # type: ignore[attr-defined]
 Text = Annotated[str | None, Field(default=None, max_length=5000)]
 Short = Annotated[str | None, Field(default=None, max_length=300)]
-
-
-def _changed(request: Request, done: dict[str, Any]) -> dict[str, Any]:
-    sources_of(request).changed()  # the registry changed: this worker's figures are stale
-    return done
 
 
 # -- signing up, confirming, the language -------------------------------------------------------
@@ -139,15 +135,9 @@ def confirm_api(request: Request, body: Token) -> dict[str, Any]:
     return {"account": {"username": made.username, "confirmed": True}}
 
 
-@action(
-    "/account/confirmation",
-    None,
-    lambda done: "/account?sent=1",
-    summary="Send a new confirmation link",
-)
-def resend(request: Request, who: Account, body: None) -> dict[str, Any]:
+@action("/account/confirmation", None, "/account?sent=1", summary="Send a new confirmation link")
+def resend(sources: DataSources, who: Account, body: None) -> dict[str, Any]:
     """E-mail a new confirmation link (the old one stops working)."""
-    sources = sources_of(request)
     return {"mail": send_confirmation(sources.registry, sources.mailer, who.user_id)}
 
 
@@ -155,12 +145,10 @@ class LanguageChoice(BaseModel):
     language: Language
 
 
-@action(
-    "/account/language", LanguageChoice, lambda done: "/account", summary="Choose your language"
-)
-def language_api(request: Request, who: Account, body: LanguageChoice) -> dict[str, Any]:
+@action("/account/language", LanguageChoice, "/account", summary="Choose your language")
+def language_api(sources: DataSources, who: Account, body: LanguageChoice) -> dict[str, Any]:
     """Pages and e-mails in English (en) or Khmer (km)."""
-    set_language(sources_of(request).registry, who, body.language)
+    set_language(sources.registry, who, body.language)
     return {"language": body.language}
 
 
@@ -205,30 +193,28 @@ class ProfileFields(BaseModel):
 @action(
     "/doors/profiles",
     ProfileFields,
-    lambda done: f"/doors/profiles/{done['id']}",
+    "/doors/profiles/{id}",
     status=201,
     summary="Register a profile",
 )
-def new_profile(request: Request, who: Account, body: ProfileFields) -> dict[str, Any]:
+def new_profile(sources: DataSources, who: Account, body: ProfileFields) -> dict[str, Any]:
     """A profile for your organisation or yourself; visible once a moderator approves it."""
-    sources = sources_of(request)
     return create_profile(sources.registry, sources.mailer, who, **body.given())
 
 
 @action(
     "/doors/profiles/{profile_id}",
     ProfileFields,
-    lambda done: f"/doors/profiles/{done['id']}",
+    "/doors/profiles/{id}",
     method="patch",
     summary="Change a profile you manage",
+    changes=True,
 )
 def change_profile(
-    request: Request, who: Account, body: ProfileFields, profile_id: int
+    sources: DataSources, who: Account, body: ProfileFields, profile_id: int
 ) -> dict[str, Any]:
     """Only the fields given change; an approved profile's actor changes with it."""
-    sources = sources_of(request)
-    done = update_profile(sources.registry, sources.mailer, who, profile_id, **body.given())
-    return _changed(request, done)
+    return update_profile(sources.registry, sources.mailer, who, profile_id, **body.given())
 
 
 class Manager(BaseModel):
@@ -238,13 +224,12 @@ class Manager(BaseModel):
 @action(
     "/doors/profiles/{profile_id}/managers",
     Manager,
-    lambda done: f"/doors/profiles/{done['profile_id']}",
+    "/doors/profiles/{profile_id}",
     status=201,
     summary="Add a manager to a profile",
 )
-def new_manager(request: Request, who: Account, body: Manager, profile_id: int) -> dict:
+def new_manager(sources: DataSources, who: Account, body: Manager, profile_id: int) -> dict:
     """Another confirmed user may then manage the profile too."""
-    sources = sources_of(request)
     return add_manager(sources.registry, sources.mailer, who, profile_id, body.username)
 
 
@@ -255,13 +240,12 @@ class FlagReason(BaseModel):
 @action(
     "/doors/profiles/{profile_id}/flags",
     FlagReason,
-    lambda done: f"/doors/profiles/{done['profile_id']}?flagged=1",
+    "/doors/profiles/{profile_id}?flagged=1",
     status=201,
     summary="Flag a profile as politicised",
 )
-def new_flag(request: Request, who: Account, body: FlagReason, profile_id: int) -> dict:
+def new_flag(sources: DataSources, who: Account, body: FlagReason, profile_id: int) -> dict:
     """Report that a profile is a political instrument of a government; a moderator rules."""
-    sources = sources_of(request)
     return flag_profile(
         sources.registry,
         sources.mailer,
@@ -283,16 +267,9 @@ class NewRequest(BaseModel):
     message: Annotated[str | None, Field(default=None, max_length=3000)] = None
 
 
-@action(
-    "/doors/requests",
-    NewRequest,
-    lambda done: f"/doors/requests/{done['id']}",
-    status=201,
-    summary="Ask a partner",
-)
-def new_request(request: Request, who: Account, body: NewRequest) -> dict[str, Any]:
+@action("/doors/requests", NewRequest, "/doors/requests/{id}", status=201, summary="Ask a partner")
+def new_request(sources: DataSources, who: Account, body: NewRequest) -> dict[str, Any]:
     """Ask an approved profile across the border, on behalf of one you manage."""
-    sources = sources_of(request)
     return send_request(
         sources.registry,
         sources.mailer,
@@ -313,47 +290,44 @@ class Answer(BaseModel):
 @action(
     "/doors/requests/{request_id}/answer",
     Answer,
-    lambda done: f"/doors/requests/{done['id']}",
+    "/doors/requests/{id}",
     summary="Answer a request",
+    changes=True,
 )
-def answer(request: Request, who: Account, body: Answer, request_id: int) -> dict[str, Any]:
+def answer(sources: DataSources, who: Account, body: Answer, request_id: int) -> dict[str, Any]:
     """Accept (an active tie enters the registry) or decline a request to your profile."""
-    sources = sources_of(request)
-    done = answer_request(
+    return answer_request(
         sources.registry, sources.mailer, who, request_id, body.decision == "accept"
     )
-    return _changed(request, done)
 
 
 @action(
     "/doors/requests/{request_id}/withdraw",
     None,
-    lambda done: f"/doors/requests/{done['id']}",
+    "/doors/requests/{id}",
     summary="Withdraw a request",
 )
-def withdraw(request: Request, who: Account, body: None, request_id: int) -> dict[str, Any]:
+def withdraw(sources: DataSources, who: Account, body: None, request_id: int) -> dict[str, Any]:
     """Take back a request of yours that is still waiting."""
-    return withdraw_request(sources_of(request).registry, who, request_id)
+    return withdraw_request(sources.registry, who, request_id)
 
 
-class PartyActivity(BaseModel):
-    activity_date: date
-    kind: Literal["visit", "exchange", "joint_project", "agreement", "event"]
-    participants: int | None = Field(default=None, ge=0, le=10_000_000)
-    note: Annotated[str | None, Field(default=None, max_length=5000)] = None
+class PartyActivity(NewActivity):  # the dashboard's activity, logged by a party to the tie
+    pass
 
 
 @action(
     "/doors/ties/{tie_id}/activities",
     PartyActivity,
-    lambda done: f"/ties/{done['tie_id']}",
+    "/ties/{tie_id}",
     status=201,
     summary="Log an activity on your tie",
+    changes=True,
 )
-def party_activity(request: Request, who: Account, body: PartyActivity, tie_id: int) -> dict:
+def party_activity(sources: DataSources, who: Account, body: PartyActivity, tie_id: int) -> dict:
     """For the managers of either side's profile: a visit, exchange, project ... on the tie."""
-    done = log_party_activity(
-        sources_of(request).registry,
+    return log_party_activity(
+        sources.registry,
         who,
         tie_id,
         body.activity_date,
@@ -361,7 +335,6 @@ def party_activity(request: Request, who: Account, body: PartyActivity, tie_id: 
         body.participants,
         body.note,
     )
-    return _changed(request, done)
 
 
 # -- moderation ----------------------------------------------------------------------------
@@ -375,16 +348,15 @@ class ProfileDecision(BaseModel):
 @action(
     "/moderation/profiles/{profile_id}",
     ProfileDecision,
-    lambda done: "/moderation",
+    "/moderation",
     summary="Approve or reject a profile",
+    changes=True,
 )
-def decide(request: Request, who: Account, body: ProfileDecision, profile_id: int) -> dict:
+def decide(sources: DataSources, who: Account, body: ProfileDecision, profile_id: int) -> dict:
     """For moderators: approval writes the profile's actor into the registry."""
-    sources = sources_of(request)
-    done = decide_profile(
+    return decide_profile(
         sources.registry, sources.mailer, who, profile_id, body.decision == "approve", body.reason
     )
-    return _changed(request, done)
 
 
 class FlagRuling(BaseModel):
@@ -395,12 +367,11 @@ class FlagRuling(BaseModel):
 
 
 @action(
-    "/moderation/flags/{flag_id}", FlagRuling, lambda done: "/moderation", summary="Rule on a flag"
+    "/moderation/flags/{flag_id}", FlagRuling, "/moderation", summary="Rule on a flag", changes=True
 )
-def rule(request: Request, who: Account, body: FlagRuling, flag_id: int) -> dict[str, Any]:
+def rule(sources: DataSources, who: Account, body: FlagRuling, flag_id: int) -> dict[str, Any]:
     """For moderators: an upheld flag sets the actor's politicisation fields."""
-    sources = sources_of(request)
-    done = rule_on_flag(
+    return rule_on_flag(
         sources.registry,
         sources.mailer,
         who,
@@ -410,7 +381,6 @@ def rule(request: Request, who: Account, body: FlagRuling, flag_id: int) -> dict
         body.funded_by,
         body.stance,
     )
-    return _changed(request, done)
 
 
 # -- inbox and account ---------------------------------------------------------------------
@@ -420,20 +390,18 @@ class ReadMark(BaseModel):
     notification_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
-@action("/inbox/read", ReadMark, lambda done: "/inbox", summary="Mark inbox entries read")
-def read(request: Request, who: Account, body: ReadMark) -> dict[str, Any]:
+@action("/inbox/read", ReadMark, "/inbox", summary="Mark inbox entries read")
+def read(sources: DataSources, who: Account, body: ReadMark) -> dict[str, Any]:
     """One entry, or all of them without ``notification_id``."""
-    return {"marked": mark_read(sources_of(request).registry, who, body.notification_id)}
+    return {"marked": mark_read(sources.registry, who, body.notification_id)}
 
 
 class Deletion(BaseModel):
     password: str = Field(min_length=1, max_length=500)
 
 
-@action("/account/delete", Deletion, lambda done: "/?deleted=1", summary="Delete your account")
-def delete(request: Request, who: Account, body: Deletion) -> dict[str, Any]:
+@action("/account/delete", Deletion, "/?deleted=1", summary="Delete your account", changes=True)
+def delete(sources: DataSources, who: Account, body: Deletion) -> dict[str, Any]:
     """Deletes your account and personal data; ties stay, anonymised. Wrong passwords count
     for the login limit: after a few, 429 for a while (your logins stay open)."""
-    sources = sources_of(request)
-    done = delete_account(sources.registry, who, body.password, sources.settings.login_limit)
-    return _changed(request, done)
+    return delete_account(sources.registry, who, body.password, sources.settings.login_limit)

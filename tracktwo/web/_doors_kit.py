@@ -72,7 +72,6 @@ def personal_page(path: str, template: str, **api: Any) -> Callable:
     return register
 
 
-def action(path: str, body: type[BaseModel] | None, then: Callable[[dict[str, Any]], str],
-           **options: Any) -> Callable:  # fmt: skip
+def action(path: str, body: type[BaseModel] | None, then: str, **options: Any) -> Callable:
     """An open-doors change (``_actions.action``): for any member, with the 429 described."""
     return declare(router, path, body, then, who=Member, responses=ERRORS, **options)

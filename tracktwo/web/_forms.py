@@ -51,6 +51,7 @@ from tracktwo.web._cookies import (
     keep_session,
     safe_next,
 )
+from tracktwo.web._data import DataSources
 from tracktwo.web._match_views import accept_view
 from tracktwo.web._views import plain
 
@@ -151,11 +152,11 @@ class Proposal(BaseModel):
 
 
 # the dashboard's forms have always named a refused field as FastAPI's forms do: body.<name>
-@action(router, "/proposals", Proposal, lambda made: f"/ties/{made['tie']['id']}?accepted=1",
-        who=Editor, status=201, form_fields="body", summary="Accept a recommendation")  # fmt: skip
-def accept_api(request: Request, who: Account, body: Proposal) -> dict[str, Any]:
+@action(router, "/proposals", Proposal, "/ties/{tie[id]}?accepted=1", who=Editor, status=201,
+        form_fields="body", summary="Accept a recommendation")  # fmt: skip
+def accept_api(sources: DataSources, who: Account, body: Proposal) -> dict[str, Any]:
     """Store the pair as a *proposed* tie with the score and explanation the model gives it."""
-    return accept_view(sources_of(request), body.source_id, body.candidate_id)
+    return accept_view(sources, body.source_id, body.candidate_id)
 
 
 # -- logging an activity ----------------------------------------------------------------------
@@ -168,16 +169,11 @@ class NewActivity(BaseModel):
     note: str | None = Field(default=None, max_length=5000)
 
 
-def _tie_page(done: dict[str, Any]) -> str:
-    return f"/ties/{done['activity']['tie_id']}"
-
-
-@action(router, "/ties/{tie_id}/activities", NewActivity, _tie_page, who=Editor, status=201,
-        form_fields="body", summary="Log an activity")  # fmt: skip
-def activity_api(request: Request, who: Account, body: NewActivity, tie_id: int) -> dict[str, Any]:
+@action(router, "/ties/{tie_id}/activities", NewActivity, "/ties/{activity[tie_id]}",
+        who=Editor, changes=True, status=201, form_fields="body",
+        summary="Log an activity")  # fmt: skip
+def activity_api(sources: DataSources, who: Account, body: NewActivity, tie_id: int) -> dict:
     """Record a visit, exchange, joint project, agreement or event on a tie."""
-    sources = sources_of(request)
     row = log_activity(sources.registry, tie_id, body.activity_date, body.kind,
                        body.participants, body.note)  # fmt: skip
-    sources.changed()
     return {"activity": {k: plain(v) for k, v in row.items()}}
