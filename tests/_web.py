@@ -48,6 +48,19 @@ ACTORS = [
 USERS = {"viewer": "viewer", "editor": "editor", "admin": "admin"}
 
 
+def _months_later(day: date, months: int) -> date:
+    year, month = divmod(day.month - 1 + months, 12)
+    return day.replace(year=day.year + year, month=month + 1)
+
+
+def expected_counts(today: date) -> tuple[int, int]:
+    """(active, dormant) of the three fixture ties today: a tie is dormant once 24 months
+    pass after its last activity, or after its start when it has none."""
+    latest = [date(2026, 3, 1), date(2023, 6, 1), date(2025, 9, 1)]  # ties 1, 2, 3
+    dormant = sum(today > _months_later(day, 24) for day in latest)
+    return len(latest) - dormant, dormant
+
+
 def password_of(username: str) -> str:
     return f"{username}-password-1"
 

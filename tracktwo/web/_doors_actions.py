@@ -190,26 +190,15 @@ class ProfileFields(BaseModel):
         return self.model_dump(exclude_unset=True)
 
 
-@action(
-    "/doors/profiles",
-    ProfileFields,
-    "/doors/profiles/{id}",
-    status=201,
-    summary="Register a profile",
-)
+@action("/doors/profiles", ProfileFields, "/doors/profiles/{id}", status=201,
+        summary="Register a profile")  # fmt: skip
 def new_profile(sources: DataSources, who: Account, body: ProfileFields) -> dict[str, Any]:
     """A profile for your organisation or yourself; visible once a moderator approves it."""
     return create_profile(sources.registry, sources.mailer, who, **body.given())
 
 
-@action(
-    "/doors/profiles/{profile_id}",
-    ProfileFields,
-    "/doors/profiles/{id}",
-    method="patch",
-    summary="Change a profile you manage",
-    changes=True,
-)
+@action("/doors/profiles/{profile_id}", ProfileFields, "/doors/profiles/{id}", method="patch",
+        summary="Change a profile you manage", changes=True)  # fmt: skip
 def change_profile(
     sources: DataSources, who: Account, body: ProfileFields, profile_id: int
 ) -> dict[str, Any]:
@@ -221,13 +210,8 @@ class Manager(BaseModel):
     username: str = Field(min_length=2, max_length=80)
 
 
-@action(
-    "/doors/profiles/{profile_id}/managers",
-    Manager,
-    "/doors/profiles/{profile_id}",
-    status=201,
-    summary="Add a manager to a profile",
-)
+@action("/doors/profiles/{profile_id}/managers", Manager, "/doors/profiles/{profile_id}",
+        status=201, summary="Add a manager to a profile")  # fmt: skip
 def new_manager(sources: DataSources, who: Account, body: Manager, profile_id: int) -> dict:
     """Another confirmed user may then manage the profile too."""
     return add_manager(sources.registry, sources.mailer, who, profile_id, body.username)
@@ -237,13 +221,8 @@ class FlagReason(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-@action(
-    "/doors/profiles/{profile_id}/flags",
-    FlagReason,
-    "/doors/profiles/{profile_id}?flagged=1",
-    status=201,
-    summary="Flag a profile as politicised",
-)
+@action("/doors/profiles/{profile_id}/flags", FlagReason, "/doors/profiles/{profile_id}?flagged=1",
+        status=201, summary="Flag a profile as politicised")  # fmt: skip
 def new_flag(sources: DataSources, who: Account, body: FlagReason, profile_id: int) -> dict:
     """Report that a profile is a political instrument of a government; a moderator rules."""
     return flag_profile(
@@ -287,13 +266,8 @@ class Answer(BaseModel):
     decision: Literal["accept", "decline"]
 
 
-@action(
-    "/doors/requests/{request_id}/answer",
-    Answer,
-    "/doors/requests/{id}",
-    summary="Answer a request",
-    changes=True,
-)
+@action("/doors/requests/{request_id}/answer", Answer, "/doors/requests/{id}",
+        summary="Answer a request", changes=True)  # fmt: skip
 def answer(sources: DataSources, who: Account, body: Answer, request_id: int) -> dict[str, Any]:
     """Accept (an active tie enters the registry) or decline a request to your profile."""
     return answer_request(
@@ -301,12 +275,8 @@ def answer(sources: DataSources, who: Account, body: Answer, request_id: int) ->
     )
 
 
-@action(
-    "/doors/requests/{request_id}/withdraw",
-    None,
-    "/doors/requests/{id}",
-    summary="Withdraw a request",
-)
+@action("/doors/requests/{request_id}/withdraw", None, "/doors/requests/{id}",
+        summary="Withdraw a request")  # fmt: skip
 def withdraw(sources: DataSources, who: Account, body: None, request_id: int) -> dict[str, Any]:
     """Take back a request of yours that is still waiting."""
     return withdraw_request(sources.registry, who, request_id)
@@ -316,14 +286,8 @@ class PartyActivity(NewActivity):  # the dashboard's activity, logged by a party
     pass
 
 
-@action(
-    "/doors/ties/{tie_id}/activities",
-    PartyActivity,
-    "/ties/{tie_id}",
-    status=201,
-    summary="Log an activity on your tie",
-    changes=True,
-)
+@action("/doors/ties/{tie_id}/activities", PartyActivity, "/ties/{tie_id}", status=201,
+        summary="Log an activity on your tie", changes=True)  # fmt: skip
 def party_activity(sources: DataSources, who: Account, body: PartyActivity, tie_id: int) -> dict:
     """For the managers of either side's profile: a visit, exchange, project ... on the tie."""
     return log_party_activity(
@@ -345,13 +309,8 @@ class ProfileDecision(BaseModel):
     reason: Annotated[str | None, Field(default=None, max_length=2000)] = None
 
 
-@action(
-    "/moderation/profiles/{profile_id}",
-    ProfileDecision,
-    "/moderation",
-    summary="Approve or reject a profile",
-    changes=True,
-)
+@action("/moderation/profiles/{profile_id}", ProfileDecision, "/moderation",
+        summary="Approve or reject a profile", changes=True)  # fmt: skip
 def decide(sources: DataSources, who: Account, body: ProfileDecision, profile_id: int) -> dict:
     """For moderators: approval writes the profile's actor into the registry."""
     return decide_profile(
@@ -366,9 +325,8 @@ class FlagRuling(BaseModel):
     stance: Literal["hostile", "aligned"] | None = None
 
 
-@action(
-    "/moderation/flags/{flag_id}", FlagRuling, "/moderation", summary="Rule on a flag", changes=True
-)
+@action("/moderation/flags/{flag_id}", FlagRuling, "/moderation", summary="Rule on a flag",
+        changes=True)  # fmt: skip
 def rule(sources: DataSources, who: Account, body: FlagRuling, flag_id: int) -> dict[str, Any]:
     """For moderators: an upheld flag sets the actor's politicisation fields."""
     return rule_on_flag(
