@@ -11,9 +11,9 @@ from typing import Any
 
 from _smtp import Inbox
 
+from tracktwo.accounts import Account, add_user
 from tracktwo.bridges import Registry
 from tracktwo.doors import Mailer, confirm_email, create_profile, decide_profile, sign_up
-from tracktwo.web._accounts import Account, add_user
 
 SOKHA = {"username": "sokha", "email": "sokha@example.org", "language": "km"}
 EMILY = {"username": "emily", "email": "emily@example.org", "language": "en"}

@@ -13,10 +13,10 @@ from _doors import password_of
 from _smtp import Inbox
 from fastapi.testclient import TestClient
 
+from tracktwo.accounts import add_user
 from tracktwo.bridges import Registry
 from tracktwo.doors import MailSettings
 from tracktwo.web import WebSettings, create_app
-from tracktwo.web._accounts import add_user
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 

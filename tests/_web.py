@@ -48,19 +48,32 @@ ACTORS = [
 USERS = {"viewer": "viewer", "editor": "editor", "admin": "admin"}
 
 
+def _months_later(day: date, months: int) -> date:
+    year, month = divmod(day.month - 1 + months, 12)
+    return day.replace(year=day.year + year, month=month + 1)
+
+
+def expected_counts(today: date) -> tuple[int, int]:
+    """(active, dormant) of the three fixture ties today: a tie is dormant once 24 months
+    pass after its last activity, or after its start when it has none."""
+    latest = [date(2026, 3, 1), date(2023, 6, 1), date(2025, 9, 1)]  # ties 1, 2, 3
+    dormant = sum(today > _months_later(day, 24) for day in latest)
+    return len(latest) - dormant, dormant
+
+
 def password_of(username: str) -> str:
     return f"{username}-password-1"
 
 
 def build_home(home: Path, registry_url: str | None = None) -> dict[str, int]:
     """Fill ``home`` (event store, registry, users); returns actor ids by name."""
+    from tracktwo.accounts import add_user
     from tracktwo.bridges import Registry
     from tracktwo.bridges._edit import add_actor, add_tie, log_activity
     from tracktwo.datasets import dataset_path
     from tracktwo.events import ingest_file
     from tracktwo.pulse import ingest_votes
     from tracktwo.store import EventStore
-    from tracktwo.web._accounts import add_user
 
     with EventStore(home) as store:
         ingest_file(store, DATA / "icews_khm_extract.tsv")

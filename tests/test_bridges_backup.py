@@ -17,6 +17,7 @@ from _doors import DARA, approved_pair, confirmed
 from sqlalchemy import MetaData, select, text
 
 from tracktwo._errors import FileFormatError, InputError
+from tracktwo.accounts import add_user, check_login, create_token, start_session
 from tracktwo.bridges import Activity, Actor, Registry, Tie, load_diaspora
 from tracktwo.bridges._backup import backup, restore
 from tracktwo.bridges._edit import (
@@ -38,7 +39,6 @@ from tracktwo.doors import (
     send_request,
     sign_up,
 )
-from tracktwo.web._accounts import add_user, check_login, create_token, start_session
 
 pytestmark = pytest.mark.postgres
 

@@ -169,8 +169,8 @@ def test_an_approved_profile_named_as_a_formula_exports_as_text(
     registry: Registry, tmp_path: Path
 ) -> None:
     # the reproduction: the name comes in through open doors, not by an editor
+    from tracktwo.accounts import add_user
     from tracktwo.doors import create_profile, decide_profile
-    from tracktwo.web._accounts import add_user
 
     moderator = add_user(registry, "mona", "mona-password-1", "moderator", "mona@example.org")
     made = create_profile(registry, None, moderator, name=HYPERLINK, kind="farmers",

@@ -28,7 +28,7 @@ import pytest
 from _browser import BROWSER_MARKS, HAVE_PLAYWRIGHT
 from _doors import COOPERATIVE, DARA, EMILY, MARKETING, SOKHA, password_of
 from _smtp import Inbox
-from _web import live_server
+from _web import expected_counts, live_server
 
 pytestmark = BROWSER_MARKS
 
@@ -52,20 +52,7 @@ MONA = "mona"  # the moderator, made by an administrator before the server start
 ADMIN = "admin"  # from tests/_web.py
 
 
-# -- what the fixture data says, worked out by hand ---------------------------------------
-
-
-def _months_later(day: date, months: int) -> date:
-    year, month = divmod(day.month - 1 + months, 12)
-    return day.replace(year=day.year + year, month=month + 1)
-
-
-def expected_counts(today: date) -> tuple[int, int]:
-    """(active, dormant) of the three fixture ties today: a tie is dormant once 24 months
-    pass after its last activity, or after its start when it has none."""
-    latest = [date(2026, 3, 1), date(2023, 6, 1), date(2025, 9, 1)]  # ties 1, 2, 3
-    dormant = sum(today > _months_later(day, 24) for day in latest)
-    return len(latest) - dormant, dormant
+# -- what the machine has -----------------------------------------------------------------
 
 
 def khmer_fonts() -> set[str]:
@@ -127,8 +114,8 @@ def person(browser: Browser, dialogs: list[str]) -> Iterator[Callable[..., Page]
 def site(web_home: Path, smtp: tuple[Inbox, Any]) -> Iterator[Site]:
     """The app on a fresh copy of the data directory, mailing through the SMTP server, with
     a moderator (mona). The server's port is chosen first so the e-mailed links point at it."""
+    from tracktwo.accounts import add_user
     from tracktwo.bridges import Registry
-    from tracktwo.web._accounts import add_user
 
     inbox, settings = smtp
     port = _web.free_port()

@@ -196,7 +196,7 @@ def test_an_upheld_flag_marks_the_actor_politicised_for_the_scorecard(registry, 
 
 
 def _admin(registry):
-    from tracktwo.web._accounts import check_login
+    from tracktwo.accounts import check_login
 
     return check_login(registry, "adam", password_of("adam"), "127.0.0.1")
 
@@ -227,8 +227,8 @@ def test_requests_expire_and_are_limited_per_day(registry, mail) -> None:
 
 
 def _approve(registry, mailer, profile_id):
+    from tracktwo.accounts import check_login
     from tracktwo.doors import decide_profile
-    from tracktwo.web._accounts import check_login
 
     mona = check_login(registry, "mona", password_of("mona"), "127.0.0.1")
     decide_profile(registry, mailer, mona, profile_id, True)
@@ -290,7 +290,7 @@ def test_deleting_an_account_keeps_the_tie_anonymised(registry, mail) -> None:
     assert scorecard(registry, "KHM", "USA").ties_active == 1
     # the other side still sees the request, without the message that named a person
     assert get_request(registry, emily, asked["id"])["message"] is None
-    from tracktwo.web._accounts import check_login
+    from tracktwo.accounts import check_login
 
     assert check_login(registry, "sokha", password_of("sokha"), "127.0.0.1") is None
 

@@ -20,6 +20,7 @@ from _doors import COOPERATIVE, DARA, MARKETING, approved_pair, confirmed, passw
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
+from tracktwo.accounts import Account, LoginAttempt, User, check_login
 from tracktwo.bridges import Activity, Registry
 from tracktwo.doors import (
     Mailer,
@@ -39,8 +40,6 @@ from tracktwo.doors import (
 )
 from tracktwo.doors._models import DigestSent, Notification, Profile
 from tracktwo.doors._notify import now
-from tracktwo.web._accounts import Account, check_login
-from tracktwo.web._models import LoginAttempt, User
 
 pytestmark = pytest.mark.postgres
 

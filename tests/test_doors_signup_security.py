@@ -19,11 +19,10 @@ from sqlalchemy import func, select
 from tracktwo import InputError
 from tracktwo._email import check_email
 from tracktwo._errors import FieldError
+from tracktwo.accounts import User, add_user
 from tracktwo.bridges import Registry
 from tracktwo.doors import Mailer, sign_up
 from tracktwo.doors._models import EmailToken, SignUpRecord
-from tracktwo.web._accounts import add_user
-from tracktwo.web._models import User
 
 pytestmark = pytest.mark.postgres
 

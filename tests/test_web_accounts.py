@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from tracktwo import InputError, NotFoundError
-from tracktwo.web._accounts import (
+from tracktwo.accounts import (
     LoginLimit,
     add_user,
     check_login,

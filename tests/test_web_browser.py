@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from _browser import BROWSER_MARKS, HAVE_PLAYWRIGHT
-from _web import ACTORS, SCRIPT_NAME, live_server, password_of
+from _web import ACTORS, SCRIPT_NAME, expected_counts, live_server, password_of
 
 pytestmark = BROWSER_MARKS
 
@@ -24,22 +24,6 @@ if HAVE_PLAYWRIGHT:
 
 USA_NAMES = sorted(name for name, country, *_ in ACTORS if country == "USA")
 TIMEOUT_MS = 15_000  # the first overview page computes the pulse; a slow CI machine needs it
-
-
-# -- what the fixture data says, worked out by hand ---------------------------------------
-
-
-def _months_later(day: date, months: int) -> date:
-    year, month = divmod(day.month - 1 + months, 12)
-    return day.replace(year=day.year + year, month=month + 1)
-
-
-def expected_counts(today: date) -> tuple[int, int]:
-    """(active, dormant) of the three fixture ties today: a tie is dormant once 24 months
-    pass after its last activity, or after its start when it has none."""
-    latest = [date(2026, 3, 1), date(2023, 6, 1), date(2025, 9, 1)]  # ties 1, 2, 3
-    dormant = sum(today > _months_later(day, 24) for day in latest)
-    return len(latest) - dormant, dormant
 
 
 # -- fixtures ------------------------------------------------------------------------------

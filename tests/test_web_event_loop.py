@@ -23,9 +23,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from tracktwo.accounts import create_token
 from tracktwo.bridges import Registry
 from tracktwo.web import WebSettings, create_app
-from tracktwo.web._accounts import create_token
 
 FLOOD = 32  # failed logins
 AT_ONCE = 16  # of them in flight together

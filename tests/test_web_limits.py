@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from tracktwo._errors import ConfigError
+from tracktwo.accounts import User
 from tracktwo.doors._models import SignUpRecord
 from tracktwo.web import WebSettings, create_app
-from tracktwo.web._models import User
 
 pytestmark = pytest.mark.postgres
 KIB = 1024

@@ -18,8 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from tracktwo import ConfigError
-from tracktwo.web import WebSettings, create_app
-from tracktwo.web._accounts import (
+from tracktwo.accounts import (
     DELETION,
     LoginLimit,
     LoginLimitError,
@@ -27,6 +26,7 @@ from tracktwo.web._accounts import (
     check_login,
     login_wait,
 )
+from tracktwo.web import WebSettings, create_app
 
 T0 = datetime(2026, 5, 4, 9, 0, 0)
 LIMIT = LoginLimit()  # the defaults: 5 free, then 2 s doubling up to 15 min; 20 an address

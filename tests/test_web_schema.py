@@ -29,8 +29,8 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
+from tracktwo.accounts import create_token
 from tracktwo.web import WebSettings, create_app
-from tracktwo.web._accounts import create_token
 
 BOUNDED = settings(
     max_examples=12,  # 39 operations, twice: the slowest file of the suite

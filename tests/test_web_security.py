@@ -12,9 +12,9 @@ from _web import SCRIPT_NAME, password_of
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from tracktwo.accounts import create_token
 from tracktwo.bridges import Registry
 from tracktwo.web import WebSettings, _forms, _pages, create_app
-from tracktwo.web._accounts import create_token
 
 OPEN_POSTS = {"/login", "/logout"}  # anyone may try to log in or out
 # a valid body for each write route: the refusal must come from the permission check

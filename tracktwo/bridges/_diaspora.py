@@ -38,6 +38,7 @@ from tracktwo.bridges._io import ImportReport, RowsRejected
 from tracktwo.bridges._models import Actor, DiasporaFigure, DiasporaPlace
 from tracktwo.bridges._reading import EXTRA_CELLS, read_records
 from tracktwo.bridges._registry import Registry
+from tracktwo.store import MAX_ID
 from tracktwo.taxonomy import load_taxonomy
 
 __all__ = [
@@ -61,7 +62,7 @@ DIASPORA_COLUMNS = ("origin_country", "country", "geography", "level", "figure",
 _YEAR = re.compile(r"\b(1[89]\d\d|2[01]\d\d)\b")
 _URL = re.compile(r"https?://\S+")
 _SHOWN_PLACES = 4
-_MAX_FIGURE = 2**31 - 1
+_MAX_FIGURE = MAX_ID
 
 
 # -- reading and checking a file -------------------------------------------------------------

@@ -47,6 +47,7 @@ from tracktwo.bridges._matching import (
 from tracktwo.bridges._models import Activity, Actor, Tie
 from tracktwo.bridges._reading import EXTRA_CELLS, read_records
 from tracktwo.bridges._registry import Registry
+from tracktwo.store import MAX_ID
 
 __all__ = [
     "ACTIVITY_KINDS",
@@ -209,7 +210,7 @@ def _parse(
             problems.append(RowProblem(line, name, "more cells than the header has columns"))
         elif name not in _FIELDS[record] and name not in _INFORMATIONAL:
             problems.append(RowProblem(line, name, f"not a field of an {record} row"))
-    row = RowReader(line, raw, problems, largest=2**31 - 1)  # what an Integer column holds
+    row = RowReader(line, raw, problems, largest=MAX_ID)  # what an Integer column holds
     if record == "actor":
         parsed = _Row(line, record, read_fields(row, ACTOR_RULES))
     elif record == "tie":

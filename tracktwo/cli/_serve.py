@@ -61,7 +61,7 @@ def users_add(
     db: DbOption = None,
 ) -> None:
     """Create an account (the password is asked for, or read from stdin)."""
-    from tracktwo.web._accounts import add_user
+    from tracktwo.accounts import add_user
 
     with _registry(db) as registry:
         made = add_user(registry, username, _password(password_stdin), role, email)
@@ -71,7 +71,7 @@ def users_add(
 @users_app.command("remove")
 def users_remove(username: Annotated[str, typer.Argument()], db: DbOption = None) -> None:
     """Delete an account with its sessions and API tokens."""
-    from tracktwo.web._accounts import remove_user
+    from tracktwo.accounts import remove_user
 
     with _registry(db) as registry:
         remove_user(registry, username)
@@ -81,7 +81,7 @@ def users_remove(username: Annotated[str, typer.Argument()], db: DbOption = None
 @users_app.command("list")
 def users_list(db: DbOption = None, fmt: FormatOption = OutputFormat.table) -> None:
     """Every account with its role."""
-    from tracktwo.web._accounts import list_users
+    from tracktwo.accounts import list_users
 
     with _registry(db) as registry:
         emit(list_users(registry), fmt, title="Users")
@@ -94,7 +94,7 @@ def users_token(
     db: DbOption = None,
 ) -> None:
     """A new API token for scripts (printed once; only its digest is stored)."""
-    from tracktwo.web._accounts import create_token
+    from tracktwo.accounts import create_token
 
     with _registry(db) as registry:
         token = create_token(registry, username, label)

@@ -18,11 +18,11 @@ from sqlalchemy.exc import IntegrityError
 
 from tracktwo._errors import InputError
 from tracktwo._i18n import translator
+from tracktwo.accounts import User
 from tracktwo.bridges import Registry
 from tracktwo.doors._mail import Mailer
 from tracktwo.doors._models import DigestSent, Notification, Profile, ProfileManager
 from tracktwo.doors._notify import NOTICES, now
-from tracktwo.web._models import User
 
 __all__ = ["digest_matches", "send_digests"]
 

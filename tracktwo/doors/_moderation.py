@@ -17,13 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracktwo._errors import ConflictError, InputError, LimitError, NotAllowedError, NotFoundError
+from tracktwo.accounts import Account
 from tracktwo.bridges import STANCES, Actor, Registry, clean_actor_fields
 from tracktwo.doors._mail import Mailer
 from tracktwo.doors._models import Flag, ModerationEntry, Profile
 from tracktwo.doors._notify import deliver, notify, now
 from tracktwo.doors._profiles import managers_of, moderators, profile_dict, sync_actor
 from tracktwo.doors._signup import require_confirmed
-from tracktwo.web._accounts import Account
 
 __all__ = [
     "FLAG_OUTCOMES",

@@ -21,11 +21,10 @@ from sqlalchemy.orm import Session
 
 from tracktwo._errors import NotFoundError
 from tracktwo._i18n import N_, translator
+from tracktwo.accounts import Account, User
 from tracktwo.bridges import Registry
 from tracktwo.doors._mail import Mailer
 from tracktwo.doors._models import Notification, Profile
-from tracktwo.web._accounts import Account
-from tracktwo.web._models import User
 
 __all__ = [
     "NAME_PARAMS",

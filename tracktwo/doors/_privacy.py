@@ -18,6 +18,16 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracktwo._errors import InputError, NotFoundError
+from tracktwo.accounts import (
+    DELETION,
+    Account,
+    ApiToken,
+    LoginAttempt,
+    LoginLimit,
+    User,
+    WebSession,
+    check_login,
+)
 from tracktwo.bridges import Actor, Registry, Tie
 from tracktwo.doors._forget import Forget
 from tracktwo.doors._models import (
@@ -31,8 +41,6 @@ from tracktwo.doors._models import (
     ProfileManager,
 )
 from tracktwo.doors._profiles import PROFILE_FIELDS, managers_of
-from tracktwo.web._accounts import DELETION, Account, LoginLimit, check_login
-from tracktwo.web._models import ApiToken, LoginAttempt, User, WebSession
 
 __all__ = ["account_details", "delete_account", "export_account"]
 
@@ -134,7 +142,7 @@ def delete_account(
 ) -> dict[str, int]:
     """Delete the account after checking its password; counts of what went. A wrong password
     counts for the login limiter (``limit``), which refuses further tries with LoginLimitError
-    for a while (``tracktwo.web._login_limit``) without locking the owner's logins."""
+    for a while (``tracktwo.accounts.LoginLimit``) without locking the owner's logins."""
     if check_login(registry, account.username, password, DELETION, limit) is None:
         raise InputError("password: wrong password; the account is unchanged")
     # one transaction: the profiles, the others' rows that name the person and the user row

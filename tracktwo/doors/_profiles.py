@@ -17,13 +17,12 @@ from sqlalchemy.orm import Session
 
 from tracktwo._email import check_email
 from tracktwo._errors import InputError, NotAllowedError, NotFoundError
+from tracktwo.accounts import Account, User
 from tracktwo.bridges import DOORS_TRACKS, Actor, Registry, clean_actor_fields, load_vocabulary
 from tracktwo.doors._mail import Mailer
 from tracktwo.doors._models import PartnershipRequest, Profile, ProfileManager
 from tracktwo.doors._notify import deliver, notify, now
 from tracktwo.doors._signup import require_confirmed
-from tracktwo.web._accounts import Account
-from tracktwo.web._models import User
 
 __all__ = [
     "ACTOR_SIDE",

@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from tracktwo._errors import ConflictError, InputError, LimitError, NotAllowedError, NotFoundError
+from tracktwo.accounts import Account, User
 from tracktwo.bridges import Registry, Tie, clean_actor_fields, load_vocabulary, log_activity
 from tracktwo.doors._mail import Mailer
 from tracktwo.doors._models import PartnershipRequest, Profile, ProfileManager
@@ -23,8 +24,6 @@ from tracktwo.doors._notify import deliver, notify, now
 from tracktwo.doors._profiles import managed_profile, managers_of, profile_dict
 from tracktwo.doors._rules import DoorsRules
 from tracktwo.doors._signup import require_confirmed
-from tracktwo.web._accounts import Account
-from tracktwo.web._models import User
 
 __all__ = [
     "DoorsRules",

@@ -22,12 +22,9 @@ from sqlalchemy.orm import Session
 from tracktwo._email import check_email
 from tracktwo._errors import InputError, LimitError, NotAllowedError
 from tracktwo._i18n import LANGUAGES, translator
-from tracktwo.bridges import Registry
-from tracktwo.doors._mail import Mailer
-from tracktwo.doors._models import EmailToken, SignUpRecord
-from tracktwo.doors._notify import now
-from tracktwo.web._accounts import (
+from tracktwo.accounts import (
     Account,
+    User,
     account_from,
     check_name_free,
     check_username,
@@ -35,7 +32,10 @@ from tracktwo.web._accounts import (
     hash_password,
     stage_user,
 )
-from tracktwo.web._models import User
+from tracktwo.bridges import Registry
+from tracktwo.doors._mail import Mailer
+from tracktwo.doors._models import EmailToken, SignUpRecord
+from tracktwo.doors._notify import now
 
 __all__ = [
     "check_email",

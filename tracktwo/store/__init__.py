@@ -4,6 +4,12 @@ Every SQL string of tracktwo lives here, behind the named functions below; the o
 call them or build backend-neutral Ibis expressions."""
 
 from tracktwo.store._arrow_sql import insert_arrow, replace_arrow_rows
+from tracktwo.store._dashboard import (
+    busiest_event_pairs,
+    registry_fingerprint,
+    signal_pairs,
+    voting_countries,
+)
 from tracktwo.store._duckdb import STORE_FILE, EventStore
 from tracktwo.store._engines import ENGINES, events_table, spark_session
 from tracktwo.store._events_sql import (
@@ -21,6 +27,7 @@ from tracktwo.store._events_sql import (
     record_event_sources,
     replace_fetched_file,
 )
+from tracktwo.store._ids import MAX_ID
 from tracktwo.store._locking import STORE_WAIT_ENV, StoreBusyError, store_wait
 from tracktwo.store._pulse_sql import (
     coverage_row_count,
@@ -77,6 +84,7 @@ from tracktwo.store._votes_sql import (
 __all__ = [
     "ENGINES",
     "EVENT_COLUMNS",
+    "MAX_ID",
     "STAGING_TABLE",
     "STORE_FILE",
     "STORE_WAIT_ENV",
@@ -87,6 +95,7 @@ __all__ = [
     "StoreBusyError",
     "actor_profile_rows",
     "alembic_revision",
+    "busiest_event_pairs",
     "cached_ideal_fit_key",
     "clear_csv_rejects",
     "coded_votes_in_sessions",
@@ -118,6 +127,7 @@ __all__ = [
     "previous_fetch",
     "quarantined_rows",
     "record_event_sources",
+    "registry_fingerprint",
     "replace_arrow_rows",
     "replace_fetched_file",
     "replace_ideal_point_fit",
@@ -129,6 +139,7 @@ __all__ = [
     "set_sqlite_pragmas",
     "signal_date_span",
     "signal_names",
+    "signal_pairs",
     "signal_row_count",
     "spark_session",
     "stage_arrow_events",
@@ -142,4 +153,5 @@ __all__ = [
     "vote_count",
     "vote_table_digests",
     "voted_session_range",
+    "voting_countries",
 ]

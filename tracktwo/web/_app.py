@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,22 +27,18 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import tracktwo
-from tracktwo._errors import (
-    ConflictError,
-    EngineError,
-    FieldError,
-    InputError,
-    LimitError,
-    NotAllowedError,
-    NotFoundError,
-    TrackTwoError,
-)
-from tracktwo._i18n import LANGUAGE_NAMES, best_language, translator
-from tracktwo.web._auth import AuthError, account_of
+from tracktwo._errors import FieldError, TrackTwoError
+from tracktwo._i18n import LANGUAGE_NAMES, translator
+from tracktwo.web._auth import account_of
+from tracktwo.web._body import BodyCap
+from tracktwo.web._client import ForwardedScheme
+from tracktwo.web._cookies import request_language
 from tracktwo.web._data import DataSources
+from tracktwo.web._envelope import classify, error_body
+from tracktwo.web._routes import include_routes
 from tracktwo.web._settings import WebSettings
 
-__all__ = ["LANGUAGE_COOKIE", "create_app", "error_body", "request_language", "run_server"]
+__all__ = ["app_from_env", "create_app", "run_server"]
 
 log = logging.getLogger("tracktwo.web")
 _HERE = Path(__file__).parent
@@ -51,32 +47,6 @@ _CSP = (
     "default-src 'self'; script-src 'none'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
-_STATUS_CODES = {400: "invalid_input", 404: "not_found", 405: "method_not_allowed",
-                 409: "conflict", 413: "payload_too_large", 422: "invalid_request",
-                 503: "unavailable"}  # fmt: skip
-
-
-def error_body(status: int, code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"error": {"status": status, "code": code, "message": message, **extra}}
-
-
-def _classify(exc: Exception) -> tuple[int, str, str]:
-    if isinstance(exc, AuthError):
-        return exc.status, exc.code, str(exc)
-    if isinstance(exc, NotAllowedError):
-        return 403, exc.code, str(exc)
-    if isinstance(exc, LimitError):
-        return 429, "too_many_requests", str(exc)
-    if isinstance(exc, FieldError):  # one named field: answered as the schema's refusals are
-        return 422, _STATUS_CODES[422], str(exc)
-    for kind, status in ((NotFoundError, 404), (ConflictError, 409), (InputError, 400),
-                         (EngineError, 503)):  # fmt: skip
-        if isinstance(exc, kind):
-            return status, _STATUS_CODES[status], str(exc)
-    if isinstance(exc, StarletteHTTPException):
-        status = exc.status_code
-        return status, _STATUS_CODES.get(status, f"http_{status}"), str(exc.detail)
-    return 500, "internal", "an unexpected error happened; it has been logged"
 
 
 def _wants_json(request: Request) -> bool:
@@ -89,7 +59,7 @@ def _fields(exc: RequestValidationError) -> list[dict[str, str]]:
 
 
 def _error_response(request: Request, exc: Exception) -> Response:
-    status, code, message = _classify(exc)
+    status, code, message = classify(exc)
     extra: dict[str, Any] = {}
     if isinstance(exc, RequestValidationError):
         status, code = 422, "invalid_request"
@@ -120,8 +90,6 @@ def _error_response(request: Request, exc: Exception) -> Response:
 
 def _same_site_referer(request: Request) -> str | None:
     """The page a failed form was sent from, if it is on this site: the way back to it."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(request.headers.get("referer", ""))
     if parts.netloc != request.url.netloc or not parts.path.startswith("/"):
         return None
@@ -157,19 +125,6 @@ class _SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-LANGUAGE_COOKIE = "tracktwo_lang"
-
-
-def request_language(request: Request) -> str:
-    """The account's language, else the visitor's choice (a cookie), else the browser's."""
-    account = getattr(request.state, "account", None)
-    return best_language(
-        account.language if account is not None else None,
-        request.cookies.get(LANGUAGE_COOKIE),
-        accept=request.headers.get("accept-language"),
-    )
-
-
 def _language_context(request: Request) -> dict[str, Any]:
     language = request_language(request)
     return {"_": translator(language), "lang": language, "language_names": LANGUAGE_NAMES}
@@ -202,9 +157,6 @@ def _share(value: Any) -> str:
 
 def create_app(settings: WebSettings) -> FastAPI:
     """The dashboard and its JSON API over the data directory and registry of ``settings``."""
-    from tracktwo.web import _doors_actions, _doors_pages, _forms, _pages, _reference
-    from tracktwo.web._body import BodyCap
-    from tracktwo.web._client import ForwardedScheme
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -228,12 +180,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     for kind in (TrackTwoError, StarletteHTTPException, RequestValidationError, Exception):
         app.add_exception_handler(kind, _error_response)
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
-    app.include_router(_pages.router)
-    app.include_router(_forms.router)
-    app.include_router(_reference.router)
-    # _doors_pages and _doors_actions both add their routes to the one doors router
-    assert _doors_pages.router is _doors_actions.router
-    app.include_router(_doors_actions.router)
+    include_routes(app)
     app.state.account_of = account_of
     return app
 

@@ -20,14 +20,13 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from tracktwo._errors import TrackTwoError
-from tracktwo.web._accounts import Account, session_account, token_account
+from tracktwo.accounts import Account, session_account, token_account
+from tracktwo.web._cookies import CSRF_COOKIE, SESSION_COOKIE
 from tracktwo.web._data import DataSources
 
 __all__ = [
     "API_ERRORS",
     "BEARER",
-    "CSRF_COOKIE",
-    "SESSION_COOKIE",
     "AuthError",
     "account_of",
     "check_csrf",
@@ -36,9 +35,6 @@ __all__ = [
     "reader",
     "sources_of",
 ]
-
-SESSION_COOKIE = "tracktwo_session"
-CSRF_COOKIE = "tracktwo_csrf"  # the login form's token, before there is a session
 
 
 class AuthError(TrackTwoError, PermissionError):

@@ -21,12 +21,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import text
-
 from tracktwo._errors import EngineError
-from tracktwo.bridges._registry import Registry
-from tracktwo.doors._mail import Mailer
-from tracktwo.store import STORE_FILE, EventStore, StoreBusyError
+from tracktwo.bridges import Registry
+from tracktwo.doors import Mailer
+from tracktwo.store import STORE_FILE, EventStore, StoreBusyError, registry_fingerprint
 from tracktwo.taxonomy import Taxonomy, load_taxonomy
 from tracktwo.web._settings import WebSettings
 
@@ -36,13 +34,6 @@ log = logging.getLogger("tracktwo.web")
 VERSION_SECONDS = 1.0
 CACHE_ENTRIES = 64
 T = TypeVar("T")
-
-_FINGERPRINT = text(
-    "SELECT (SELECT count(*) FROM actors), (SELECT coalesce(max(id), 0) FROM actors), "
-    "(SELECT coalesce(sum(version), 0) FROM actors), (SELECT count(*) FROM ties), "
-    "(SELECT coalesce(max(id), 0) FROM ties), (SELECT coalesce(sum(version), 0) FROM ties), "
-    "(SELECT count(*) FROM activities), (SELECT coalesce(max(id), 0) FROM activities)"
-)
 
 
 class DataSources:
@@ -75,8 +66,7 @@ class DataSources:
 
     def _registry_version(self) -> tuple[Any, ...]:
         with self.registry.engine.connect() as connection:
-            row = connection.execute(_FINGERPRINT).one()
-        return tuple(int(value) for value in row)
+            return registry_fingerprint(connection)
 
     def version(self, *, force: bool = False) -> tuple[Any, ...]:
         now = time.monotonic()

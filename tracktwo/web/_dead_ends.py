@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from tracktwo._i18n import N_
+from tracktwo.store import signal_pairs, voting_countries
 from tracktwo.web._data import DataSources
 
 __all__ = ["dead_end", "example_pair"]
@@ -42,9 +43,7 @@ def _with_signals(sources: DataSources) -> tuple[frozenset[str], set[frozenset[s
 
     def compute() -> tuple[frozenset[str], set[frozenset[str]]]:
         with sources.store() as store:
-            voters = store.con.execute("SELECT DISTINCT country FROM votes").fetchall()
-            pairs = store.con.execute("SELECT DISTINCT country1, country2 FROM signals")
-            return frozenset(c for (c,) in voters), {frozenset(p) for p in pairs.fetchall()}
+            return voting_countries(store), signal_pairs(store)
 
     return sources.cached("signal-pairs", compute)
 

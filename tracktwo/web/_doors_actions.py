@@ -4,7 +4,6 @@ signing up, confirming the address and choosing the language, which need no acco
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import Form, Request
@@ -13,6 +12,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from tracktwo._i18n import LANGUAGES
+from tracktwo.accounts import Account, start_session
 from tracktwo.doors import (
     add_manager,
     answer_request,
@@ -31,20 +31,19 @@ from tracktwo.doors import (
     update_profile,
     withdraw_request,
 )
-from tracktwo.web._accounts import Account, start_session
-from tracktwo.web._app import LANGUAGE_COOKIE
-from tracktwo.web._auth import (
-    API_ERRORS,
-    CSRF_COOKIE,
-    SESSION_COOKIE,
-    account_of,
-    check_csrf,
-    login_csrf,
-    sources_of,
-)
+from tracktwo.store import MAX_ID
+from tracktwo.web._auth import API_ERRORS, account_of, check_csrf, login_csrf, sources_of
 from tracktwo.web._client import client_address
-from tracktwo.web._doors_kit import ERRORS, MAX_ID, action, router
-from tracktwo.web._forms import _safe_next, _secure
+from tracktwo.web._cookies import (
+    CSRF_COOKIE,
+    keep_language,
+    keep_login_csrf,
+    keep_session,
+    safe_next,
+)
+from tracktwo.web._data import DataSources
+from tracktwo.web._doors_kit import ERRORS, action, router
+from tracktwo.web._forms import NewActivity
 
 __all__ = ["router"]
 
@@ -52,11 +51,6 @@ Language = Literal["en", "km"]
 assert set(Language.__args__) == set(LANGUAGES)  # type: ignore[attr-defined]
 Text = Annotated[str | None, Field(default=None, max_length=5000)]
 Short = Annotated[str | None, Field(default=None, max_length=300)]
-
-
-def _changed(request: Request, done: dict[str, Any]) -> dict[str, Any]:
-    sources_of(request).changed()  # the registry changed: this worker's figures are stale
-    return done
 
 
 # -- signing up, confirming, the language -------------------------------------------------------
@@ -72,15 +66,7 @@ class SignUp(BaseModel):
 def _start(request: Request, response: Response, made: Account) -> None:
     settings = sources_of(request).settings
     secret, _ = start_session(sources_of(request).registry, made, settings.session_hours)
-    response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        httponly=True,
-        samesite="lax",
-        secure=_secure(request),
-        max_age=settings.session_hours * 3600,
-    )
-    response.delete_cookie(CSRF_COOKIE)
+    keep_session(request, response, secret, settings.session_hours)
 
 
 @router.get("/signup", include_in_schema=False)
@@ -89,9 +75,7 @@ def signup_form(request: Request) -> Response:
     response = request.app.state.templates.TemplateResponse(
         request, "signup.html", {"csrf_token": token, "account": None}
     )
-    response.set_cookie(
-        CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request), max_age=3600
-    )
+    keep_login_csrf(request, response, token)
     return response
 
 
@@ -112,7 +96,7 @@ async def signup(
     response = RedirectResponse("/doors?signed_up=1", status_code=303)
     if made is not None:  # None: the address has an account; its owner was told by e-mail
         await run_in_threadpool(_start, request, response, made)
-    response.set_cookie(LANGUAGE_COOKIE, language, samesite="lax", max_age=365 * 86400)
+    keep_language(response, language)
     return response
 
 
@@ -151,15 +135,9 @@ def confirm_api(request: Request, body: Token) -> dict[str, Any]:
     return {"account": {"username": made.username, "confirmed": True}}
 
 
-@action(
-    "/account/confirmation",
-    None,
-    lambda done: "/account?sent=1",
-    summary="Send a new confirmation link",
-)
-def resend(request: Request, who: Account, body: None) -> dict[str, Any]:
+@action("/account/confirmation", None, "/account?sent=1", summary="Send a new confirmation link")
+def resend(sources: DataSources, who: Account, body: None) -> dict[str, Any]:
     """E-mail a new confirmation link (the old one stops working)."""
-    sources = sources_of(request)
     return {"mail": send_confirmation(sources.registry, sources.mailer, who.user_id)}
 
 
@@ -167,12 +145,10 @@ class LanguageChoice(BaseModel):
     language: Language
 
 
-@action(
-    "/account/language", LanguageChoice, lambda done: "/account", summary="Choose your language"
-)
-def language_api(request: Request, who: Account, body: LanguageChoice) -> dict[str, Any]:
+@action("/account/language", LanguageChoice, "/account", summary="Choose your language")
+def language_api(sources: DataSources, who: Account, body: LanguageChoice) -> dict[str, Any]:
     """Pages and e-mails in English (en) or Khmer (km)."""
-    set_language(sources_of(request).registry, who, body.language)
+    set_language(sources.registry, who, body.language)
     return {"language": body.language}
 
 
@@ -188,8 +164,8 @@ async def language_switch(
     if found is not None and found.csrf_token is not None:
         await check_csrf(request, found.csrf_token)
         await run_in_threadpool(set_language, sources_of(request).registry, found, language)
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(LANGUAGE_COOKIE, language, samesite="lax", max_age=365 * 86400)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    keep_language(response, language)
     return response
 
 
@@ -214,49 +190,30 @@ class ProfileFields(BaseModel):
         return self.model_dump(exclude_unset=True)
 
 
-@action(
-    "/doors/profiles",
-    ProfileFields,
-    lambda done: f"/doors/profiles/{done['id']}",
-    status=201,
-    summary="Register a profile",
-)
-def new_profile(request: Request, who: Account, body: ProfileFields) -> dict[str, Any]:
+@action("/doors/profiles", ProfileFields, "/doors/profiles/{id}", status=201,
+        summary="Register a profile")  # fmt: skip
+def new_profile(sources: DataSources, who: Account, body: ProfileFields) -> dict[str, Any]:
     """A profile for your organisation or yourself; visible once a moderator approves it."""
-    sources = sources_of(request)
     return create_profile(sources.registry, sources.mailer, who, **body.given())
 
 
-@action(
-    "/doors/profiles/{profile_id}",
-    ProfileFields,
-    lambda done: f"/doors/profiles/{done['id']}",
-    method="patch",
-    summary="Change a profile you manage",
-)
+@action("/doors/profiles/{profile_id}", ProfileFields, "/doors/profiles/{id}", method="patch",
+        summary="Change a profile you manage", changes=True)  # fmt: skip
 def change_profile(
-    request: Request, who: Account, body: ProfileFields, profile_id: int
+    sources: DataSources, who: Account, body: ProfileFields, profile_id: int
 ) -> dict[str, Any]:
     """Only the fields given change; an approved profile's actor changes with it."""
-    sources = sources_of(request)
-    done = update_profile(sources.registry, sources.mailer, who, profile_id, **body.given())
-    return _changed(request, done)
+    return update_profile(sources.registry, sources.mailer, who, profile_id, **body.given())
 
 
 class Manager(BaseModel):
     username: str = Field(min_length=2, max_length=80)
 
 
-@action(
-    "/doors/profiles/{profile_id}/managers",
-    Manager,
-    lambda done: f"/doors/profiles/{done['profile_id']}",
-    status=201,
-    summary="Add a manager to a profile",
-)
-def new_manager(request: Request, who: Account, body: Manager, profile_id: int) -> dict:
+@action("/doors/profiles/{profile_id}/managers", Manager, "/doors/profiles/{profile_id}",
+        status=201, summary="Add a manager to a profile")  # fmt: skip
+def new_manager(sources: DataSources, who: Account, body: Manager, profile_id: int) -> dict:
     """Another confirmed user may then manage the profile too."""
-    sources = sources_of(request)
     return add_manager(sources.registry, sources.mailer, who, profile_id, body.username)
 
 
@@ -264,16 +221,10 @@ class FlagReason(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-@action(
-    "/doors/profiles/{profile_id}/flags",
-    FlagReason,
-    lambda done: f"/doors/profiles/{done['profile_id']}?flagged=1",
-    status=201,
-    summary="Flag a profile as politicised",
-)
-def new_flag(request: Request, who: Account, body: FlagReason, profile_id: int) -> dict:
+@action("/doors/profiles/{profile_id}/flags", FlagReason, "/doors/profiles/{profile_id}?flagged=1",
+        status=201, summary="Flag a profile as politicised")  # fmt: skip
+def new_flag(sources: DataSources, who: Account, body: FlagReason, profile_id: int) -> dict:
     """Report that a profile is a political instrument of a government; a moderator rules."""
-    sources = sources_of(request)
     return flag_profile(
         sources.registry,
         sources.mailer,
@@ -295,16 +246,9 @@ class NewRequest(BaseModel):
     message: Annotated[str | None, Field(default=None, max_length=3000)] = None
 
 
-@action(
-    "/doors/requests",
-    NewRequest,
-    lambda done: f"/doors/requests/{done['id']}",
-    status=201,
-    summary="Ask a partner",
-)
-def new_request(request: Request, who: Account, body: NewRequest) -> dict[str, Any]:
+@action("/doors/requests", NewRequest, "/doors/requests/{id}", status=201, summary="Ask a partner")
+def new_request(sources: DataSources, who: Account, body: NewRequest) -> dict[str, Any]:
     """Ask an approved profile across the border, on behalf of one you manage."""
-    sources = sources_of(request)
     return send_request(
         sources.registry,
         sources.mailer,
@@ -322,50 +266,32 @@ class Answer(BaseModel):
     decision: Literal["accept", "decline"]
 
 
-@action(
-    "/doors/requests/{request_id}/answer",
-    Answer,
-    lambda done: f"/doors/requests/{done['id']}",
-    summary="Answer a request",
-)
-def answer(request: Request, who: Account, body: Answer, request_id: int) -> dict[str, Any]:
+@action("/doors/requests/{request_id}/answer", Answer, "/doors/requests/{id}",
+        summary="Answer a request", changes=True)  # fmt: skip
+def answer(sources: DataSources, who: Account, body: Answer, request_id: int) -> dict[str, Any]:
     """Accept (an active tie enters the registry) or decline a request to your profile."""
-    sources = sources_of(request)
-    done = answer_request(
+    return answer_request(
         sources.registry, sources.mailer, who, request_id, body.decision == "accept"
     )
-    return _changed(request, done)
 
 
-@action(
-    "/doors/requests/{request_id}/withdraw",
-    None,
-    lambda done: f"/doors/requests/{done['id']}",
-    summary="Withdraw a request",
-)
-def withdraw(request: Request, who: Account, body: None, request_id: int) -> dict[str, Any]:
+@action("/doors/requests/{request_id}/withdraw", None, "/doors/requests/{id}",
+        summary="Withdraw a request")  # fmt: skip
+def withdraw(sources: DataSources, who: Account, body: None, request_id: int) -> dict[str, Any]:
     """Take back a request of yours that is still waiting."""
-    return withdraw_request(sources_of(request).registry, who, request_id)
+    return withdraw_request(sources.registry, who, request_id)
 
 
-class PartyActivity(BaseModel):
-    activity_date: date
-    kind: Literal["visit", "exchange", "joint_project", "agreement", "event"]
-    participants: int | None = Field(default=None, ge=0, le=10_000_000)
-    note: Annotated[str | None, Field(default=None, max_length=5000)] = None
+class PartyActivity(NewActivity):  # the dashboard's activity, logged by a party to the tie
+    pass
 
 
-@action(
-    "/doors/ties/{tie_id}/activities",
-    PartyActivity,
-    lambda done: f"/ties/{done['tie_id']}",
-    status=201,
-    summary="Log an activity on your tie",
-)
-def party_activity(request: Request, who: Account, body: PartyActivity, tie_id: int) -> dict:
+@action("/doors/ties/{tie_id}/activities", PartyActivity, "/ties/{tie_id}", status=201,
+        summary="Log an activity on your tie", changes=True)  # fmt: skip
+def party_activity(sources: DataSources, who: Account, body: PartyActivity, tie_id: int) -> dict:
     """For the managers of either side's profile: a visit, exchange, project ... on the tie."""
-    done = log_party_activity(
-        sources_of(request).registry,
+    return log_party_activity(
+        sources.registry,
         who,
         tie_id,
         body.activity_date,
@@ -373,7 +299,6 @@ def party_activity(request: Request, who: Account, body: PartyActivity, tie_id: 
         body.participants,
         body.note,
     )
-    return _changed(request, done)
 
 
 # -- moderation ----------------------------------------------------------------------------
@@ -384,19 +309,13 @@ class ProfileDecision(BaseModel):
     reason: Annotated[str | None, Field(default=None, max_length=2000)] = None
 
 
-@action(
-    "/moderation/profiles/{profile_id}",
-    ProfileDecision,
-    lambda done: "/moderation",
-    summary="Approve or reject a profile",
-)
-def decide(request: Request, who: Account, body: ProfileDecision, profile_id: int) -> dict:
+@action("/moderation/profiles/{profile_id}", ProfileDecision, "/moderation",
+        summary="Approve or reject a profile", changes=True)  # fmt: skip
+def decide(sources: DataSources, who: Account, body: ProfileDecision, profile_id: int) -> dict:
     """For moderators: approval writes the profile's actor into the registry."""
-    sources = sources_of(request)
-    done = decide_profile(
+    return decide_profile(
         sources.registry, sources.mailer, who, profile_id, body.decision == "approve", body.reason
     )
-    return _changed(request, done)
 
 
 class FlagRuling(BaseModel):
@@ -406,13 +325,11 @@ class FlagRuling(BaseModel):
     stance: Literal["hostile", "aligned"] | None = None
 
 
-@action(
-    "/moderation/flags/{flag_id}", FlagRuling, lambda done: "/moderation", summary="Rule on a flag"
-)
-def rule(request: Request, who: Account, body: FlagRuling, flag_id: int) -> dict[str, Any]:
+@action("/moderation/flags/{flag_id}", FlagRuling, "/moderation", summary="Rule on a flag",
+        changes=True)  # fmt: skip
+def rule(sources: DataSources, who: Account, body: FlagRuling, flag_id: int) -> dict[str, Any]:
     """For moderators: an upheld flag sets the actor's politicisation fields."""
-    sources = sources_of(request)
-    done = rule_on_flag(
+    return rule_on_flag(
         sources.registry,
         sources.mailer,
         who,
@@ -422,7 +339,6 @@ def rule(request: Request, who: Account, body: FlagRuling, flag_id: int) -> dict
         body.funded_by,
         body.stance,
     )
-    return _changed(request, done)
 
 
 # -- inbox and account ---------------------------------------------------------------------
@@ -432,20 +348,18 @@ class ReadMark(BaseModel):
     notification_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
-@action("/inbox/read", ReadMark, lambda done: "/inbox", summary="Mark inbox entries read")
-def read(request: Request, who: Account, body: ReadMark) -> dict[str, Any]:
+@action("/inbox/read", ReadMark, "/inbox", summary="Mark inbox entries read")
+def read(sources: DataSources, who: Account, body: ReadMark) -> dict[str, Any]:
     """One entry, or all of them without ``notification_id``."""
-    return {"marked": mark_read(sources_of(request).registry, who, body.notification_id)}
+    return {"marked": mark_read(sources.registry, who, body.notification_id)}
 
 
 class Deletion(BaseModel):
     password: str = Field(min_length=1, max_length=500)
 
 
-@action("/account/delete", Deletion, lambda done: "/?deleted=1", summary="Delete your account")
-def delete(request: Request, who: Account, body: Deletion) -> dict[str, Any]:
+@action("/account/delete", Deletion, "/?deleted=1", summary="Delete your account", changes=True)
+def delete(sources: DataSources, who: Account, body: Deletion) -> dict[str, Any]:
     """Deletes your account and personal data; ties stay, anonymised. Wrong passwords count
     for the login limit: after a few, 429 for a while (your logins stay open)."""
-    sources = sources_of(request)
-    done = delete_account(sources.registry, who, body.password, sources.settings.login_limit)
-    return _changed(request, done)
+    return delete_account(sources.registry, who, body.password, sources.settings.login_limit)

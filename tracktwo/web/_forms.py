@@ -1,8 +1,10 @@
-"""Logging in and out, and the changes: accepting a recommendation, logging an activity.
+"""Logging in and out, and the dashboard's changes: accepting a recommendation, logging an
+activity.
 
-Each change has a form route (a browser: session cookie + CSRF token, answered with a
-redirect) and an API route (a script: JSON body, API token, answered with JSON); both call
-the same library function after the same ``editor`` check.
+Each change is declared once with ``@action`` (``_actions``): a form route (a browser: session
+cookie + CSRF token, answered with a redirect) and an API route (a script: JSON body, API
+token, answered with JSON), both calling the same library function after the same ``editor``
+check.
 """
 
 from __future__ import annotations
@@ -14,16 +16,14 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Form, Path, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from tracktwo._i18n import N_
-from tracktwo.bridges._edit import ACTIVITY_KINDS, log_activity
-from tracktwo.web._accounts import (
+from tracktwo.accounts import (
     Account,
     begin_login,
     end_login,
@@ -31,11 +31,12 @@ from tracktwo.web._accounts import (
     password_matches,
     start_session,
 )
+from tracktwo.bridges._edit import ACTIVITY_KINDS, log_activity
+from tracktwo.store import MAX_ID
+from tracktwo.web._actions import action
 from tracktwo.web._auth import (
     API_ERRORS,
     BEARER,
-    CSRF_COOKIE,
-    SESSION_COOKIE,
     account_of,
     check_csrf,
     editor,
@@ -43,6 +44,14 @@ from tracktwo.web._auth import (
     sources_of,
 )
 from tracktwo.web._client import client_address
+from tracktwo.web._cookies import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    keep_login_csrf,
+    keep_session,
+    safe_next,
+)
+from tracktwo.web._data import DataSources
 from tracktwo.web._match_views import accept_view
 from tracktwo.web._views import plain
 
@@ -52,18 +61,6 @@ router = APIRouter()
 Editor = Annotated[Account, Depends(editor)]
 ActivityKind = Literal["visit", "exchange", "joint_project", "agreement", "event"]
 assert set(ActivityKind.__args__) == set(ACTIVITY_KINDS)  # type: ignore[attr-defined]
-
-
-def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
-
-
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site: a login link must not send people elsewhere."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return "/"
-    parts = urlsplit(target)
-    return parts.path + (f"?{parts.query}" if parts.query else "") if not parts.netloc else "/"
 
 
 # -- logging in and out -------------------------------------------------------------------------
@@ -76,14 +73,13 @@ def _login_page(request: Request, next_path: str, message: str | None, status: i
         {"csrf_token": token, "next": next_path, "message": message, "account": None},
         status_code=status,
     )  # fmt: skip
-    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict",
-                        secure=_secure(request), max_age=3600)  # fmt: skip
+    keep_login_csrf(request, response, token)
     return response
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
 def login_form(request: Request, next: str | None = None) -> Response:
-    return _login_page(request, _safe_next(next), None, 200)
+    return _login_page(request, safe_next(next), None, 200)
 
 
 def _lower_priority() -> None:
@@ -118,13 +114,11 @@ async def login(
     )
     found = await run_in_threadpool(end_login, sources.registry, started, matches)
     if found is None:
-        return _login_page(request, _safe_next(next), N_("Wrong username or password."), 401)
+        return _login_page(request, safe_next(next), N_("Wrong username or password."), 401)
     secret, _ = await run_in_threadpool(start_session, sources.registry, found,
                                         settings.session_hours)  # fmt: skip
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
-                        secure=_secure(request), max_age=settings.session_hours * 3600)  # fmt: skip
-    response.delete_cookie(CSRF_COOKIE)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    keep_session(request, response, secret, settings.session_hours)
     return response
 
 
@@ -153,26 +147,16 @@ def me(request: Request) -> dict[str, Any]:
 
 
 class Proposal(BaseModel):
-    source_id: int = Field(ge=1, le=2**31 - 1, description="the actor seeking a partner")
-    candidate_id: int = Field(ge=1, le=2**31 - 1, description="the recommended partner")
+    source_id: int = Field(ge=1, le=MAX_ID, description="the actor seeking a partner")
+    candidate_id: int = Field(ge=1, le=MAX_ID, description="the recommended partner")
 
 
-@router.post("/api/proposals", status_code=201, summary="Accept a recommendation",
-             dependencies=[BEARER], responses=API_ERRORS)  # fmt: skip
-def accept_api(request: Request, body: Proposal, who: Editor) -> JSONResponse:
+# the dashboard's forms have always named a refused field as FastAPI's forms do: body.<name>
+@action(router, "/proposals", Proposal, "/ties/{tie[id]}?accepted=1", who=Editor, status=201,
+        form_fields="body", summary="Accept a recommendation")  # fmt: skip
+def accept_api(sources: DataSources, who: Account, body: Proposal) -> dict[str, Any]:
     """Store the pair as a *proposed* tie with the score and explanation the model gives it."""
-    return JSONResponse(accept_view(sources_of(request), body.source_id, body.candidate_id),
-                        status_code=201)  # fmt: skip
-
-
-@router.post("/proposals", include_in_schema=False)
-def accept_form(
-    request: Request, who: Editor,
-    source_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
-    candidate_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
-) -> Response:  # fmt: skip
-    made = accept_view(sources_of(request), source_id, candidate_id)
-    return RedirectResponse(f"/ties/{made['tie']['id']}?accepted=1", status_code=303)
+    return accept_view(sources, body.source_id, body.candidate_id)
 
 
 # -- logging an activity ----------------------------------------------------------------------
@@ -185,36 +169,11 @@ class NewActivity(BaseModel):
     note: str | None = Field(default=None, max_length=5000)
 
 
-def _log(request: Request, tie_id: int, activity: NewActivity) -> dict[str, Any]:
-    sources = sources_of(request)
-    row = log_activity(sources.registry, tie_id, activity.activity_date, activity.kind,
-                       activity.participants, activity.note)  # fmt: skip
-    sources.changed()
-    return {"activity": {k: plain(v) for k, v in row.items()}}
-
-
-@router.post("/api/ties/{tie_id}/activities", status_code=201, summary="Log an activity",
-             dependencies=[BEARER], responses=API_ERRORS)  # fmt: skip
-def activity_api(
-    request: Request, tie_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: NewActivity,
-    who: Editor,
-) -> JSONResponse:  # fmt: skip
+@action(router, "/ties/{tie_id}/activities", NewActivity, "/ties/{activity[tie_id]}",
+        who=Editor, changes=True, status=201, form_fields="body",
+        summary="Log an activity")  # fmt: skip
+def activity_api(sources: DataSources, who: Account, body: NewActivity, tie_id: int) -> dict:
     """Record a visit, exchange, joint project, agreement or event on a tie."""
-    return JSONResponse(_log(request, tie_id, body), status_code=201)
-
-
-@router.post("/ties/{tie_id}/activities", include_in_schema=False)
-def activity_form(
-    request: Request, tie_id: Annotated[int, Path(ge=1, le=2**31 - 1)], who: Editor,
-    activity_date: Annotated[date, Form()], kind: Annotated[ActivityKind, Form()],
-    participants: Annotated[int | None, Form(ge=0, le=10_000_000)] = None,
-    note: Annotated[str | None, Form(max_length=5000)] = None,
-) -> Response:  # fmt: skip
-    _log(
-        request,
-        tie_id,
-        NewActivity(
-            activity_date=activity_date, kind=kind, participants=participants, note=note or None
-        ),
-    )
-    return RedirectResponse(f"/ties/{tie_id}", status_code=303)
+    row = log_activity(sources.registry, tie_id, body.activity_date, body.kind,
+                       body.participants, body.note)  # fmt: skip
+    return {"activity": {k: plain(v) for k, v in row.items()}}

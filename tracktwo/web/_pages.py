@@ -18,8 +18,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from tracktwo.accounts import Account
+from tracktwo.store import MAX_ID
 from tracktwo.web import _charts
-from tracktwo.web._accounts import Account
 from tracktwo.web._auth import API_ERRORS, BEARER, reader, sources_of
 from tracktwo.web._compare_view import compare_view
 from tracktwo.web._match_views import network_view, recommendations_view
@@ -39,7 +40,6 @@ router = APIRouter()
 Country = Annotated[str, Path(min_length=2, max_length=60, description="ISO3 code, e.g. KHM")]
 Reader = Annotated[Account | None, Depends(reader)]
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
-MAX_ID = 2**31 - 1  # ids are 32-bit in both databases; a larger one is a bad request
 ActorId = Annotated[int, Path(ge=1, le=MAX_ID)]
 TieId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Charts = Callable[[Request, dict[str, Any]], dict[str, Any]]

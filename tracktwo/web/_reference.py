@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from tracktwo.web._auth import account_of
 from tracktwo.web._body import MESSAGE as BODY_TOO_LARGE
+from tracktwo.web._envelope import STATUS_CODES
 
 __all__ = ["reference", "router"]
 
@@ -25,7 +26,7 @@ Schema = dict[str, Any]
 _METHODS = ("get", "post", "put", "patch", "delete")
 _RULES = ("minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum",
           "exclusiveMaximum", "minItems", "maxItems", "pattern", "format")  # fmt: skip
-# the codes an error of each status carries besides the ones _app maps (see _auth, _app)
+# the codes an error of each status carries besides STATUS_CODES (see _auth, _envelope)
 _MORE_CODES = {401: ["login_required", "bad_token"],
                403: ["forbidden", "csrf", "unconfirmed", "not_approved"],
                429: ["too_many_requests"]}  # fmt: skip
@@ -152,15 +153,13 @@ def _operation(method: str, path: str, operation: Schema, schemas: dict[str, Sch
 
 def _errors(operations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every error status the operations declare, with its codes, and the body cap's 413."""
-    from tracktwo.web._app import _STATUS_CODES
-
     described: dict[int, str] = {413: BODY_TOO_LARGE}
     for operation in operations:
         for answer in operation["responses"]:
             if answer["status"].isdigit() and int(answer["status"]) >= 400:
                 described.setdefault(int(answer["status"]), answer["description"])
     return [{"status": status, "description": described[status],
-             "codes": _MORE_CODES.get(status) or [_STATUS_CODES.get(status, f"http_{status}")]}
+             "codes": _MORE_CODES.get(status) or [STATUS_CODES.get(status, f"http_{status}")]}
             for status in sorted(described)]  # fmt: skip
 
 

@@ -7,19 +7,19 @@ Every setting has a default that is safe on a laptop; ``WebSettings.from_env`` r
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from tracktwo._config import resolve_home
 from tracktwo._errors import ConfigError
-from tracktwo.doors._mail import MailSettings
-from tracktwo.doors._rules import DoorsRules
-from tracktwo.web._login_limit import LoginLimit
+from tracktwo.accounts import LoginLimit
+from tracktwo.doors import DoorsRules, MailSettings
 
 __all__ = ["Network", "WebSettings", "proxy_networks"]
 
 Network = IPv4Network | IPv6Network
+_LOGIN = LoginLimit()  # the limiter's defaults, each a ``login_<name>`` setting here
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -72,12 +72,18 @@ def _count(name: str, default: int) -> int:
     return value
 
 
+def _login_from_env() -> dict[str, int]:
+    """``login_<name>`` from ``TRACKTWO_LOGIN_<NAME>`` for every limit of ``LoginLimit``."""
+    return {f"login_{f.name}": _count(f"TRACKTWO_LOGIN_{f.name.upper()}", getattr(_LOGIN, f.name))
+            for f in fields(LoginLimit)}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class WebSettings:
     """What ``create_app`` needs.
 
     ``public_read``: anonymous visitors may read every page (changes always need a login).
-    The login limiter (``login_limit``; the rules in ``tracktwo.web._login_limit``): past
+    The login limiter (``login_limit``; the rules in ``tracktwo.accounts.LoginLimit``): past
     ``login_failures`` failed logins on an account from one address, that address waits
     ``login_delay_seconds``, doubled with each further failure up to
     ``login_max_delay_minutes``, after its latest failure; past ``login_failures_per_account``
@@ -96,12 +102,12 @@ class WebSettings:
     db_url: str | None = None
     public_read: bool = True
     session_hours: int = 12
-    login_failures: int = 5
-    login_failures_per_address: int = 20
-    login_window_minutes: int = 15
-    login_failures_per_account: int = 50
-    login_delay_seconds: int = 2
-    login_max_delay_minutes: int = 15
+    login_failures: int = _LOGIN.failures
+    login_failures_per_address: int = _LOGIN.failures_per_address
+    login_window_minutes: int = _LOGIN.window_minutes
+    login_failures_per_account: int = _LOGIN.failures_per_account
+    login_delay_seconds: int = _LOGIN.delay_seconds
+    login_max_delay_minutes: int = _LOGIN.max_delay_minutes
     taxonomy: str | None = None
     requests_per_day: int = 5
     request_days: int = 30
@@ -114,9 +120,7 @@ class WebSettings:
 
     @property
     def login_limit(self) -> LoginLimit:
-        return LoginLimit(self.login_failures, self.login_failures_per_address,
-                          self.login_window_minutes, self.login_failures_per_account,
-                          self.login_delay_seconds, self.login_max_delay_minutes)  # fmt: skip
+        return LoginLimit(**{f.name: getattr(self, f"login_{f.name}") for f in fields(LoginLimit)})
 
     @property
     def rules(self) -> DoorsRules:
@@ -132,12 +136,7 @@ class WebSettings:
             db_url=db_url or os.environ.get("TRACKTWO_DB") or None,
             public_read=_flag("TRACKTWO_PUBLIC_READ", True),
             session_hours=_whole("TRACKTWO_SESSION_HOURS", 12),
-            login_failures=_count("TRACKTWO_LOGIN_FAILURES", 5),
-            login_failures_per_address=_count("TRACKTWO_LOGIN_FAILURES_PER_ADDRESS", 20),
-            login_window_minutes=_count("TRACKTWO_LOGIN_WINDOW_MINUTES", 15),
-            login_failures_per_account=_count("TRACKTWO_LOGIN_FAILURES_PER_ACCOUNT", 50),
-            login_delay_seconds=_count("TRACKTWO_LOGIN_DELAY_SECONDS", 2),
-            login_max_delay_minutes=_count("TRACKTWO_LOGIN_MAX_DELAY_MINUTES", 15),
+            **_login_from_env(),
             taxonomy=os.environ.get("TRACKTWO_TAXONOMY") or None,
             requests_per_day=_whole("TRACKTWO_REQUESTS_PER_DAY", 5),
             request_days=_whole("TRACKTWO_REQUEST_DAYS", 30),

@@ -31,6 +31,7 @@ from tracktwo.pulse import (
     short_record_lows,
     standing,
 )
+from tracktwo.store import busiest_event_pairs
 from tracktwo.taxonomy import TRACK_LABELS
 from tracktwo.web._data import DataSources
 from tracktwo.web._dead_ends import dead_end
@@ -90,14 +91,8 @@ def _named(sources: DataSources, code: str) -> dict[str, str]:
 def _event_pairs(sources: DataSources) -> dict[tuple[str, str], int]:
     if not sources.has_events:
         return {}
-    query = (
-        "SELECT least(actor1_country, actor2_country) AS a, "
-        "greatest(actor1_country, actor2_country) AS b, count(*) AS n FROM events "
-        "WHERE actor1_country <> actor2_country AND NOT coalesce(is_reemission, false) "
-        "GROUP BY 1, 2 ORDER BY n DESC LIMIT 200"
-    )
     with sources.store() as store:
-        return {(a, b): int(n) for a, b, n in store.con.execute(query).fetchall()}
+        return busiest_event_pairs(store, 200)
 
 
 def _tie_pairs(sources: DataSources) -> dict[tuple[str, str], int]:

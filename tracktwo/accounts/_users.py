@@ -1,8 +1,8 @@
-"""Users, roles, sessions, API tokens and the login limit, on the registry database.
+"""Users, their roles and password hashes, and their API tokens, on the registry database.
 
 Roles are ordered: a *viewer* reads, an *editor* also changes the registry (accepts a
 recommendation, logs an activity), an *admin* also manages users. Passwords are hashed with
-argon2id (argon2-cffi's defaults); sessions and tokens are random and stored as digests.
+argon2id (argon2-cffi's defaults); tokens are random and stored as digests.
 """
 
 from __future__ import annotations
@@ -10,64 +10,43 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tracktwo._email import check_email
 from tracktwo._errors import InputError, NotFoundError
-from tracktwo.bridges._registry import Registry
-from tracktwo.web._login_limit import (
-    DELETION,
-    Attempt,
-    LoginLimit,
-    LoginLimitError,
-    begin_attempt,
-    forget_attempt,
-    login_wait,
-)
-from tracktwo.web._models import ROLES, ApiToken, User, WebSession
+from tracktwo.accounts._models import ROLES, ApiToken, User, WebSession, this_second
+from tracktwo.bridges import Registry
 
 __all__ = [
-    "DELETION",
+    "DUMMY_HASH",
+    "HASHER",
+    "MIN_PASSWORD",
     "Account",
-    "Attempt",
-    "LoginCheck",
-    "LoginLimit",
-    "LoginLimitError",
     "account_from",
     "add_user",
-    "begin_attempt",
-    "begin_login",
-    "check_login",
     "check_name_free",
     "check_password",
     "check_username",
     "create_token",
-    "end_login",
-    "end_session",
+    "digest",
     "hash_password",
     "list_users",
-    "login_locked",
-    "login_wait",
-    "password_matches",
     "remove_user",
-    "session_account",
     "stage_user",
-    "start_session",
     "token_account",
 ]
 
-_HASHER = PasswordHasher()
+HASHER = PasswordHasher()
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{2,80}$")
 MIN_PASSWORD = 10
 # verifying against a real hash when the user does not exist takes as long as a wrong
 # password, so response times do not tell which usernames exist
-_DUMMY_HASH = _HASHER.hash("tracktwo-no-such-user")
+DUMMY_HASH = HASHER.hash("tracktwo-no-such-user")
 
 
 @dataclass(frozen=True)
@@ -88,10 +67,6 @@ class Account:
 def account_from(user: User, csrf_token: str | None = None) -> Account:
     return Account(user.id, user.username, user.role, csrf_token,
                    user.email_confirmed_at is not None, user.language or "en")  # fmt: skip
-
-
-def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
 
 
 def digest(secret: str) -> str:
@@ -120,7 +95,7 @@ def check_password(password: str) -> str:
 
 def hash_password(password: str) -> str:
     """The argon2id hash of ``password``, once it passes ``check_password``."""
-    return _HASHER.hash(check_password(password))
+    return HASHER.hash(check_password(password))
 
 
 def check_name_free(session: Session, username: str) -> None:
@@ -139,7 +114,7 @@ def stage_user(
     if email and session.scalar(select(User.id).where(User.email == email)) is not None:
         raise InputError(f"email: {email!r} belongs to another account")
     # an account an administrator makes needs no e-mail confirmation
-    now = _now()
+    now = this_second()
     user = User(username=username, email=email, password_hash=password_hash, role=role,
                 active=True, created_at=now, language=language,
                 email_confirmed_at=now if confirmed else None)  # fmt: skip
@@ -191,7 +166,7 @@ def create_token(registry: Registry, username: str, label: str = "script") -> st
         if user_id is None:
             raise NotFoundError(f"username: no user {username!r}")
         session.add(ApiToken(digest=digest(token), user_id=user_id, label=label[:100],
-                             created_at=_now()))  # fmt: skip
+                             created_at=this_second()))  # fmt: skip
     return token
 
 
@@ -203,99 +178,8 @@ def token_account(registry: Registry, token: str) -> Account | None:
         ).first()  # fmt: skip
         if found is None:
             return None
-        now = _now()
+        now = this_second()
         # noted once an hour at most: a read with a token should not be a write every time
         if found[0].last_used_at is None or now - found[0].last_used_at > timedelta(hours=1):
             found[0].last_used_at = now
         return account_from(found[1])
-
-
-# -- logging in ----------------------------------------------------------------------------------
-
-
-def login_locked(
-    registry: Registry, username: str, address: str, limit: LoginLimit,
-    now: datetime | None = None,
-) -> bool:  # fmt: skip
-    """Would an attempt on ``username`` from ``address`` be refused now?"""
-    return login_wait(registry, username, address, limit, now) > 0
-
-
-def check_login(
-    registry: Registry, username: str, password: str, address: str,
-    limit: LoginLimit | None = None, *, now: datetime | None = None,
-) -> Account | None:  # fmt: skip
-    """The account if the password is right, None if not (a failure, counted by the login
-    limiter, see ``_login_limit``); LoginLimitError, before any password check, for an attempt
-    that comes too early. ``address`` is the client's, or ``DELETION``."""
-    started = begin_login(registry, username, address, limit or LoginLimit(), now)
-    return end_login(registry, started, password_matches(started.hashed, password))
-
-
-@dataclass(frozen=True)
-class LoginCheck:
-    """An attempt the limiter let through, with the hash to check its password against."""
-
-    attempt: Attempt
-    user: User | None
-    hashed: str
-
-
-def begin_login(
-    registry: Registry, username: str, address: str, limit: LoginLimit,
-    now: datetime | None = None,
-) -> LoginCheck:  # fmt: skip
-    """The first part of ``check_login``: the limiter, and the stored hash (a dummy one for
-    no such user, so the time taken does not tell which usernames exist)."""
-    attempt = begin_attempt(registry, username, address, limit, now)
-    with registry.read() as session:
-        user = session.scalar(select(User).where(User.username == attempt.username))
-    if user is None or not user.active:
-        return LoginCheck(attempt, None, _DUMMY_HASH)
-    return LoginCheck(attempt, user, user.password_hash)
-
-
-def password_matches(hashed: str, password: str) -> bool:
-    """The slow part (argon2: ~100 ms of CPU and 64 MiB); touches no database."""
-    try:
-        return bool(_HASHER.verify(hashed, password))
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def end_login(registry: Registry, started: LoginCheck, matches: bool) -> Account | None:
-    """A wrong password leaves the attempt's row as a failure; a right one removes it."""
-    if not matches or started.user is None:
-        return None
-    forget_attempt(registry, started.attempt.row_id)
-    return account_from(started.user)
-
-
-def start_session(registry: Registry, account: Account, hours: int) -> tuple[str, Account]:
-    """A new browser session: its secret id (for the cookie) and the account with its CSRF
-    token. Expired sessions are swept on the way."""
-    secret, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    now = _now()
-    with registry.session() as session:
-        session.execute(delete(WebSession).where(WebSession.expires_at < now))
-        expires = now + timedelta(hours=hours)
-        session.add(WebSession(digest=digest(secret), user_id=account.user_id, csrf_token=csrf,
-                               created_at=now, expires_at=expires))  # fmt: skip
-    return secret, replace(account, csrf_token=csrf)
-
-
-def session_account(registry: Registry, secret: str) -> Account | None:
-    with registry.read() as session:
-        found = session.execute(
-            select(WebSession, User).join(User, User.id == WebSession.user_id)
-            .where(WebSession.digest == digest(secret), WebSession.expires_at > _now(),
-                   User.active.is_(True))
-        ).first()  # fmt: skip
-    if found is None:
-        return None
-    return account_from(found[1], found[0].csrf_token)
-
-
-def end_session(registry: Registry, secret: str) -> None:
-    with registry.session() as session:
-        session.execute(delete(WebSession).where(WebSession.digest == digest(secret)))

@@ -1,4 +1,4 @@
-"""Accounts of the web app: users, their browser sessions, API tokens and login attempts.
+"""The account tables: users, their browser sessions, API tokens and login attempts.
 
 They live in the registry database next to actors and ties (migration 0004), so every app
 worker sees the same sessions and the same login limits: nothing is kept in process memory.
@@ -13,14 +13,18 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tracktwo.bridges._models import Base
+from tracktwo.bridges import Base
 
-__all__ = ["LANGUAGES", "ROLES", "ApiToken", "LoginAttempt", "User", "WebSession"]
+__all__ = ["ROLES", "ApiToken", "LoginAttempt", "User", "WebSession", "this_second"]
 
 # in order: each role may do what the ones before it may. A moderator also approves
 # self-registered profiles and rules on flags; an admin also reads the moderation log.
 ROLES = ("viewer", "editor", "moderator", "admin")
-LANGUAGES = ("en", "km")
+
+
+def this_second() -> datetime:
+    """Now, to the second: the precision of every time stamp stored here."""
+    return datetime.now().replace(microsecond=0)
 
 
 class User(Base):
@@ -38,25 +42,26 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(8), default="en")
 
 
-class WebSession(Base):
-    __tablename__ = "web_sessions"
+class _UserSecret:
+    """A secret of one user (a session or a token): found by its digest, gone with the user."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class WebSession(_UserSecret, Base):
+    __tablename__ = "web_sessions"
+
+    csrf_token: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
-class ApiToken(Base):
+class ApiToken(_UserSecret, Base):
     __tablename__ = "api_tokens"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    digest: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 

@@ -34,8 +34,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, true
 
 from tracktwo._errors import LimitError
-from tracktwo.bridges._registry import Registry
-from tracktwo.web._models import LoginAttempt
+from tracktwo.accounts._models import LoginAttempt, this_second
+from tracktwo.bridges import Registry
 
 __all__ = [
     "DELETION",
@@ -54,7 +54,8 @@ FORGET_AFTER = timedelta(hours=24)
 
 @dataclass(frozen=True)
 class LoginLimit:
-    """The limits (see the module's docstring); ``WebSettings.login_limit`` fills them."""
+    """The limits (see the module's docstring); the web app's ``WebSettings.login_limit``
+    fills them."""
 
     failures: int = 5
     failures_per_address: int = 20
@@ -94,10 +95,6 @@ class Attempt:
     address: str
 
 
-def _now() -> datetime:
-    return datetime.now().replace(microsecond=0)
-
-
 def _backoff(times: Sequence[datetime], free: int, limit: LoginLimit, now: datetime) -> float:
     if not times or len(times) < free:
         return 0.0
@@ -121,7 +118,7 @@ def login_wait(
 ) -> float:  # fmt: skip
     """Seconds before ``address`` may try ``username``'s password (0: now); the row
     ``exclude`` (the attempt asking) does not count."""
-    now = now or _now()
+    now = now or this_second()
     other = LoginAttempt.id != exclude if exclude is not None else true()
     with registry.read() as session:
         mine = session.execute(
@@ -171,7 +168,7 @@ def begin_attempt(
     now: datetime | None = None,
 ) -> Attempt:  # fmt: skip
     """Write the attempt down, or refuse it with LoginLimitError (and write nothing)."""
-    now = now or _now()
+    now = now or this_second()
     username, address = username[:80], address[:64]
     # most refusals are decided here, before anything is written
     _refuse_if_early(registry, username, address, limit, now, None)
