@@ -17,7 +17,7 @@ from tracktwo.pulse import (
     PulseResult,
     period_name,
     pulse_chart,
-    short_record_lows,
+    summary_rows,
 )
 from tracktwo.pulse import pulse as compute_pulse
 from tracktwo.store import EventStore
@@ -92,22 +92,6 @@ def pulse(
         console.print(f"Chart written to {chart}")
 
 
-def readable_summary(result: PulseResult, kind: str | None = None) -> list[dict[str, object]]:
-    """The summary's rows (of one ``kind``, events or signal, if given) with periods named
-    for a reader (2019, 2019 Q2, 2019-04)."""
-    rows = []
-    summary = result.summary()
-    if kind is not None:
-        summary = summary[summary["kind"] == kind]
-    for row in summary.to_dict("records"):
-        for column in ("latest_period", "all_time_low_period", "all_time_high_period"):
-            if row[column] is not None:
-                row[column] = period_name(row[column], result.freq)
-        row["record_lows"] = short_record_lows(row["record_lows"])  # csv/json: all of them
-        rows.append(row)
-    return rows
-
-
 def print_summary(result: PulseResult, title: str | None = None, kind: str | None = None) -> None:
     """The pulse's summary table: one row per series (also shown by tracktwo demo)."""
     # the table's headings, short enough for a terminal (csv and json keep the column names)
@@ -115,9 +99,10 @@ def print_summary(result: PulseResult, title: str | None = None, kind: str | Non
              "latest_n": "n", "latest_rank": "rank", "eligible_periods": "eligible",
              "all_time_low_period": "lowest in", "all_time_low_value": "low",
              "all_time_low_n": "low n", "all_time_high_period": "highest in",
-             "all_time_high_value": "high", "record_lows": "record lows",
+             "all_time_high_value": "high", "record_lows_short": "record lows",
              "change_points": "change points"}  # fmt: skip
-    rows = [{shown[k]: row[k] for k in shown} for row in readable_summary(result, kind)]
+    rows = [{shown[k]: row[k] for k in shown}
+            for row in summary_rows(result.summary(), result.freq, kind)]  # fmt: skip
     emit(rows, OutputFormat.table, title=title or (
         f"{result.country_a}–{result.country_b}: each series in short (lows, highs, ranks and "
         f"records over eligible periods: ≥ {result.min_support} events, ≥ "

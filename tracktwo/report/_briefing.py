@@ -21,7 +21,6 @@ laid out by WeasyPrint with the template's print style sheet (``_pdf.py``).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -33,6 +32,7 @@ from sqlalchemy import and_, func, or_, select
 
 from tracktwo._errors import InputError, NotFoundError, TrackTwoError
 from tracktwo._i18n import LANGUAGES, N_, translator
+from tracktwo._json import is_missing
 from tracktwo.bridges._kinds import DECLINED
 from tracktwo.bridges._models import Actor, Tie
 from tracktwo.bridges._registry import Registry
@@ -40,11 +40,10 @@ from tracktwo.bridges._scorecard import Scorecard, scorecard, scorecard_by_year
 from tracktwo.bridges._status import DEFAULT_DORMANT_MONTHS, country_pair, dormant_ties
 from tracktwo.pulse import (
     Standing,
-    period_name,
     pulse,
     recent_vote_issues,
-    short_record_lows,
     standing,
+    summary_rows,
 )
 from tracktwo.report._charts import pulse_svg, signals_svg, trend_svg
 from tracktwo.report._pdf import load_weasyprint, write_pdf
@@ -135,7 +134,7 @@ class Briefing:
 
 
 def _number(value: Any, style: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+    if is_missing(value):
         return "–"
     if style == "count" or style == "year":
         return f"{int(value):,}" if style == "count" else str(int(value))
@@ -176,7 +175,7 @@ def _standing(
 def _series_summary(summary: pd.DataFrame, kind: str, freq: str) -> list[dict[str, Any]]:
     """The rows of the pulse summary (PulseResult.summary) of one kind, written for print."""
     rows = []
-    for row in summary[summary["kind"] == kind].to_dict("records"):
+    for row in summary_rows(summary, freq, kind):
         if row["latest_period"] is None:
             # a track without a single event keeps its row: its zero is a finding
             rows.append({"series": str(row["series"]), "latest": "–",
@@ -185,10 +184,10 @@ def _series_summary(summary: pd.DataFrame, kind: str, freq: str) -> list[dict[st
             continue
         note = ("partial" if row["latest_partial"] else
                 "too few to rank" if not row["latest_eligible"] else "")  # fmt: skip
-        latest = f"{period_name(row['latest_period'], freq)} (n = {row['latest_n']}"
+        latest = f"{row['latest_period']} (n = {row['latest_n']}"
         low = "no eligible year"
         if row["all_time_low_period"] is not None:
-            when = period_name(row["all_time_low_period"], freq)
+            when = row["all_time_low_period"]
             low = f"{row['all_time_low_value']:.2f} ({when}, n = {row['all_time_low_n']})"
         rows.append({
             "series": str(row["series"]),
@@ -197,7 +196,7 @@ def _series_summary(summary: pd.DataFrame, kind: str, freq: str) -> list[dict[st
             "rank": f"{row['latest_rank']} of {row['eligible_periods']}"
                     if pd.notna(row["latest_rank"]) else "–",
             "low": low,
-            "record_lows": short_record_lows(row["record_lows"]) or "none",
+            "record_lows": row["record_lows_short"] or "none",
         })  # fmt: skip
     return rows
 
@@ -445,7 +444,7 @@ def _partner_rows(
 
 def _chance(value: Any) -> str | None:
     """The calibrated chance of a tie, when the model gives one (docs/match.md)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return None
     return f"chance {float(value):.0%}"
 

@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from tracktwo._i18n import N_
+from tracktwo._json import plain
 from tracktwo.bridges._edit import ACTIVITY_KINDS, log_activity
 from tracktwo.web._accounts import (
     Account,
@@ -44,7 +45,6 @@ from tracktwo.web._auth import (
 )
 from tracktwo.web._client import client_address
 from tracktwo.web._match_views import accept_view
-from tracktwo.web._views import plain
 
 __all__ = ["router"]
 

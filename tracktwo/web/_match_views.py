@@ -12,7 +12,6 @@ server: the score stored with the proposed tie is never taken from the form.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from datetime import date
 from typing import Any
@@ -21,6 +20,7 @@ import numpy as np
 from sqlalchemy import and_, func, or_, select
 
 from tracktwo._errors import InputError, NotFoundError, TrackTwoError
+from tracktwo._json import is_missing, plain
 from tracktwo.bridges._kinds import DECLINED
 from tracktwo.bridges._models import Actor, Tie
 from tracktwo.match import FEATURE_LABELS, FEATURES, Recommender
@@ -30,7 +30,7 @@ from tracktwo.match._explain import describe, label_of
 from tracktwo.taxonomy import TRACK_LABELS, TRACKS
 from tracktwo.web._data import DataSources
 from tracktwo.web._dead_ends import dead_end
-from tracktwo.web._views import _named, _pair, _tie_rows, plain, registry_dead_end
+from tracktwo.web._views import _named, _pair, _tie_rows, registry_dead_end
 
 __all__ = ["accept_view", "network_view", "recommendations_view"]
 
@@ -79,7 +79,7 @@ def _explained(row: Any, intercept: float) -> dict[str, Any]:
 
 
 def _float(value: Any) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return None
     return float(value)
 
@@ -90,7 +90,7 @@ def _whole(value: Any) -> int | None:
 
 
 def _text(value: Any) -> str | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    return None if is_missing(value) else str(value)
 
 
 def _busiest(sources: DataSources, country: str, limit: int) -> list[dict[str, Any]]:
