@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tracktwo._errors import InputError
 from tracktwo.cli._app import app, state
+from tracktwo.cli._common import parse_day
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
 from tracktwo.pulse import (
     MIN_EVENTS,
@@ -22,15 +22,6 @@ from tracktwo.pulse import (
 from tracktwo.pulse import pulse as compute_pulse
 from tracktwo.store import EventStore
 from tracktwo.taxonomy import load_taxonomy
-
-
-def parse_day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        raise InputError(f"{option} {text!r} is not a date like 2019-01-31") from None
 
 
 @app.command("pulse")

@@ -24,11 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
 from tracktwo._errors import InputError, NotFoundError, TrackTwoError
 from tracktwo._i18n import LANGUAGES, N_, translator
@@ -49,6 +49,9 @@ from tracktwo.report._charts import pulse_svg, signals_svg, trend_svg
 from tracktwo.report._pdf import load_weasyprint, write_pdf
 from tracktwo.store import EventStore
 from tracktwo.taxonomy import TRACK_LABELS, Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:
+    from tracktwo.match import BusyActor
 
 __all__ = ["Briefing", "build_briefing", "render_briefing", "save_briefing", "write_briefing"]
 
@@ -357,26 +360,6 @@ def _dormant(registry: Registry, a: str, b: str, at: date, taxonomy: Taxonomy) -
 # -- section 4: recommendations ----------------------------------------------------------------
 
 
-def _busiest_actors(registry: Registry, a: str, b: str, limit: int) -> list[tuple[int, str, int]]:
-    """(id, name, ties) of country A's actors with the most ties (any partner), up to limit."""
-    degree = (
-        select(Actor.id, Actor.name, func.count(Tie.id).label("ties"))
-        .outerjoin(
-            Tie,
-            and_(
-                or_(Tie.actor_a_id == Actor.id, Tie.actor_b_id == Actor.id),
-                Tie.status != DECLINED,  # a refused proposal is no tie
-            ),
-        )
-        .where(Actor.country == a)
-        .group_by(Actor.id, Actor.name)
-        .order_by(func.count(Tie.id).desc(), Actor.id)
-        .limit(limit)
-    )
-    with registry.engine.connect() as connection:
-        return [(int(i), str(n), int(t)) for i, n, t in connection.execute(degree)]
-
-
 def _count(registry: Registry, country: str) -> int:
     with registry.engine.connect() as connection:
         statement = select(func.count(Actor.id)).where(Actor.country == country)
@@ -384,7 +367,7 @@ def _count(registry: Registry, country: str) -> int:
 
 
 def _recommendations(registry: Registry, a: str, b: str, k: int) -> Section:
-    from tracktwo.match._recommender import Recommender
+    from tracktwo.match import Recommender, busiest_actors, live_tie_count
 
     section = Section()
     missing = [c for c in (a, b) if _count(registry, c) == 0]
@@ -394,10 +377,7 @@ def _recommendations(registry: Registry, a: str, b: str, k: int) -> Section:
             "with tracktwo bridges load places / universities / sister-cities."
         )
         return section
-    with registry.engine.connect() as connection:
-        statement = select(func.count(Tie.id)).where(Tie.status != DECLINED)
-        ties = int(connection.execute(statement).scalar() or 0)
-    if ties == 0:
+    if live_tie_count(registry) == 0:
         section.missing.append(
             "No recommendations: the registry holds no ties to learn from. Load the known "
             "sister cities with tracktwo bridges load sister-cities."
@@ -408,7 +388,7 @@ def _recommendations(registry: Registry, a: str, b: str, k: int) -> Section:
     except (TrackTwoError, ValueError) as error:
         section.missing.append(f"No recommendations: the model could not learn ({error}).")
         return section
-    busiest = _busiest_actors(registry, a, b, k)
+    busiest = busiest_actors(registry, a, k)
     section.data["rows"] = _partner_rows(registry, model, busiest, b)
     if not section.data["rows"]:
         section.missing.append(
@@ -418,20 +398,18 @@ def _recommendations(registry: Registry, a: str, b: str, k: int) -> Section:
 
 
 def _partner_rows(
-    registry: Registry, model: Any, busiest: list[tuple[int, str, int]], b: str
+    registry: Registry, model: Any, busiest: list[BusyActor], b: str
 ) -> list[dict[str, Any]]:
-    """One partner per busy actor, diversified across them (``best_partners``), each with
-    its sentence; a partner given to several actors says so."""
-    from tracktwo.match._diversify import best_partners
-    from tracktwo.match._explain import describe, label_of
+    """One partner per busy actor, diversified across them (``match.partners_of_busiest``),
+    each with its sentence; a partner given to several actors says so."""
+    from tracktwo.match import label_of, partners_of_busiest
 
-    chosen = best_partners(model, [actor_id for actor_id, _name, _ties in busiest], country=b)
+    chosen = partners_of_busiest(registry, model, [actor.id for actor in busiest], b)
     if chosen.empty:
         return []
-    chosen = describe(model, chosen, chosen["source_id"], registry, country=b)
     frame, index = model.actors_.frame, model.actors_.index
-    labels = {i: label_of(frame.iloc[index[i]]) for i, _name, _ties in busiest}
-    ties = {i: degree for i, _name, degree in busiest}
+    labels = {actor.id: label_of(frame.iloc[index[actor.id]]) for actor in busiest}
+    ties = {actor.id: actor.ties for actor in busiest}
     return [{
         "actor": labels[int(row["source_id"])], "ties": ties[int(row["source_id"])],
         "partner": label_of(row), "partner_kind": str(row["kind"]).replace("_", " "),
