@@ -478,7 +478,7 @@ def test_cli_draws_a_progress_bar_on_a_terminal(
 ) -> None:
     screen = io.StringIO()
     terminal = Console(file=screen, force_terminal=True, width=120)
-    monkeypatch.setattr("tracktwo.cli._fetch.console", terminal)
+    monkeypatch.setattr("tracktwo.cli._common.err_console", terminal)  # the bar draws on stderr
     monkeypatch.setenv("TRACKTWO_HOME", str(tmp_path / "home"))
     args = ["events", "fetch", "--since", "2018-03-01", "--until", "2018-03-01", "--no-ingest"]
     result = CliRunner().invoke(_cli(), [*args, "--masterlist", server.url("masterfilelist.txt")])

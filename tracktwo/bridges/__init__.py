@@ -1,6 +1,7 @@
 """Bridges: the registry of actors and ties between two countries, and its scorecard."""
 
 from tracktwo.bridges._backup import backup, restore
+from tracktwo.bridges._breakdown import track_of_kinds
 from tracktwo.bridges._diaspora import (
     DIASPORA_FILE,
     DiasporaReport,
@@ -10,10 +11,13 @@ from tracktwo.bridges._diaspora import (
 )
 from tracktwo.bridges._diaspora_places import state_code
 from tracktwo.bridges._edit import (
+    ACTIVITY_KINDS,
     STANCES,
     add_actor,
     add_tie,
     clean_actor_fields,
+    get_actor,
+    get_tie,
     list_actors,
     list_ties,
     log_activity,
@@ -35,9 +39,15 @@ from tracktwo.bridges._pair_ties import ActorArrays, PairTies, TieArrays, load_p
 from tracktwo.bridges._places import capital_geonames_ids, load_states, place_label
 from tracktwo.bridges._registry import REGISTRY_FILE, Registry
 from tracktwo.bridges._scorecard import Scorecard, scorecard, scorecard_by_year, scorecard_figures
-from tracktwo.bridges._status import DEFAULT_DORMANT_MONTHS, country_pair, dormant_ties
+from tracktwo.bridges._status import (
+    DEFAULT_DORMANT_MONTHS,
+    country_pair,
+    dormant_ties,
+    effective_statuses,
+)
 
 __all__ = [
+    "ACTIVITY_KINDS",
     "DECLINED",
     "DEFAULT_DORMANT_MONTHS",
     "DIASPORA_FILE",
@@ -69,7 +79,10 @@ __all__ = [
     "diaspora_by_actor",
     "diaspora_figures_for",
     "dormant_ties",
+    "effective_statuses",
     "export_registry",
+    "get_actor",
+    "get_tie",
     "import_file",
     "list_actors",
     "list_ties",
@@ -90,4 +103,5 @@ __all__ = [
     "scorecard_by_year",
     "scorecard_figures",
     "state_code",
+    "track_of_kinds",
 ]

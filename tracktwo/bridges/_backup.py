@@ -57,6 +57,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, ProgrammingError
 
 from tracktwo._errors import EngineError, FileFormatError, InputError
+from tracktwo._json import plain
 from tracktwo.bridges._registry import Registry
 from tracktwo.store import alembic_revision, reset_serial_sequence
 
@@ -89,10 +90,6 @@ def _key(table: Table) -> list[Any]:
 
 
 # -- writing ---------------------------------------------------------------------------------
-
-
-def _json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date | datetime) else value
 
 
 def _open_for_writing(path: Path) -> tuple[IO[str], Path]:
@@ -150,7 +147,7 @@ def _write_table(connection: Connection, table: Table, handle: IO[str]) -> int:
     query = select(table).order_by(*_key(table)).execution_options(yield_per=_CHUNK)
     written = 0
     for row in connection.execute(query).mappings():
-        record = {key: _json_value(value) for key, value in row.items()}
+        record = {key: plain(value) for key, value in row.items()}
         handle.write(json.dumps({"table": table.name, "row": record}, ensure_ascii=False) + "\n")
         written += 1
     return written

@@ -14,7 +14,6 @@ import csv
 import json
 import os
 from collections.abc import Iterable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from tracktwo._csv import safe_row
 from tracktwo._errors import InputError
+from tracktwo._json import plain
 from tracktwo.bridges._fields import LIST_SEPARATOR
 from tracktwo.bridges._io import ACTIVITY_FIELDS, ACTOR_FIELDS, TIE_FIELDS
 from tracktwo.bridges._kinds import load_vocabulary
@@ -93,14 +93,10 @@ def registry_rows(session: Session) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
-
-
 def _cell(value: Any) -> Any:
     if isinstance(value, list):
         return LIST_SEPARATOR.join(str(v) for v in value)
-    return "" if value is None else _plain(value)
+    return "" if value is None else plain(value)
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -117,7 +113,7 @@ def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
 def _records(tables: dict[str, list[dict[str, Any]]]) -> Iterable[dict[str, Any]]:
     for table, rows in tables.items():
         for row in rows:
-            yield {"record": _RECORD[table]} | {k: _plain(v) for k, v in row.items()}
+            yield {"record": _RECORD[table]} | {k: plain(v) for k, v in row.items()}
 
 
 def _write_json(path: Path, tables: dict[str, list[dict[str, Any]]], lines: bool) -> None:
@@ -153,8 +149,8 @@ def build_graph(session: Session) -> nx.MultiGraph:
             "status": row["status"],  # "declined": a refused proposal, not a tie; filter it out
             "status_reason": row["status_reason"],
             "areas": LIST_SEPARATOR.join(row["areas"] or []),
-            "start_date": _plain(row["start_date"]),
-            "end_date": _plain(row["end_date"]),
+            "start_date": plain(row["start_date"]),
+            "end_date": plain(row["end_date"]),
         }
         ends = actor_ids[row["id"]]
         graph.add_edge(*ends, key=row["id"], **{k: v for k, v in attributes.items() if v})

@@ -210,11 +210,7 @@ def country_pair(
     country_a: str, country_b: str, taxonomy: Taxonomy | None = None
 ) -> tuple[str, str]:
     """Both codes as ISO3 (ISO2 and English names accepted); UnknownCodeError otherwise."""
-    countries = (taxonomy or load_taxonomy()).countries
-    first, second = countries.iso3(country_a), countries.iso3(country_b)
-    if first == second:
-        raise InputError(f"give two different countries, not {first} twice")
-    return first, second
+    return (taxonomy or load_taxonomy()).countries.pair(country_a, country_b)
 
 
 def _as_text(column: SQLCoreOperations[Any], label: str) -> Label[str]:

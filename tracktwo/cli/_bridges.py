@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
-from tracktwo.bridges import Registry
-from tracktwo.cli._app import app, state
+from tracktwo.cli._app import app
+from tracktwo.cli._common import DbOption, use_db
 
 bridges_app = typer.Typer(help="The registry of actors and ties between two countries.")
 app.add_typer(bridges_app, name="bridges")
 
 
 @bridges_app.callback()
-def _bridges(
-    db: Annotated[
-        str | None,
-        typer.Option(help="Database URL, e.g. postgresql+psycopg://user@host/db "
-                          "(default $TRACKTWO_DB, else a SQLite file in the data directory)."),
-    ] = None,
-) -> None:  # fmt: skip
-    state.db = db
-
-
-def open_registry() -> Registry:
-    """The registry the command line points at (--db, $TRACKTWO_DB or the data directory)."""
-    return Registry(state.db, home=state.home)
+def _bridges(db: DbOption = None) -> None:
+    use_db(db)

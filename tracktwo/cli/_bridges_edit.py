@@ -11,7 +11,8 @@ import typer
 from tracktwo.bridges import add_actor, add_tie, list_actors, list_ties, log_activity
 from tracktwo.bridges import backup as backup_registry
 from tracktwo.bridges import restore as restore_registry
-from tracktwo.cli._bridges import bridges_app, open_registry
+from tracktwo.cli._bridges import bridges_app
+from tracktwo.cli._common import open_registry
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
 
 _ACTOR_COLUMNS = (

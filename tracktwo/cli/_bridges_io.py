@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tracktwo._errors import InputError
 from tracktwo.bridges import (
@@ -19,7 +16,8 @@ from tracktwo.bridges import (
     load_diaspora,
     load_open_data,
 )
-from tracktwo.cli._bridges import bridges_app, open_registry
+from tracktwo.cli._bridges import bridges_app
+from tracktwo.cli._common import open_registry, progress_bar
 from tracktwo.cli._output import FormatOption, OutputFormat, emit, err_console
 
 __all__ = ["export_command", "import_command", "load_command"]
@@ -88,18 +86,6 @@ def export_command(
          title=f"Exported to {path}")  # fmt: skip
 
 
-@contextmanager
-def _progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, transient=True) as bar:  # fmt: skip
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
 def _load_diaspora(source: OpenData, file: Path | None, fmt: OutputFormat) -> None:
     if source is not OpenData.diaspora:
         raise InputError(f"FILE: {source.value} takes no file; only diaspora does")
@@ -144,8 +130,8 @@ def load_command(
         _load_diaspora(source, file, fmt)
         return
     options = {"create_unmatched": create_unmatched} if source is OpenData.sister_cities else {}
-    with open_registry() as registry, _progress_bar(f"loading {source.value}") as progress:
-        report = load_open_data(registry, source.value, country=country, progress=progress,
+    with open_registry() as registry, progress_bar(f"loading {source.value}") as bar:
+        report = load_open_data(registry, source.value, country=country, progress=bar.update,
                                 **options)  # fmt: skip
     emit(report.rows(), fmt, title=f"Loaded {source.value}")
     if problems and isinstance(report, MatchReport) and report.problems:

@@ -9,9 +9,9 @@ import typer
 
 from tracktwo.bridges import DEFAULT_DORMANT_MONTHS, dormant_ties, scorecard, scorecard_by_year
 from tracktwo.cli._app import state
-from tracktwo.cli._bridges import bridges_app, open_registry
+from tracktwo.cli._bridges import bridges_app
+from tracktwo.cli._common import open_registry, parse_day
 from tracktwo.cli._output import FormatOption, OutputFormat, emit, err_console
-from tracktwo.cli._pulse import parse_day
 from tracktwo.taxonomy import load_taxonomy
 
 CountryA = Annotated[str, typer.Argument(help="First country (ISO3, e.g. KHM).")]

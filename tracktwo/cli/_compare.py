@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 
 from tracktwo.cli._app import app, state
+from tracktwo.cli._common import parse_day
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
-from tracktwo.cli._pulse import parse_day
 from tracktwo.pulse import CompareResult, compare_chart, period_name
 from tracktwo.pulse import compare as compute_compare
 from tracktwo.store import EventStore

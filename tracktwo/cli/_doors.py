@@ -7,16 +7,12 @@ from typing import Annotated
 
 import typer
 
-from tracktwo.cli._app import app, state
+from tracktwo.cli._app import app
+from tracktwo.cli._common import DbOption, open_registry
 from tracktwo.cli._output import FormatOption, OutputFormat, emit
 
 doors_app = typer.Typer(help="Open doors: the monthly digest and e-mail that failed.")
 app.add_typer(doors_app, name="doors")
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(help="Registry database URL (default $TRACKTWO_DB, else the data directory)."),
-]
 
 
 def _last_month() -> str:
@@ -27,12 +23,6 @@ def _mailer():
     from tracktwo.doors import Mailer, MailSettings
 
     return Mailer(MailSettings.from_env())
-
-
-def _registry(db: str | None):
-    from tracktwo.bridges import Registry
-
-    return Registry(db or state.db, home=state.home)
 
 
 @doors_app.command("digest")
@@ -48,7 +38,7 @@ def digest(
     from tracktwo.doors import send_digests
 
     chosen = month or _last_month()
-    with _registry(db) as registry:
+    with open_registry(db) as registry:
         counts = send_digests(registry, _mailer(), chosen)
     emit([{"month": chosen, **counts}], fmt, title="Digest")
 
@@ -58,6 +48,6 @@ def mail(db: DbOption = None, fmt: FormatOption = OutputFormat.table) -> None:
     """Send again the notification e-mails that failed or never left."""
     from tracktwo.doors import retry_mail
 
-    with _registry(db) as registry:
+    with open_registry(db) as registry:
         counts = retry_mail(registry, _mailer())
     emit([{"outcome": k, "messages": v} for k, v in sorted(counts.items())], fmt, title="Mail")

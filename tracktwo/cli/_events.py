@@ -10,10 +10,10 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from tracktwo._errors import FileFormatError, InputError
 from tracktwo.cli._app import app, state
+from tracktwo.cli._common import progress_bar
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit, err_console
 from tracktwo.events import (
     IngestReport,
@@ -31,18 +31,6 @@ events_app = typer.Typer(help="Event data: ingest GDELT / ICEWS files, fetch GDE
 app.add_typer(events_app, name="events")
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=not err_console.is_terminal,
-    )
-
-
 @events_app.command("ingest")
 def ingest(
     paths: Annotated[
@@ -57,11 +45,10 @@ def ingest(
     """Ingest event files: each all-or-nothing; bad rows go to the quarantine."""
     if not paths:
         raise InputError("give at least one file to ingest")
-    with EventStore(state.home) as store, _progress() as progress:
-        task = progress.add_task("ingesting", total=len(paths))
+    with EventStore(state.home) as store, progress_bar("ingesting", len(paths)) as bar:
 
         def done(path: Path, outcome: IngestReport | FileFormatError) -> None:
-            progress.update(task, advance=1, description=path.name)
+            bar.advance(path.name)
 
         reports, failures = ingest_paths(
             store, paths, taxonomy=load_taxonomy(state.taxonomy), on_file_done=done,

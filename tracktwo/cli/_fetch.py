@@ -5,23 +5,16 @@ Thin: options are checked here, the work is ``tracktwo.events._fetch.fetch_gdelt
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from tracktwo._errors import InputError
-from tracktwo.cli._output import FormatOption, OutputFormat, console, emit, err_console
+from tracktwo.cli._app import state
+from tracktwo.cli._common import progress_bar
+from tracktwo.cli._output import FormatOption, OutputFormat, emit, err_console
 from tracktwo.events import (
     DEFAULT_MASTERLIST,
     MASTERLIST_ENV,
@@ -34,8 +27,6 @@ __all__ = ["register"]
 
 _DATE_FORMATS = ["%Y-%m-%d"]
 
-ProgressHooks = tuple[Callable[[int, int], None] | None, Callable[[str], None] | None]
-
 
 def _check_dyads(values: list[str] | None) -> list[str]:
     """Reject a bad --dyad before anything is downloaded (exit status 2, one clear line)."""
@@ -44,30 +35,6 @@ def _check_dyads(values: list[str] | None) -> list[str]:
     except InputError as exc:
         raise typer.BadParameter(str(exc).removeprefix("--dyad ")) from exc
     return values or []
-
-
-@contextmanager
-def _progress_hooks() -> Iterator[ProgressHooks]:
-    """A Rich bar (files done / expected, current file) on a terminal; nothing otherwise."""
-    if not console.is_terminal:
-        yield None, None
-        return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("reading the master file list", total=None)
-
-        def on_file(name: str) -> None:
-            bar.update(task, description=name)
-
-        def on_progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield on_progress, on_file
 
 
 def _print_report(report: FetchReport, fmt: OutputFormat) -> None:
@@ -120,7 +87,6 @@ def fetch(
     Files already fetched (same MD5) are skipped, so running again resumes. Exits with
     status 1 when a file is missing or corrupt.
     """
-    from tracktwo.cli._app import state  # imported here: _app may import this module
     from tracktwo.store import EventStore
 
     if since.date() > until.date():
@@ -128,7 +94,7 @@ def fetch(
             f"{since.date().isoformat()} is after --until {until.date().isoformat()}",
             param_hint="--since",
         )
-    with EventStore(state.home) as store, _progress_hooks() as (on_progress, on_file):
+    with EventStore(state.home) as store, progress_bar("reading the master file list") as bar:
         report = fetch_gdelt(
             store,
             since=since.date(),
@@ -136,8 +102,8 @@ def fetch(
             dyads=parse_dyads(dyad or []),
             masterlist=masterlist,
             download_dir=download_dir,
-            progress=on_progress,
-            on_file=on_file,
+            progress=bar.update,
+            on_file=bar.describe,
             ingest=ingest,
             keep_zips=keep_zips,
         )

@@ -8,13 +8,11 @@ import pandas as pd
 import typer
 
 from tracktwo.cli._app import app
-from tracktwo.cli._bridges import open_registry
+from tracktwo.cli._common import open_registry
 from tracktwo.cli._match_evaluate import emit_report
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
 from tracktwo.match import (
     LAMBDA,
-    Recommender,
-    accept_recommendation,
     evaluate,
     evaluate_report,
     plan_portfolio,
@@ -22,6 +20,7 @@ from tracktwo.match import (
     resolve_actor,
     shown_table,
 )
+from tracktwo.match import accept as accept_partner
 
 match_app = typer.Typer(help="Recommend new partnerships, evaluate them, plan a portfolio.")
 app.add_typer(match_app, name="match")
@@ -125,11 +124,5 @@ def accept(
     """Store a recommended partner as a proposed tie with the score and explanation it has now."""
     registry = open_registry()
     source_id, candidate_id = resolve_actor(registry, source), resolve_actor(registry, candidate)
-    model = Recommender().fit(registry)
-    ranked = model.recommend(source_id, 1_000_000, exhaustive=True)
-    found = ranked[ranked["candidate_id"] == candidate_id]
-    score = float(found["score"].iloc[0]) if not found.empty else float("nan")
-    parts = {c: float(found[c].iloc[0]) for c in model.feature_names_} if not found.empty else {}
-    tie = accept_recommendation(registry, source_id, candidate_id, score=score, components=parts,
-                                channel=channel)  # fmt: skip
+    tie = accept_partner(registry, source_id, candidate_id, channel=channel)
     emit([tie], fmt, title="Proposed tie")

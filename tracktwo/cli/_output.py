@@ -5,9 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -17,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tracktwo._csv import safe_row
+from tracktwo._json import plain
 
 __all__ = ["FormatOption", "OutputFormat", "console", "emit", "err_console"]
 
@@ -37,22 +36,6 @@ FormatOption = Annotated[
 ]
 
 
-def _plain(value: Any) -> Any:
-    """JSON- and CSV-friendly scalars: dates as ISO text, NaN as null."""
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, datetime | pd.Timestamp):
-        midnight = value.hour == value.minute == value.second == value.microsecond == 0
-        return value.date().isoformat() if midnight else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return _plain(value.item())
-    return value
-
-
 def _records(rows: pd.DataFrame | Sequence[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
     if isinstance(rows, pd.DataFrame):
         columns = [str(c) for c in rows.columns]
@@ -60,7 +43,7 @@ def _records(rows: pd.DataFrame | Sequence[dict[str, Any]]) -> tuple[list[str], 
     else:
         columns = list(rows[0].keys()) if rows else []
         values = [[row.get(c) for c in columns] for row in rows]
-    return columns, [[_plain(v) for v in row] for row in values]
+    return columns, [[plain(v) for v in row] for row in values]
 
 
 def _cell(value: Any) -> str:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tracktwo._errors import InputError
 from tracktwo.cli._app import app, state
+from tracktwo.cli._common import parse_day
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
 from tracktwo.pulse import (
     MIN_EVENTS,
@@ -17,20 +17,11 @@ from tracktwo.pulse import (
     PulseResult,
     period_name,
     pulse_chart,
-    short_record_lows,
+    summary_rows,
 )
 from tracktwo.pulse import pulse as compute_pulse
 from tracktwo.store import EventStore
 from tracktwo.taxonomy import load_taxonomy
-
-
-def parse_day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        raise InputError(f"{option} {text!r} is not a date like 2019-01-31") from None
 
 
 @app.command("pulse")
@@ -92,22 +83,6 @@ def pulse(
         console.print(f"Chart written to {chart}")
 
 
-def readable_summary(result: PulseResult, kind: str | None = None) -> list[dict[str, object]]:
-    """The summary's rows (of one ``kind``, events or signal, if given) with periods named
-    for a reader (2019, 2019 Q2, 2019-04)."""
-    rows = []
-    summary = result.summary()
-    if kind is not None:
-        summary = summary[summary["kind"] == kind]
-    for row in summary.to_dict("records"):
-        for column in ("latest_period", "all_time_low_period", "all_time_high_period"):
-            if row[column] is not None:
-                row[column] = period_name(row[column], result.freq)
-        row["record_lows"] = short_record_lows(row["record_lows"])  # csv/json: all of them
-        rows.append(row)
-    return rows
-
-
 def print_summary(result: PulseResult, title: str | None = None, kind: str | None = None) -> None:
     """The pulse's summary table: one row per series (also shown by tracktwo demo)."""
     # the table's headings, short enough for a terminal (csv and json keep the column names)
@@ -115,9 +90,10 @@ def print_summary(result: PulseResult, title: str | None = None, kind: str | Non
              "latest_n": "n", "latest_rank": "rank", "eligible_periods": "eligible",
              "all_time_low_period": "lowest in", "all_time_low_value": "low",
              "all_time_low_n": "low n", "all_time_high_period": "highest in",
-             "all_time_high_value": "high", "record_lows": "record lows",
+             "all_time_high_value": "high", "record_lows_short": "record lows",
              "change_points": "change points"}  # fmt: skip
-    rows = [{shown[k]: row[k] for k in shown} for row in readable_summary(result, kind)]
+    rows = [{shown[k]: row[k] for k in shown}
+            for row in summary_rows(result.summary(), result.freq, kind)]  # fmt: skip
     emit(rows, OutputFormat.table, title=title or (
         f"{result.country_a}–{result.country_b}: each series in short (lows, highs, ranks and "
         f"records over eligible periods: ≥ {result.min_support} events, ≥ "

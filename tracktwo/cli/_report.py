@@ -9,9 +9,8 @@ from typing import Annotated
 import typer
 
 from tracktwo.cli._app import app, state
-from tracktwo.cli._bridges import open_registry
+from tracktwo.cli._common import DbOption, open_registry, parse_day, use_db
 from tracktwo.cli._output import console
-from tracktwo.cli._pulse import parse_day
 from tracktwo.store import EventStore
 from tracktwo.taxonomy import load_taxonomy
 
@@ -32,10 +31,7 @@ def report(
     at: Annotated[
         str | None, typer.Option(help="Date of the scorecard and dormant ties (default today).")
     ] = None,
-    db: Annotated[
-        str | None,
-        typer.Option(help="Registry database URL (default $TRACKTWO_DB, else the data directory)."),
-    ] = None,
+    db: DbOption = None,
     language: Annotated[
         str,
         typer.Option(help='Language of the opening "Where the relationship stands": en or km.'),
@@ -47,8 +43,7 @@ def report(
     from tracktwo.report import check_output, write_briefing
 
     target = check_output(out)  # refuse another suffix before any work
-    if db is not None:
-        state.db = db
+    use_db(db)
     with EventStore(state.home) as store, open_registry() as registry:
         written = write_briefing(
             store, registry, country_a, country_b, target,

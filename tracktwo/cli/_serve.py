@@ -8,15 +8,11 @@ from typing import Annotated
 import typer
 
 from tracktwo.cli._app import app, state
+from tracktwo.cli._common import DbOption
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
 
 users_app = typer.Typer(help="Accounts of the dashboard: viewers, editors, moderators, admins.")
 app.add_typer(users_app, name="users")
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(help="Registry database URL (default $TRACKTWO_DB, else the data directory)."),
-]
 
 
 def _settings(db: str | None):

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from tracktwo._errors import InputError
 from tracktwo.cli._app import app, state
+from tracktwo.cli._common import parse_day
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
 from tracktwo.datasets import dataset_path
 from tracktwo.pulse import (
@@ -43,15 +42,6 @@ CountryA = Annotated[str, typer.Argument(help="First country: ISO3 (KHM), ISO2 o
 CountryB = Annotated[str, typer.Argument(help="Second country.")]
 Since = Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")]
 Until = Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")]
-
-
-def _day(text: str | None, option: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return datetime.strptime(text, "%Y-%m-%d").date()
-    except ValueError:
-        raise InputError(f"{option} {text!r} is not a date YYYY-MM-DD") from None
 
 
 def _store() -> EventStore:
@@ -130,8 +120,8 @@ def votes_agreement(
             measure=measure,
             by=freq if freq is not None else by,
             issue=issue,
-            since=_day(since, "--since"),
-            until=_day(until, "--until"),
+            since=parse_day(since, "--since"),
+            until=parse_day(until, "--until"),
             seed=seed,
         )
     title = f"UN votes {country_a.upper()}-{country_b.upper()}: {measure}"
@@ -155,8 +145,8 @@ def votes_issues(
             country_a,
             country_b,
             measure=measure,
-            since=_day(since, "--since"),
-            until=_day(until, "--until"),
+            since=parse_day(since, "--since"),
+            until=parse_day(until, "--until"),
             seed=seed,
         )
     emit(frame, fmt, title=f"UN votes {country_a.upper()}-{country_b.upper()} by issue: {measure}")
@@ -206,8 +196,8 @@ def signals_series(
             country_b,
             freq,
             name,
-            _day(since, "--since"),
-            _day(until, "--until"),
+            parse_day(since, "--since"),
+            parse_day(until, "--until"),
         )
     emit(frame, fmt, title=f"Signals {country_a.upper()}-{country_b.upper()}")
 

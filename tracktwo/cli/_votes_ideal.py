@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import pandas as pd
 import typer
 
 from tracktwo.cli._app import state
-from tracktwo.cli._output import FormatOption, OutputFormat, console, emit, err_console
+from tracktwo.cli._common import status_line
+from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
 from tracktwo.cli._signals import CountryA, CountryB, votes_app
 from tracktwo.pulse import fit_ideal_points, ideal_point_distance, ideal_points
 from tracktwo.store import EventStore
@@ -27,20 +26,13 @@ def _years_as_text(frame: pd.DataFrame, fmt: OutputFormat) -> pd.DataFrame:
     return frame.assign(year=frame["year"].astype(str)) if fmt is OutputFormat.table else frame
 
 
-@contextmanager
-def _status() -> Iterator[Callable[[str], None]]:
-    """A one-line status on stderr that the fit updates (silent when it is not needed)."""
-    with err_console.status("UN ideal points") as status:
-        yield lambda text: status.update(f"UN ideal points: {text}")
-
-
 @votes_app.command("fit")
 def votes_fit(
     first_year: Annotated[int | None, typer.Option(help="First year (session + 1945).")] = None,
     last_year: Annotated[int | None, typer.Option(help="Last year.")] = None,
 ) -> None:
     """Fit every country's ideal point per UN session and cache it in the store."""
-    with EventStore(state.home) as store, _status() as progress:
+    with EventStore(state.home) as store, status_line("UN ideal points") as progress:
         fit = fit_ideal_points(store, first_year=first_year, last_year=last_year, progress=progress)
     state_word = "converged" if fit.converged else "[red]did not converge[/]"
     console.print(
@@ -63,7 +55,7 @@ def votes_ideal_points(
     """Each country's position per UN session (United States positive), 95% interval.
 
     Fits all years first when no fit of the stored votes is cached."""
-    with EventStore(state.home) as store, _status() as progress:
+    with EventStore(state.home) as store, status_line("UN ideal points") as progress:
         frame = ideal_points(store, year=year, country=country, refit=refit, progress=progress)
     scope = " ".join(str(part) for part in (country and country.upper(), year) if part)
     emit(_years_as_text(frame, fmt), fmt, title=f"UN ideal points {scope}".strip())
@@ -77,7 +69,7 @@ def votes_distance(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Yearly ideal-point distance of the pair with its 95% interval and common roll calls."""
-    with EventStore(state.home) as store, _status() as progress:
+    with EventStore(state.home) as store, status_line("UN ideal points") as progress:
         frame = ideal_point_distance(store, country_a, country_b, refit=refit, progress=progress)
     emit(
         _years_as_text(frame, fmt),

@@ -10,6 +10,7 @@ unapproved profile; ``LimitError`` past a daily limit.
 
 from tracktwo.doors._digest import digest_matches, send_digests
 from tracktwo.doors._mail import Mailer, MailSettings
+from tracktwo.doors._models import Profile
 from tracktwo.doors._moderation import (
     FLAG_OUTCOMES,
     decide_profile,
@@ -48,6 +49,7 @@ __all__ = [
     "DoorsRules",
     "MailSettings",
     "Mailer",
+    "Profile",
     "account_details",
     "add_manager",
     "answer_request",

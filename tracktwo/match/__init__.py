@@ -32,6 +32,13 @@ from tracktwo.match._features import (
     crosses_levels,
     pair_features,
 )
+from tracktwo.match._operations import (
+    BusyActor,
+    accept,
+    busiest_actors,
+    live_tie_count,
+    partners_of_busiest,
+)
 from tracktwo.match._plan import plan_portfolio, resolve_actor
 from tracktwo.match._recommender import Recommender
 
@@ -40,11 +47,14 @@ __all__ = [
     "FEATURE_LABELS",
     "KIND_COMPATIBILITY",
     "LAMBDA",
+    "BusyActor",
     "EvaluationReport",
     "PairFacts",
     "Recommender",
+    "accept",
     "accept_recommendation",
     "best_partners",
+    "busiest_actors",
     "candidate_similarity",
     "crosses_levels",
     "describe",
@@ -53,8 +63,10 @@ __all__ = [
     "evaluate_report",
     "explain",
     "label_of",
+    "live_tie_count",
     "mmr",
     "pair_features",
+    "partners_of_busiest",
     "plan_portfolio",
     "rank_of",
     "ranking_metrics",

@@ -129,9 +129,7 @@ def plan_portfolio(
 ) -> PortfolioPlan:
     """Recommend, choose a portfolio of ``n`` new ties, and score the registry before/after."""
     taxonomy = load_taxonomy()
-    first, second = taxonomy.countries.iso3(country_a), taxonomy.countries.iso3(country_b)
-    if first == second:
-        raise InputError(f"a portfolio joins two different countries, got {first} twice")
+    first, second = taxonomy.countries.pair(country_a, country_b)
     recommender = Recommender().fit(registry)
     candidates = candidate_ties(registry, recommender, first, second, per_actor=per_actor)
     portfolio = choose_portfolio(

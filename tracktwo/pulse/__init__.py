@@ -37,7 +37,12 @@ from tracktwo.pulse._stats import (
     mark_records,
     weighted_mean_interval,
 )
-from tracktwo.pulse._summary import SUMMARY_COLUMNS, short_record_lows, summarise_series
+from tracktwo.pulse._summary import (
+    SUMMARY_COLUMNS,
+    short_record_lows,
+    summarise_series,
+    summary_rows,
+)
 from tracktwo.pulse._vote_measures import vote_issues, vote_measure, voting_agreement
 from tracktwo.pulse._votes import VotesReport, ingest_votes
 
@@ -95,6 +100,7 @@ __all__ = [
     "source_totals",
     "standing",
     "summarise_series",
+    "summary_rows",
     "vote_issues",
     "vote_measure",
     "voting_agreement",

@@ -91,11 +91,7 @@ class PulseResult:
 
 
 def _pair(taxonomy: Taxonomy, country_a: str, country_b: str) -> tuple[str, str]:
-    first = taxonomy.countries.iso3(country_a)
-    second = taxonomy.countries.iso3(country_b)
-    if first == second:
-        raise InputError(f"a pair needs two different countries, got {first} twice")
-    return first, second
+    return taxonomy.countries.pair(country_a, country_b)
 
 
 def _validate(freq: str, by: str, since: date | None, until: date | None) -> str:

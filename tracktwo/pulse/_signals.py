@@ -153,16 +153,7 @@ def pair_or_error(
 
     ``also_known`` holds extra codes accepted as they are (former UN members for votes).
     """
-    countries = load_taxonomy().countries
-
-    def resolve(code: str) -> str:
-        cleaned = code.strip().upper()
-        return cleaned if cleaned in also_known else countries.iso3(code)
-
-    first, second = resolve(country_a), resolve(country_b)
-    if first == second:
-        raise InputError(f"give two different countries (both are {first})")
-    return first, second
+    return load_taxonomy().countries.pair(country_a, country_b, also_known)
 
 
 # -- signals ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pandas as pd
 
 from tracktwo.pulse._periods import period_name
 
-__all__ = ["SUMMARY_COLUMNS", "short_record_lows", "summarise_series"]
+__all__ = ["SUMMARY_COLUMNS", "short_record_lows", "summarise_series", "summary_rows"]
 
 SUMMARY_COLUMNS = [
     "series", "kind", "latest_period", "latest_value", "latest_n", "latest_rank",
@@ -111,3 +111,25 @@ def short_record_lows(record_lows: str, keep: int = 3) -> str:
     if len(records) <= keep:
         return ", ".join(records)
     return f"{len(records)}, the last {records[-1]}"
+
+
+_PERIOD_COLUMNS = ("latest_period", "all_time_low_period", "all_time_high_period")
+
+
+def summary_rows(
+    summary: pd.DataFrame, freq: str, kind: str | None = None, *, name_periods: bool = True
+) -> list[dict[str, Any]]:
+    """The rows of a pulse summary (:func:`summarise_series`), of one ``kind`` ("events" or
+    "signal") if given, as the shells show them: every row gains ``record_lows_short``
+    (:func:`short_record_lows`) and, with ``name_periods``, its periods are named for a
+    reader (2019, 2019 Q2, 2019-04) instead of dates."""
+    chosen = summary if kind is None else summary[summary["kind"] == kind]
+    rows = []
+    for row in chosen.to_dict("records"):
+        if name_periods:
+            for column in _PERIOD_COLUMNS:
+                if row[column] is not None:
+                    row[column] = period_name(row[column], freq)
+        row["record_lows_short"] = short_record_lows(row["record_lows"])
+        rows.append(row)
+    return rows

@@ -21,18 +21,18 @@ laid out by WeasyPrint with the template's print style sheet (``_pdf.py``).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
 from tracktwo._errors import InputError, NotFoundError, TrackTwoError
 from tracktwo._i18n import LANGUAGES, N_, translator
+from tracktwo._json import is_missing
 from tracktwo.bridges import (
     DECLINED,
     DEFAULT_DORMANT_MONTHS,
@@ -47,16 +47,18 @@ from tracktwo.bridges import (
 )
 from tracktwo.pulse import (
     Standing,
-    period_name,
     pulse,
     recent_vote_issues,
-    short_record_lows,
     standing,
+    summary_rows,
 )
 from tracktwo.report._charts import pulse_svg, signals_svg, trend_svg
 from tracktwo.report._pdf import load_weasyprint, write_pdf
 from tracktwo.store import EventStore
 from tracktwo.taxonomy import TRACK_LABELS, Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:
+    from tracktwo.match import BusyActor
 
 __all__ = ["Briefing", "build_briefing", "render_briefing", "save_briefing", "write_briefing"]
 
@@ -142,7 +144,7 @@ class Briefing:
 
 
 def _number(value: Any, style: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+    if is_missing(value):
         return "–"
     if style == "count" or style == "year":
         return f"{int(value):,}" if style == "count" else str(int(value))
@@ -183,7 +185,7 @@ def _standing(
 def _series_summary(summary: pd.DataFrame, kind: str, freq: str) -> list[dict[str, Any]]:
     """The rows of the pulse summary (PulseResult.summary) of one kind, written for print."""
     rows = []
-    for row in summary[summary["kind"] == kind].to_dict("records"):
+    for row in summary_rows(summary, freq, kind):
         if row["latest_period"] is None:
             # a track without a single event keeps its row: its zero is a finding
             rows.append({"series": str(row["series"]), "latest": "–",
@@ -192,10 +194,10 @@ def _series_summary(summary: pd.DataFrame, kind: str, freq: str) -> list[dict[st
             continue
         note = ("partial" if row["latest_partial"] else
                 "too few to rank" if not row["latest_eligible"] else "")  # fmt: skip
-        latest = f"{period_name(row['latest_period'], freq)} (n = {row['latest_n']}"
+        latest = f"{row['latest_period']} (n = {row['latest_n']}"
         low = "no eligible year"
         if row["all_time_low_period"] is not None:
-            when = period_name(row["all_time_low_period"], freq)
+            when = row["all_time_low_period"]
             low = f"{row['all_time_low_value']:.2f} ({when}, n = {row['all_time_low_n']})"
         rows.append({
             "series": str(row["series"]),
@@ -204,7 +206,7 @@ def _series_summary(summary: pd.DataFrame, kind: str, freq: str) -> list[dict[st
             "rank": f"{row['latest_rank']} of {row['eligible_periods']}"
                     if pd.notna(row["latest_rank"]) else "–",
             "low": low,
-            "record_lows": short_record_lows(row["record_lows"]) or "none",
+            "record_lows": row["record_lows_short"] or "none",
         })  # fmt: skip
     return rows
 
@@ -365,26 +367,6 @@ def _dormant(registry: Registry, a: str, b: str, at: date, taxonomy: Taxonomy) -
 # -- section 4: recommendations ----------------------------------------------------------------
 
 
-def _busiest_actors(registry: Registry, a: str, b: str, limit: int) -> list[tuple[int, str, int]]:
-    """(id, name, ties) of country A's actors with the most ties (any partner), up to limit."""
-    degree = (
-        select(Actor.id, Actor.name, func.count(Tie.id).label("ties"))
-        .outerjoin(
-            Tie,
-            and_(
-                or_(Tie.actor_a_id == Actor.id, Tie.actor_b_id == Actor.id),
-                Tie.status != DECLINED,  # a refused proposal is no tie
-            ),
-        )
-        .where(Actor.country == a)
-        .group_by(Actor.id, Actor.name)
-        .order_by(func.count(Tie.id).desc(), Actor.id)
-        .limit(limit)
-    )
-    with registry.engine.connect() as connection:
-        return [(int(i), str(n), int(t)) for i, n, t in connection.execute(degree)]
-
-
 def _count(registry: Registry, country: str) -> int:
     with registry.engine.connect() as connection:
         statement = select(func.count(Actor.id)).where(Actor.country == country)
@@ -392,7 +374,7 @@ def _count(registry: Registry, country: str) -> int:
 
 
 def _recommendations(registry: Registry, a: str, b: str, k: int) -> Section:
-    from tracktwo.match import Recommender
+    from tracktwo.match import Recommender, busiest_actors, live_tie_count
 
     section = Section()
     missing = [c for c in (a, b) if _count(registry, c) == 0]
@@ -402,10 +384,7 @@ def _recommendations(registry: Registry, a: str, b: str, k: int) -> Section:
             "with tracktwo bridges load places / universities / sister-cities."
         )
         return section
-    with registry.engine.connect() as connection:
-        statement = select(func.count(Tie.id)).where(Tie.status != DECLINED)
-        ties = int(connection.execute(statement).scalar() or 0)
-    if ties == 0:
+    if live_tie_count(registry) == 0:
         section.missing.append(
             "No recommendations: the registry holds no ties to learn from. Load the known "
             "sister cities with tracktwo bridges load sister-cities."
@@ -416,7 +395,7 @@ def _recommendations(registry: Registry, a: str, b: str, k: int) -> Section:
     except (TrackTwoError, ValueError) as error:
         section.missing.append(f"No recommendations: the model could not learn ({error}).")
         return section
-    busiest = _busiest_actors(registry, a, b, k)
+    busiest = busiest_actors(registry, a, k)
     section.data["rows"] = _partner_rows(registry, model, busiest, b)
     if not section.data["rows"]:
         section.missing.append(
@@ -426,19 +405,18 @@ def _recommendations(registry: Registry, a: str, b: str, k: int) -> Section:
 
 
 def _partner_rows(
-    registry: Registry, model: Any, busiest: list[tuple[int, str, int]], b: str
+    registry: Registry, model: Any, busiest: list[BusyActor], b: str
 ) -> list[dict[str, Any]]:
-    """One partner per busy actor, diversified across them (``best_partners``), each with
-    its sentence; a partner given to several actors says so."""
-    from tracktwo.match import best_partners, describe, label_of
+    """One partner per busy actor, diversified across them (``match.partners_of_busiest``),
+    each with its sentence; a partner given to several actors says so."""
+    from tracktwo.match import label_of, partners_of_busiest
 
-    chosen = best_partners(model, [actor_id for actor_id, _name, _ties in busiest], country=b)
+    chosen = partners_of_busiest(registry, model, [actor.id for actor in busiest], b)
     if chosen.empty:
         return []
-    chosen = describe(model, chosen, chosen["source_id"], registry, country=b)
     frame, index = model.actors_.frame, model.actors_.index
-    labels = {i: label_of(frame.iloc[index[i]]) for i, _name, _ties in busiest}
-    ties = {i: degree for i, _name, degree in busiest}
+    labels = {actor.id: label_of(frame.iloc[index[actor.id]]) for actor in busiest}
+    ties = {actor.id: actor.ties for actor in busiest}
     return [{
         "actor": labels[int(row["source_id"])], "ties": ties[int(row["source_id"])],
         "partner": label_of(row), "partner_kind": str(row["kind"]).replace("_", " "),
@@ -451,7 +429,7 @@ def _partner_rows(
 
 def _chance(value: Any) -> str | None:
     """The calibrated chance of a tie, when the model gives one (docs/match.md)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return None
     return f"chance {float(value):.0%}"
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from tracktwo._errors import ConfigError, UnknownCodeError
+from tracktwo._errors import ConfigError, InputError, UnknownCodeError
 
 __all__ = [
     "TRACKS",
@@ -75,6 +75,22 @@ class Countries:
         raise UnknownCodeError(
             f"unknown country {code!r}: give an ISO 3166 alpha-3 code such as KHM"
         )
+
+    def pair(
+        self, country_a: str, country_b: str, also_known: frozenset[str] = frozenset()
+    ) -> tuple[str, str]:
+        """The one pair check: two distinct ISO3 codes from whatever codes or names were
+        given (:meth:`iso3`); ``also_known`` holds extra codes taken as they are (former UN
+        members, for votes). UnknownCodeError for an unknown one, InputError for one twice."""
+
+        def resolve(code: str) -> str:
+            cleaned = code.strip().upper()
+            return cleaned if cleaned in also_known else self.iso3(code)
+
+        first, second = resolve(country_a), resolve(country_b)
+        if first == second:
+            raise InputError(f"a pair needs two different countries, not {first} twice")
+        return first, second
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ from typing import Any
 import pandas as pd
 
 from tracktwo._errors import InputError
-from tracktwo.bridges._status import country_pair
+from tracktwo._json import plain
+from tracktwo.bridges import country_pair
 from tracktwo.pulse import COMPARE_COLUMNS, busiest_partners, compare
 from tracktwo.taxonomy import TRACK_LABELS
 from tracktwo.web._data import DataSources
-from tracktwo.web._views import country_names, pairs_view, plain
+from tracktwo.web._views import country_names, pairs_view
 
 __all__ = ["DEFAULT_PARTNERS", "MAX_PARTNERS", "compare_view"]
 

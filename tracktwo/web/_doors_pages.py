@@ -14,9 +14,10 @@ from sqlalchemy import select
 from tracktwo._errors import NotAllowedError
 from tracktwo._i18n import N_
 from tracktwo.accounts import Account
-from tracktwo.bridges._kinds import DOORS_TRACKS, load_vocabulary
-from tracktwo.bridges._models import Actor
+from tracktwo.bridges import DOORS_TRACKS, Actor, load_vocabulary
 from tracktwo.doors import (
+    FLAG_OUTCOMES,
+    Profile,
     account_details,
     approved_by_country,
     export_account,
@@ -30,8 +31,6 @@ from tracktwo.doors import (
     search_profiles,
     unread,
 )
-from tracktwo.doors._models import Profile
-from tracktwo.doors._moderation import FLAG_OUTCOMES
 from tracktwo.web._auth import reader, sources_of
 from tracktwo.web._doors_kit import Id, Member, personal_page, router
 from tracktwo.web._match_views import recommendations_view

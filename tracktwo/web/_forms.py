@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from tracktwo._i18n import N_
+from tracktwo._json import plain
 from tracktwo.accounts import (
     Account,
     begin_login,
@@ -31,7 +32,7 @@ from tracktwo.accounts import (
     password_matches,
     start_session,
 )
-from tracktwo.bridges._edit import ACTIVITY_KINDS, log_activity
+from tracktwo.bridges import ACTIVITY_KINDS, log_activity
 from tracktwo.store import MAX_ID
 from tracktwo.web._actions import action
 from tracktwo.web._auth import (
@@ -53,7 +54,6 @@ from tracktwo.web._cookies import (
 )
 from tracktwo.web._data import DataSources
 from tracktwo.web._match_views import accept_view
-from tracktwo.web._views import plain
 
 __all__ = ["router"]
 

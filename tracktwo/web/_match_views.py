@@ -12,25 +12,32 @@ server: the score stored with the proposed tie is never taken from the form.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from datetime import date
 from typing import Any
 
-import numpy as np
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 
 from tracktwo._errors import InputError, NotFoundError, TrackTwoError
-from tracktwo.bridges._kinds import DECLINED
-from tracktwo.bridges._models import Actor, Tie
-from tracktwo.match import FEATURE_LABELS, FEATURES, Recommender
-from tracktwo.match._accept import accept_recommendation
-from tracktwo.match._diversify import best_partners, diversify, top_share
-from tracktwo.match._explain import describe, label_of
+from tracktwo._json import is_missing, plain
+from tracktwo.bridges import DECLINED, Actor
+from tracktwo.match import (
+    FEATURE_LABELS,
+    FEATURES,
+    Recommender,
+    accept,
+    busiest_actors,
+    describe,
+    diversify,
+    label_of,
+    live_tie_count,
+    partners_of_busiest,
+    top_share,
+)
 from tracktwo.taxonomy import TRACK_LABELS, TRACKS
 from tracktwo.web._data import DataSources
 from tracktwo.web._dead_ends import dead_end
-from tracktwo.web._views import _named, _pair, _tie_rows, plain, registry_dead_end
+from tracktwo.web._views import _named, _pair, _tie_rows, registry_dead_end
 
 __all__ = ["accept_view", "network_view", "recommendations_view"]
 
@@ -41,10 +48,7 @@ def _model(sources: DataSources) -> Recommender | str:
     """The fitted recommender, or the sentence saying why there is none."""
 
     def fit() -> Recommender | str:
-        with sources.registry.engine.connect() as connection:
-            statement = select(func.count(Tie.id)).where(Tie.status != DECLINED)
-            ties = int(connection.execute(statement).scalar() or 0)
-        if ties == 0:
+        if live_tie_count(sources.registry) == 0:
             return ("the registry holds no ties to learn from: load the known sister cities "
                     "with tracktwo bridges load sister-cities")  # fmt: skip
         try:
@@ -79,7 +83,7 @@ def _explained(row: Any, intercept: float) -> dict[str, Any]:
 
 
 def _float(value: Any) -> float | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return None
     return float(value)
 
@@ -90,23 +94,13 @@ def _whole(value: Any) -> int | None:
 
 
 def _text(value: Any) -> str | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    return None if is_missing(value) else str(value)
 
 
 def _busiest(sources: DataSources, country: str, limit: int) -> list[dict[str, Any]]:
-    degree = func.count(Tie.id)
-    columns = (Actor.id, Actor.name, Actor.kind, Actor.country, Actor.admin1_name)
-    statement = (
-        select(*columns, degree.label("ties"))
-        .outerjoin(Tie, and_(or_(Tie.actor_a_id == Actor.id, Tie.actor_b_id == Actor.id),
-                             Tie.status != DECLINED))  # a refused proposal is no tie
-        .where(Actor.country == country).group_by(*columns)
-        .order_by(degree.desc(), Actor.id).limit(limit)
-    )  # fmt: skip
-    with sources.registry.engine.connect() as connection:
-        return [{"id": int(i), "name": str(n), "kind": str(k), "ties": int(t),
-                 "label": label_of({"name": n, "kind": k, "country": c, "admin1_name": r})}
-                for i, n, k, c, r, t in connection.execute(statement)]  # fmt: skip
+    return [{"id": actor.id, "name": actor.name, "kind": actor.kind, "ties": actor.ties,
+             "label": actor.label}
+            for actor in busiest_actors(sources.registry, country, limit)]  # fmt: skip
 
 
 def recommendations_view(
@@ -134,9 +128,7 @@ def recommendations_view(
         page["items"] = [_explained(row, model.intercept_) for row in table.to_dict("records")]
         return page
     busy = page["choices"][:BUSIEST]
-    chosen = best_partners(model, [source["id"] for source in busy], country=second)
-    if not chosen.empty:
-        chosen = describe(model, chosen, chosen["source_id"], sources.registry, country=second)
+    chosen = partners_of_busiest(sources.registry, model, [s["id"] for s in busy], second)
     by_id = {source["id"]: source for source in busy}
     for row in chosen.to_dict("records"):
         also = [{"id": i, "label": by_id[i]["label"]} for i in row["also_for"]]
@@ -173,22 +165,11 @@ def _actor_name(sources: DataSources, actor_id: int) -> str:
 
 def accept_view(sources: DataSources, source_id: int, candidate_id: int) -> dict[str, Any]:
     """Store the recommended pair as a proposed tie, with the score and explanation the
-    model gives it now."""
+    model gives it now (``match.accept``)."""
     model = _model(sources)
     if isinstance(model, str):
         raise InputError(f"cannot accept a recommendation: {model}")
-    rows = []
-    for field, actor_id in (("source_id", source_id), ("candidate_id", candidate_id)):
-        try:
-            rows.append(model.actors_.row(int(actor_id)))
-        except (KeyError, IndexError, TrackTwoError) as error:
-            raise NotFoundError(f"{field}: no actor with id {actor_id}") from error
-    parts = model.contributions(np.array([rows[0]]), np.array([rows[1]]))[0]
-    score = model.intercept_ + float(parts.sum())
-    tie = accept_recommendation(
-        sources.registry, source_id, candidate_id, score=score,
-        components={name: float(value) for name, value in zip(FEATURES, parts, strict=True)},
-    )  # fmt: skip
+    tie = accept(sources.registry, source_id, candidate_id, model=model)
     sources.changed()
     return {"tie": {k: plain(v) for k, v in tie.items()}}
 
@@ -200,7 +181,7 @@ def network_view(sources: DataSources, a: str, b: str) -> dict[str, Any]:
     """Nodes (actors with a tie between the two countries) and edges (the ties, with their
     effective status today and their track); the ties by track; the declined proposals,
     which are no ties, apart."""
-    from tracktwo.bridges._edit import list_ties
+    from tracktwo.bridges import list_ties
 
     first, second = _pair(sources, a, b)
     rows = _tie_rows(list_ties(sources.registry, first, second), date.today())

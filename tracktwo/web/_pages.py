@@ -218,7 +218,7 @@ def pair_picker(
     """The picker's form: any two countries, by code or English name."""
     from fastapi.responses import RedirectResponse
 
-    from tracktwo.bridges._status import country_pair
+    from tracktwo.bridges import country_pair
 
     first, second = country_pair(a, b, sources_of(request).taxonomy)
     return RedirectResponse(f"/pairs/{first}/{second}", status_code=303)

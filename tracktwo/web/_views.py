@@ -14,13 +14,22 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from tracktwo._errors import NotFoundError, TrackTwoError
-from tracktwo.bridges import diaspora_figures_for
-from tracktwo.bridges._breakdown import track_of_kinds
-from tracktwo.bridges._edit import get_actor, get_tie, list_actors, list_ties
-from tracktwo.bridges._kinds import DECLINED
-from tracktwo.bridges._models import Actor, Tie
-from tracktwo.bridges._scorecard import scorecard, scorecard_by_year
-from tracktwo.bridges._status import country_pair, effective_statuses
+from tracktwo._json import plain
+from tracktwo.bridges import (
+    DECLINED,
+    Actor,
+    Tie,
+    country_pair,
+    diaspora_figures_for,
+    effective_statuses,
+    get_actor,
+    get_tie,
+    list_actors,
+    list_ties,
+    scorecard,
+    scorecard_by_year,
+    track_of_kinds,
+)
 from tracktwo.pulse import (
     MIN_EVENTS,
     MIN_ROLL_CALLS,
@@ -28,8 +37,8 @@ from tracktwo.pulse import (
     Standing,
     pulse,
     recent_vote_issues,
-    short_record_lows,
     standing,
+    summary_rows,
 )
 from tracktwo.store import busiest_event_pairs
 from tracktwo.taxonomy import TRACK_LABELS
@@ -51,21 +60,6 @@ PER_PAGE = 50
 PULSE_COLUMNS = ("period", "series", "events", "value", "ci_low", "ci_high", "coop_share",
                  "is_partial", "is_eligible", "is_all_time_low", "record_low",
                  "is_change_point")  # fmt: skip
-
-
-def plain(value: Any) -> Any:
-    """A JSON-ready scalar: NaN and NA as None, dates as ISO text, numpy as Python."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return plain(value.item())
-    return value
 
 
 def _rows(frame: pd.DataFrame, columns: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
@@ -155,11 +149,9 @@ def _summary_rows(result: PulseResult | None, kind: str) -> list[dict[str, Any]]
     """The pulse summary's rows of one kind (PulseResult.summary), JSON-ready and labelled."""
     if result is None:
         return []
-    summary = result.summary()
-    rows = summary[summary["kind"] == kind].to_dict("records")
+    rows = summary_rows(result.summary(), result.freq, kind, name_periods=False)
     return [{**{k: plain(v) for k, v in row.items()},
-             "label": TRACK_LABELS.get(str(row["series"]), str(row["series"])),
-             "record_lows_short": short_record_lows(row["record_lows"])}
+             "label": TRACK_LABELS.get(str(row["series"]), str(row["series"]))}
             for row in rows]  # fmt: skip
 
 
