@@ -18,12 +18,17 @@ from tracktwo.bridges._edit import (
     clean_actor_fields,
     get_actor,
     get_tie,
+    list_activities,
     list_actors,
     list_ties,
     log_activity,
+    remove_actor,
+    remove_tie,
+    update_actor,
+    update_tie,
 )
 from tracktwo.bridges._export import export_registry
-from tracktwo.bridges._io import ImportReport, import_file
+from tracktwo.bridges._io import ImportReport, import_file, import_records
 from tracktwo.bridges._khm_usa import load_khm_usa_ties
 from tracktwo.bridges._kinds import DECLINED, DOORS_TRACKS, STATUSES, Vocabulary, load_vocabulary
 from tracktwo.bridges._loaders import (
@@ -34,6 +39,7 @@ from tracktwo.bridges._loaders import (
     load_sister_cities,
     load_universities,
 )
+from tracktwo.bridges._matching import NameIndex
 from tracktwo.bridges._models import Activity, Actor, Base, DiasporaFigure, DiasporaPlace, Tie
 from tracktwo.bridges._pair_ties import ActorArrays, PairTies, TieArrays, load_pair_ties
 from tracktwo.bridges._places import capital_geonames_ids, load_states, place_label
@@ -64,6 +70,7 @@ __all__ = [
     "DiasporaReport",
     "ImportReport",
     "MatchReport",
+    "NameIndex",
     "PairTies",
     "Registry",
     "Scorecard",
@@ -84,6 +91,8 @@ __all__ = [
     "get_actor",
     "get_tie",
     "import_file",
+    "import_records",
+    "list_activities",
     "list_actors",
     "list_ties",
     "load_diaspora",
@@ -98,10 +107,14 @@ __all__ = [
     "load_vocabulary",
     "log_activity",
     "place_label",
+    "remove_actor",
+    "remove_tie",
     "restore",
     "scorecard",
     "scorecard_by_year",
     "scorecard_figures",
     "state_code",
     "track_of_kinds",
+    "update_actor",
+    "update_tie",
 ]

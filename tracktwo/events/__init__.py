@@ -7,6 +7,13 @@ from tracktwo.events._fetch import (
     fetch_gdelt,
     parse_dyads,
 )
+from tracktwo.events._icews import (
+    countryless_by_design,
+    is_icews_header,
+    read_icews,
+    unknown_actors,
+    unknown_sectors,
+)
 from tracktwo.events._ingest import (
     REEMISSION_WINDOW_MINUTES,
     IngestReport,
@@ -31,13 +38,18 @@ __all__ = [
     "IngestReport",
     "QuarantinedRow",
     "check_source_name",
+    "countryless_by_design",
     "fetch_gdelt",
     "ingest_file",
     "ingest_paths",
+    "is_icews_header",
     "parse_dyads",
     "quarantine_rows",
+    "read_icews",
     "source_status",
     "store_status",
+    "unknown_actors",
+    "unknown_sectors",
     "unplaced_actors",
     "write_synthetic_gdelt2",
 ]

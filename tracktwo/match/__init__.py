@@ -40,6 +40,7 @@ from tracktwo.match._operations import (
     partners_of_busiest,
 )
 from tracktwo.match._plan import plan_portfolio, resolve_actor
+from tracktwo.match._portfolio import Portfolio, choose_portfolio, scorecard_after
 from tracktwo.match._recommender import Recommender
 
 __all__ = [
@@ -50,12 +51,14 @@ __all__ = [
     "BusyActor",
     "EvaluationReport",
     "PairFacts",
+    "Portfolio",
     "Recommender",
     "accept",
     "accept_recommendation",
     "best_partners",
     "busiest_actors",
     "candidate_similarity",
+    "choose_portfolio",
     "crosses_levels",
     "describe",
     "diversify",
@@ -73,6 +76,7 @@ __all__ = [
     "recommend_explained",
     "relevance",
     "resolve_actor",
+    "scorecard_after",
     "shown_table",
     "top_share",
 ]

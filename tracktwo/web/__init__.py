@@ -3,7 +3,7 @@
 ``create_app(settings)`` builds the FastAPI application; ``run_server`` serves it with uvicorn.
 """
 
-from tracktwo.web._app import create_app, run_server
+from tracktwo.web._app import app_from_env, create_app, run_server
 from tracktwo.web._settings import WebSettings
 
-__all__ = ["WebSettings", "create_app", "run_server"]
+__all__ = ["WebSettings", "app_from_env", "create_app", "run_server"]
