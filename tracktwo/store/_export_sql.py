@@ -62,5 +62,9 @@ def exported_events(
     """The stored events of the range and dyads (re-emissions included, flagged in
     ``is_reemission``), by day then uid, as batches of at most ``batch_rows`` rows."""
     where, params = _where(since, until, dyads)
+    # the caller shows its own progress; DuckDB's bar would print to stderr even in a script
+    store.con.execute("SET enable_progress_bar = false")
+    # the sort keeps the file the same from one export to the next; DuckDB spills it to the
+    # store's temp directory beyond the connection's memory limit
     query = f"SELECT {_COLUMNS} FROM events{where} ORDER BY event_date, event_uid"
-    return store.con.execute(query, params).fetch_record_batch(batch_rows)
+    return store.con.execute(query, params).to_arrow_reader(batch_rows)
