@@ -116,3 +116,51 @@ def test_match_commands(tmp_path: Path) -> None:
     unknown = run("match", "recommend", "Atlantis")
     assert unknown.returncode == 2 and "no actor named 'Atlantis'" in unknown.stderr
     assert "Traceback" not in unknown.stderr
+
+
+def test_portfolio_command_json_is_one_object_with_integer_ids(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    with Registry(home=home) as registry:
+        ids = _world(registry)
+        add_tie(registry, ids["Phnom Penh"], ids["Long Beach"], "sister_city",
+                areas=["culture"], start_date=date.today())  # fmt: skip
+    options = ["--n", "1", "--max-per-actor", "1", "--min-neutral", "1.0"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*COMMAND, "--home", str(home), "match", "portfolio", "KHM", "USA",
+                               *options, *args], capture_output=True, text=True,
+                              timeout=120)  # fmt: skip
+
+    done = run("-f", "json")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert set(document) == {"ties", "scorecard_before", "scorecard_after"}
+    (tie,) = document["ties"]
+    # ids are JSON integers (1, not 1.0), and they are the registry's actors of each side
+    assert type(tie["actor_a"]) is int and type(tie["actor_b"]) is int
+    assert tie["actor_a"] in {ids["Phnom Penh"], ids["Siem Reap"]}
+    assert tie["actor_b"] in {ids[c] for c in ("Long Beach", "Lowell", "Seattle", "Houston")}
+    assert tie["area"] == "culture"
+    before, after = document["scorecard_before"], document["scorecard_after"]
+    # one active tie before (Phnom Penh–Long Beach), one more after adopting the portfolio
+    assert (before["ties_active"], after["ties_active"]) == (1, 2)
+    assert type(before["ties_active"]) is int
+    assert before["country_a"] == "KHM" and before["at"] == date.today().isoformat()
+    csv_done = run("-f", "csv")
+    assert csv_done.returncode == 0, csv_done.stderr
+    header, *rows = csv_done.stdout.splitlines()
+    assert header.startswith("actor_a,actor_b,") and "metric" not in header and len(rows) == 1
+    assert rows[0].split(",")[:2] == [str(tie["actor_a"]), str(tie["actor_b"])]
+
+
+def test_portfolio_command_json_without_an_active_tie(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    with Registry(home=home) as registry:
+        _world(registry)
+    done = subprocess.run([*COMMAND, "--home", str(home), "match", "portfolio", "KHM", "USA",
+                           "--n", "2", "--max-per-actor", "1", "--min-neutral", "1.0", "-f",
+                           "json"], capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert len(document["ties"]) == 2
+    assert document["scorecard_before"] is None and document["scorecard_after"] is None

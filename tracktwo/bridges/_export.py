@@ -1,5 +1,6 @@
 """Export the registry: CSV (one file per table), JSON / JSON Lines (importable again with
-``import_file``), and GEXF / GraphML graphs for Gephi (actors as nodes, ties as edges).
+``import_file``), and GEXF / GraphML graphs for Gephi (actors as nodes, ties as edges), of the
+whole registry or of one country pair.
 
 Ties and activities name their actors the way an import does (name, country, kind and, when the
 actor has one, an external id in ``ref_a`` / ``ref_b``), so exporting to JSON and importing into
@@ -30,10 +31,19 @@ from tracktwo.bridges._kinds import load_vocabulary
 from tracktwo.bridges._matching import actor_ref
 from tracktwo.bridges._models import Activity, Actor, Tie
 from tracktwo.bridges._registry import Registry
+from tracktwo.bridges._status import country_pair
 
-__all__ = ["EXPORT_FORMATS", "TABLES", "build_graph", "export_registry", "registry_rows"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "GRAPH_FORMATS",
+    "TABLES",
+    "build_graph",
+    "export_registry",
+    "registry_rows",
+]
 
 EXPORT_FORMATS = ("csv", "json", "jsonl", "gexf", "graphml")
+GRAPH_FORMATS = ("gexf", "graphml")
 TABLES = ("actors", "ties", "activities")
 _RECORD = {"actors": "actor", "ties": "tie", "activities": "activity"}
 
@@ -126,35 +136,67 @@ def _write_json(path: Path, tables: dict[str, list[dict[str, Any]]], lines: bool
             json.dump(records, handle, ensure_ascii=False, indent=1)
 
 
-def build_graph(session: Session) -> nx.MultiGraph:
-    """Actors as nodes (kind, country, track ...), ties as edges keyed by tie id."""
-    graph = nx.MultiGraph()
+def _node_attributes(row: dict[str, Any], region: tuple[str | None, str | None]) -> dict[str, Any]:
+    attributes = {
+        "label": row["name"],
+        "kind": row["kind"],
+        "country": row["country"],
+        "track": row["track"],
+        "local_name": row["local_name"],
+        "place": row["place"],
+        # the first-level region (GeoNames admin1 code and name): "CA" California, "12" Phnom
+        # Penh; what tells two places of one name apart
+        "admin1": region[0],
+        "admin1_name": region[1],
+        "latitude": row["latitude"],
+        "longitude": row["longitude"],
+        "politicised": bool(row["funded_by"]) or row["stance"] is not None,
+    }
+    return {k: v for k, v in attributes.items() if v is not None}  # GEXF has no null
+
+
+def _edge_attributes(row: dict[str, Any]) -> dict[str, Any]:
+    attributes = {
+        "tie_id": row["id"],  # also the edge's id and networkx key
+        "channel": row["channel"],
+        "status": row["status"],  # "declined": a refused proposal, not a tie; filter it out
+        "status_reason": row["status_reason"],
+        "areas": LIST_SEPARATOR.join(row["areas"] or []),
+        "start_date": plain(row["start_date"]),
+        "end_date": plain(row["end_date"]),
+    }
+    return {k: v for k, v in attributes.items() if v or k == "tie_id"}
+
+
+def _pair_ties(ties: list[dict[str, Any]], pair: tuple[str, str]) -> list[dict[str, Any]]:
+    """The ties between an actor of one country of ``pair`` and one of the other."""
+    wanted = {pair, pair[::-1]}
+    return [tie for tie in ties if (tie["country_a"], tie["country_b"]) in wanted]
+
+
+def build_graph(session: Session, pair: tuple[str, str] | None = None) -> nx.MultiGraph:
+    """Actors as nodes (kind, country, admin1 region, track ...), ties as edges keyed by tie
+    id (with a ``tie_id`` attribute). Without ``pair`` every actor is a node, tie or not; with
+    a pair of ISO3 codes only that pair's ties (any status) and the actors holding one."""
     tables = registry_rows(session)
+    ties = tables["ties"] if pair is None else _pair_ties(tables["ties"], pair)
+    ends = _actor_ids(session)
+    tied = {actor for tie in ties for actor in ends[tie["id"]]}
+    graph = nx.MultiGraph()
+    regions = _admin1(session)
     for row in tables["actors"]:
-        attributes = {
-            "label": row["name"],
-            "kind": row["kind"],
-            "country": row["country"],
-            "track": row["track"],
-            "local_name": row["local_name"],
-            "latitude": row["latitude"],
-            "longitude": row["longitude"],
-            "politicised": bool(row["funded_by"]) or row["stance"] is not None,
-        }
-        graph.add_node(row["id"], **{k: v for k, v in attributes.items() if v is not None})
-    actor_ids = _actor_ids(session)
-    for row in tables["ties"]:
-        attributes = {
-            "channel": row["channel"],
-            "status": row["status"],  # "declined": a refused proposal, not a tie; filter it out
-            "status_reason": row["status_reason"],
-            "areas": LIST_SEPARATOR.join(row["areas"] or []),
-            "start_date": plain(row["start_date"]),
-            "end_date": plain(row["end_date"]),
-        }
-        ends = actor_ids[row["id"]]
-        graph.add_edge(*ends, key=row["id"], **{k: v for k, v in attributes.items() if v})
+        if pair is None or row["id"] in tied:
+            graph.add_node(row["id"], **_node_attributes(row, regions[row["id"]]))
+    for row in ties:
+        graph.add_edge(*ends[row["id"]], key=row["id"], **_edge_attributes(row))
     return graph
+
+
+def _admin1(session: Session) -> dict[int, tuple[str | None, str | None]]:
+    """Each actor's admin1 code and name (set by the place loaders, not by an import: so
+    not among the exported CSV / JSON columns)."""
+    query = select(Actor.id, Actor.admin1, Actor.admin1_name)
+    return {actor: (code, name) for actor, code, name in session.execute(query)}
 
 
 def _actor_ids(session: Session) -> dict[int, tuple[int, int]]:
@@ -168,20 +210,26 @@ def export_registry(
     fmt: str = "json",
     *,
     table: str | None = None,
+    pair: tuple[str, str] | None = None,
 ) -> dict[str, int]:
     """Write the registry to ``path``; returns the number of rows written per table.
 
     csv: a folder of actors.csv, ties.csv, activities.csv, or with ``table`` that one file;
-    json / jsonl: one file of records with a ``record`` field; gexf / graphml: one graph file.
+    json / jsonl: one file of records with a ``record`` field; gexf / graphml: one graph file,
+    of the whole registry or, with ``pair`` (two countries: ISO3, ISO2 or names), of that
+    pair's ties and the actors holding them.
     """
     if fmt not in EXPORT_FORMATS:
         raise InputError(f"export format {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
     if table is not None and table not in TABLES:
         raise InputError(f"table {table!r} is not one of {', '.join(TABLES)}")
+    if pair is not None and fmt not in GRAPH_FORMATS:
+        raise InputError(f"a pair is exported as a graph only ({', '.join(GRAPH_FORMATS)})")
+    chosen_pair = None if pair is None else country_pair(*pair)
     target = Path(path)
     with registry.read() as session:
-        if fmt in ("gexf", "graphml"):
-            return _write_graph(session, target, fmt)
+        if fmt in GRAPH_FORMATS:
+            return _write_graph(session, target, fmt, chosen_pair)
         tables = registry_rows(session)
     chosen = {table: tables[table]} if table else tables
     if fmt == "csv" and table:
@@ -194,10 +242,16 @@ def export_registry(
     return {name: len(rows) for name, rows in chosen.items()}
 
 
-def _write_graph(session: Session, target: Path, fmt: str) -> dict[str, int]:
-    graph = build_graph(session)
+def _write_graph(
+    session: Session, target: Path, fmt: str, pair: tuple[str, str] | None
+) -> dict[str, int]:
+    graph = build_graph(session, pair)
     target.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "gexf":
+        # "id" makes each GEXF edge id the tie id (GraphML takes it from the key; networkx
+        # also writes the key to GEXF as a networkx_key attribute, for read_gexf)
+        for *_, key, data in graph.edges(keys=True, data=True):
+            data["id"] = key
         nx.write_gexf(graph, target)
     else:
         nx.write_graphml(graph, target)

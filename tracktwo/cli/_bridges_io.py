@@ -70,20 +70,55 @@ def import_command(
     emit(report.rows(), fmt, title=f"Imported {file.name}")
 
 
+# a file's suffix -> its export format, for ``--to FILE``
+_SUFFIXES = {f".{f}": f for f in ExportFormat}
+
+
+def _export_target(path: Path | None, to: str) -> tuple[Path, str]:
+    """``PATH --to FORMAT`` (as before) or ``--to FILE`` (the format from its suffix)."""
+    if to in _SUFFIXES.values():
+        if path is None:
+            raise InputError(f"PATH: give the file or folder to write, or --to FILE.{to}")
+        return path, to
+    if path is not None:
+        raise InputError(f"--to {to!r}: with PATH, give a format: {', '.join(ExportFormat)}")
+    fmt = _SUFFIXES.get(Path(to).suffix.lower())
+    if fmt is None:
+        raise InputError(
+            f"--to {to!r}: give a format ({', '.join(ExportFormat)}) or a file ending in "
+            f"{', '.join(_SUFFIXES)}"
+        )
+    return Path(to), fmt
+
+
 @bridges_app.command("export")
 def export_command(
     path: Annotated[
-        Path, typer.Argument(help="A file (json, jsonl, gexf, graphml) or a folder (csv).")
-    ],
-    to: Annotated[ExportFormat, typer.Option("--to", help="The file format.")] = ExportFormat.json,
+        Path | None,
+        typer.Argument(help="A file (json, jsonl, gexf, graphml) or a folder (csv); or use "
+                            "--to FILE."),
+    ] = None,
+    to: Annotated[
+        str,
+        typer.Option("--to", help="The format (csv, json, jsonl, gexf, graphml) of PATH, or "
+                                  "the file to write, its format from its suffix (net.gexf)."),
+    ] = ExportFormat.json.value,
     table: Annotated[Table | None, typer.Option(help="Only this table.")] = None,
+    pair: Annotated[
+        tuple[str, str] | None,
+        typer.Option(help="gexf/graphml: only the ties between these two countries and the "
+                          "actors holding one (default: every actor and tie)."),
+    ] = None,
     fmt: FormatOption = OutputFormat.table,
-) -> None:
-    """Export the registry to CSV or JSON, or as a graph for Gephi (GEXF, GraphML)."""
+) -> None:  # fmt: skip
+    """Export the registry to CSV or JSON, or as a graph for Gephi (GEXF, GraphML): of the whole
+    registry, or of one country pair (--pair KHM USA --to net.gexf)."""
+    target, chosen = _export_target(path, to)
     with open_registry() as registry:
-        counts = export_registry(registry, path, to.value, table=table.value if table else None)
+        counts = export_registry(registry, target, chosen, table=table.value if table else None,
+                                 pair=pair)  # fmt: skip
     emit([{"table": name, "rows": count} for name, count in counts.items()], fmt,
-         title=f"Exported to {path}")  # fmt: skip
+         title=f"Exported to {target}")  # fmt: skip
 
 
 def _load_diaspora(source: OpenData, file: Path | None, fmt: OutputFormat) -> None:

@@ -1,9 +1,10 @@
 """``tracktwo events ...``: ingest event files, import per-source totals, look at the
-quarantine, what is stored and which actors are unplaced."""
+quarantine, what is stored and which actors are unplaced, export the stored events."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +18,10 @@ from tracktwo.cli._common import progress_bar
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit, err_console
 from tracktwo.events import (
     IngestReport,
+    event_export_format,
+    export_events,
     ingest_paths,
+    parse_dyads,
     quarantine_rows,
     source_status,
     store_status,
@@ -130,6 +134,42 @@ def status(
         console.print("Every ICEWS actor has a country (or none on purpose, as the UN).")
     else:
         console.print(_unplaced_line(left))
+
+
+_DAY = ["%Y-%m-%d"]
+
+
+@events_app.command("export")
+def export(
+    to: Annotated[
+        Path,
+        typer.Option("--to", help="The file to write: .parquet, .arrow (Arrow IPC) or .csv."),
+    ],
+    since: Annotated[
+        datetime | None, typer.Option(formats=_DAY, help="First day (YYYY-MM-DD), included.")
+    ] = None,
+    until: Annotated[
+        datetime | None, typer.Option(formats=_DAY, help="Last day (YYYY-MM-DD), included.")
+    ] = None,
+    dyad: Annotated[
+        list[str] | None,
+        typer.Option(help="Country pair, e.g. KHM-USA (both directions); repeatable. "
+                          "None: every event."),
+    ] = None,
+) -> None:  # fmt: skip
+    """Write the stored events (all columns, re-emissions flagged) of a date range and some
+    dyads to a Parquet, Arrow or CSV file, whole or not at all."""
+    # every option checked before the store is opened; each error names its option (exit 2)
+    event_export_format(to, option="--to")
+    dyads = parse_dyads(dyad or [])
+    first, last = (None if d is None else d.date() for d in (since, until))
+    if first is not None and last is not None and first > last:
+        raise InputError(f"--since {first.isoformat()} is after --until {last.isoformat()}")
+    with EventStore(state.home, read_only=True) as store, progress_bar("exporting") as bar:
+        done = export_events(store, to, since=first, until=last, dyads=dyads,
+                             on_progress=bar.update)  # fmt: skip
+    err_console.print(f"Exported {done.rows} event(s) to {escape(str(done.path))} ({done.fmt}).",
+                      highlight=False)  # fmt: skip
 
 
 try:  # the fetch command lives in its own module

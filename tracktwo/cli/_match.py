@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import pandas as pd
 import typer
 
+from tracktwo.bridges import Scorecard
 from tracktwo.cli._app import app
 from tracktwo.cli._common import open_registry
 from tracktwo.cli._match_evaluate import emit_report
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
 from tracktwo.match import (
     LAMBDA,
+    Portfolio,
     evaluate,
     evaluate_report,
     plan_portfolio,
@@ -88,30 +91,41 @@ def portfolio(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """A diversified set of new ties (exact with OR-Tools CP-SAT), and the scorecard before and
-    after adopting it."""
+    after adopting it. json: one object {"ties": [...], "scorecard_before": {...},
+    "scorecard_after": {...}}; csv: the ties only."""
     plan = plan_portfolio(
         open_registry(), country_a, country_b, n=n, min_neutral=min_neutral,
         max_per_actor=max_per_actor, allow_politicised=allow_politicised,
         method="greedy" if greedy else "exact",
     )  # fmt: skip
+    if fmt is OutputFormat.json:  # one object: the ties and both scorecards whole
+        document = plan.portfolio.as_document(plan.before, plan.after)
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    if fmt is OutputFormat.csv:  # one table: the ties (the scorecards are in the json)
+        emit(plan.portfolio.chosen, fmt)
+        return
+    _portfolio_tables(plan.portfolio, plan.before, plan.after, f"{country_a}–{country_b}")
+
+
+def _portfolio_tables(
+    portfolio: Portfolio, before_card: Scorecard | None, after_card: Scorecard | None, pair: str
+) -> None:
+    """For people: the ties, the portfolio's figures, the scorecard's figures before/after."""
     changes = pd.DataFrame(columns=["metric", "before", "after"])
-    if plan.before is not None and plan.after is not None:
-        before, after = plan.before.as_dict(), plan.after.as_dict()
+    if before_card is not None and after_card is not None:
+        before, after = before_card.as_dict(), after_card.as_dict()
         changes = pd.DataFrame(
             [{"metric": name, "before": before[name], "after": after[name]}
              for name in before  # an area figure is None when no tie has an area
              if before[name] is None or isinstance(before[name], int | float)]
         )  # fmt: skip
-    if fmt is not OutputFormat.table:
-        chosen = plan.portfolio.chosen.assign(kind="tie")
-        emit(pd.concat([chosen, changes.assign(kind="scorecard")], ignore_index=True), fmt)
-        return
-    emit(plan.portfolio.chosen, fmt, title=f"Portfolio of {len(plan.portfolio.chosen)} new ties")
-    console.print(plan.portfolio.summary())
+    emit(portfolio.chosen, title=f"Portfolio of {len(portfolio.chosen)} new ties")
+    console.print(portfolio.summary())
     if changes.empty:
-        console.print(f"No active {country_a}–{country_b} tie yet: no scorecard to compare.")
+        console.print(f"No active {pair} tie yet: no scorecard to compare.")
         return
-    emit(changes, fmt, title="Scorecard before and after adopting the portfolio")
+    emit(changes, title="Scorecard before and after adopting the portfolio")
 
 
 @match_app.command("accept")

@@ -1,5 +1,11 @@
-"""Event data: formats, ingest, fetch and quarantine."""
+"""Event data: formats, ingest, fetch, quarantine and export."""
 
+from tracktwo.events._export import (
+    EVENT_EXPORT_FORMATS,
+    EventExport,
+    event_export_format,
+    export_events,
+)
 from tracktwo.events._fetch import (
     DEFAULT_MASTERLIST,
     MASTERLIST_ENV,
@@ -32,13 +38,17 @@ from tracktwo.events._synth import write_synthetic_gdelt2
 
 __all__ = [
     "DEFAULT_MASTERLIST",
+    "EVENT_EXPORT_FORMATS",
     "MASTERLIST_ENV",
     "REEMISSION_WINDOW_MINUTES",
+    "EventExport",
     "FetchReport",
     "IngestReport",
     "QuarantinedRow",
     "check_source_name",
     "countryless_by_design",
+    "event_export_format",
+    "export_events",
     "fetch_gdelt",
     "ingest_file",
     "ingest_paths",

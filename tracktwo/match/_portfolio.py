@@ -38,6 +38,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from tracktwo._errors import EngineError, InputError, NotFoundError
+from tracktwo._json import plain
 from tracktwo.bridges import (
     DEFAULT_DORMANT_MONTHS,
     Registry,
@@ -98,6 +99,28 @@ class Portfolio:
             "areas": ", ".join(self.areas), "neutral_ties": self.neutral_ties,
             "status": self.status, "method": self.method, "seconds": self.seconds,
         }  # fmt: skip
+
+    def as_document(
+        self, before: Scorecard | None = None, after: Scorecard | None = None
+    ) -> dict[str, Any]:
+        """One JSON-ready object: ``ties``, the chosen rows (best first; ids and counts as
+        integers, never floats), and ``scorecard_before`` / ``scorecard_after``, the pair's
+        scorecard (``Scorecard.as_dict``) before and after adopting them, None when the pair
+        has no active tie to score yet."""
+        return {
+            "ties": [_json_ready(row) for row in self.chosen.to_dict("records")],
+            "scorecard_before": None if before is None else _json_ready(before.as_dict()),
+            "scorecard_after": None if after is None else _json_ready(after.as_dict()),
+        }
+
+
+def _json_ready(value: Any) -> Any:
+    """``value`` with every nested scalar made plain (numpy as Python, dates as ISO text)."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    return plain(value)
 
 
 @dataclass(frozen=True)

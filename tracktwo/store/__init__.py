@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         record_event_sources,
         replace_fetched_file,
     )
+    from tracktwo.store._export_sql import exported_event_count, exported_events
     from tracktwo.store._locking import STORE_WAIT_ENV, StoreBusyError, store_wait
     from tracktwo.store._pulse_sql import (
         coverage_row_count,
@@ -118,6 +119,8 @@ _LAZY = {
     "quarantined_rows": "_events_sql",
     "record_event_sources": "_events_sql",
     "replace_fetched_file": "_events_sql",
+    "exported_event_count": "_export_sql",
+    "exported_events": "_export_sql",
     "STORE_WAIT_ENV": "_locking",
     "StoreBusyError": "_locking",
     "store_wait": "_locking",
@@ -189,6 +192,8 @@ __all__ = [
     "events_by_format",
     "events_by_source",
     "events_table",
+    "exported_event_count",
+    "exported_events",
     "file_source",
     "icews_actors_without_country",
     "ideal_point_count",
