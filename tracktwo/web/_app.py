@@ -34,6 +34,7 @@ from tracktwo.web._body import BodyCap
 from tracktwo.web._client import ForwardedScheme
 from tracktwo.web._cookies import request_language
 from tracktwo.web._data import DataSources
+from tracktwo.web._downloads import download_links
 from tracktwo.web._envelope import classify, error_body
 from tracktwo.web._routes import include_routes
 from tracktwo.web._settings import WebSettings
@@ -135,6 +136,7 @@ def _templates() -> Jinja2Templates:
         directory=str(_HERE / "templates"), context_processors=[_language_context]
     )
     templates.env.globals["version"] = tracktwo.__version__
+    templates.env.globals["download_links"] = download_links  # _downloads.html
     templates.env.filters["num"] = _number
     templates.env.filters["share"] = _share
     templates.env.filters["label"] = lambda text: str(text or "").replace("_", " ")
