@@ -32,6 +32,7 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 
 from tracktwo._csv import safe_row
+from tracktwo._json import plain
 
 __all__ = [
     "DOWNLOAD_PARAMS",
@@ -77,6 +78,7 @@ def rows_of(data: Mapping[str, Any], table: Table) -> list[Mapping[str, Any]]:
 
 
 def _cell(value: Any) -> Any:
+    value = plain(value)  # a datetime or a date as ISO text, as in the JSON twin
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -132,9 +134,9 @@ def downloadable(view: Callable[..., Any], tables: Sequence[Table]) -> inspect.S
         ),
         inspect.Parameter(
             DOWNLOAD_PARAMS[1], inspect.Parameter.KEYWORD_ONLY, default=None,
-            annotation=Annotated[Literal[names] | None, Query(  # type: ignore[valid-type]
-                alias="table", description=f"with format=csv, the table: {', '.join(names)} "
-                f"(default {names[0]})")],
+            annotation=Annotated[Literal[names] | None, Query(
+                alias="table", description=f"with format=csv, which table: {', '.join(names)} "
+                f"(default: {names[0]})")],
         ),
     ]  # fmt: skip
     return signature.replace(parameters=[*signature.parameters.values(), *extra])

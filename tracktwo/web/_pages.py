@@ -83,7 +83,7 @@ def page(
             chosen = table_named(tables, name) if fmt == "csv" else None
             sources = sources_of(request)
             key = (fmt or "json", request.url.path, request.url.query, date.today())
-            body = sources.peek(key)
+            body: bytes | None = sources.peek(key)
             if body is None:
                 body = await run_in_threadpool(
                     sources.cached, key, lambda: _encode(view(*args, **kwargs), chosen)

@@ -7,6 +7,7 @@ returns, so a column a view adds is not silently left out of the CSV.
 
 from __future__ import annotations
 
+from tracktwo.doors import PROFILE_FIELDS
 from tracktwo.web._actors_view import ACTOR_COLUMNS
 from tracktwo.web._downloads import Table
 from tracktwo.web._views import PULSE_COLUMNS, TIE_COLUMNS
@@ -15,11 +16,16 @@ __all__ = [
     "ACTORS_TABLES",
     "ACTOR_TABLES",
     "COMPARE_TABLES",
+    "DOORS_TABLES",
+    "MODERATION_LOG_TABLES",
     "NETWORK_TABLES",
     "OVERVIEW_TABLES",
     "PAIRS_TABLES",
+    "PARTNERS_TABLES",
     "RECOMMENDATION_TABLES",
+    "REQUESTS_TABLES",
     "SCORECARD_TABLES",
+    "SUGGESTION_TABLES",
     "TIES_TABLES",
     "TIE_TABLES",
 ]
@@ -55,9 +61,9 @@ NETWORK_TABLES = (
     Table.of("edges", "edges", "id source target channel track status"),
 )
 RECOMMENDATION_TABLES = (Table.of(
-    "recommendations", "items", "rank model_rank source.id source.label candidate_id name label "
-    "admin1 admin1_name population country kind score percentile top chance intercept "
-    "explanation why components also_for"),)  # fmt: skip
+    "recommendations", "items", "rank model_rank source.id source.name source.label "
+    "source.kind source.ties candidate_id name label admin1 admin1_name population country "
+    "kind score percentile top chance intercept explanation why components also_for"),)  # fmt: skip
 ACTORS_TABLES = (Table.of("actors", "items", ACTOR_COLUMNS),)
 ACTOR_TABLES = (
     Table.of("ties", "ties", TIE_COLUMNS),
@@ -67,3 +73,17 @@ ACTOR_TABLES = (
 TIES_TABLES = (Table.of("ties", "items", TIE_COLUMNS),)
 TIE_TABLES = (Table.of("activities", "activities",
                        "id tie_id activity_date kind participants note created_at"),)  # fmt: skip
+
+# open doors (``_doors_pages``): a profile, a request, a moderation decision
+_PROFILE = ("id", "actor_id", "status", *PROFILE_FIELDS, "created_at", "updated_at",
+            "approved_at", "contact_shown")  # fmt: skip
+_REQUEST = ("id from_profile_id from_profile from_country to_profile_id to_profile to_country "
+            "channel areas message status created_at expires_at answered_at tie_id")  # fmt: skip
+DOORS_TABLES = (Table.of("profiles", "me.profiles", _PROFILE),)
+PARTNERS_TABLES = (Table.of("partners", "items", _PROFILE),)
+SUGGESTION_TABLES = (Table.of(
+    "suggestions", "items", (*RECOMMENDATION_TABLES[0].columns, "profile_id")),)  # fmt: skip
+REQUESTS_TABLES = (Table.of("incoming", "incoming", _REQUEST),
+                   Table.of("outgoing", "outgoing", _REQUEST))  # fmt: skip
+MODERATION_LOG_TABLES = (Table.of("moderation_log", "items", "id decided_at moderator action "
+                                  "profile_id profile flag_id outcome reason"),)  # fmt: skip
