@@ -89,11 +89,10 @@ def filter_actors(page: Page, **fields: str) -> list[str]:
     """Type the name; pick country, kind and area from their lists (by value, "" = any)."""
     form = page.locator("form#actor-filters")
     for label, value in fields.items():
-        field = form.get_by_label(label.capitalize())
-        if label == "name":
-            field.fill(value)
+        if label == "name":  # by its field: the sort list's options say "name" too
+            form.locator('input[name="q"]').fill(value)
         else:
-            field.select_option(value)
+            form.get_by_label(label.capitalize()).select_option(value)
     submit(page, form.get_by_role("button", name="Filter"))
     return sorted(column(page, "actors", 1))
 

@@ -208,3 +208,21 @@ def test_a_fresh_home_without_events_downloads_empty_tables(tmp_path: Path) -> N
         header, rows = read_csv(client.get("/api/pairs/KHM/USA",
                                            params={"format": "csv", "table": "pulse"}))  # fmt: skip
         assert rows == [] and header[:4] == ["period", "series", "events", "value"]
+
+
+def test_a_paged_list_also_downloads_whole(client: TestClient) -> None:
+    html = client.get("/actors", params={"country": "USA", "per_page": 2, "page": 2}).text
+    links = dict(re.findall(r'class="(csv|json|csv-all)" href="([^"]+)"', html))
+    assert links["csv"].replace("&amp;", "&") == (
+        "/api/actors?country=USA&per_page=2&page=2&format=csv&table=actors"
+    )
+    everything = links["csv-all"].replace("&amp;", "&")
+    assert everything == "/api/actors?country=USA&format=csv&table=actors&per_page=5"
+    _, page_two = read_csv(client.get(links["csv"].replace("&amp;", "&")))
+    _, rows = read_csv(client.get(everything))
+    usa = ["Long Beach", "Lowell", "Seattle", "Houston", "University of Washington"]  # by id
+    assert [r["name"] for r in page_two] == usa[2:4]
+    assert [r["name"] for r in rows] == usa
+    too_many = client.get("/api/ties", params={"per_page": 10_001})
+    assert too_many.status_code == 422
+    assert too_many.json()["error"]["fields"][0]["field"] == "query.per_page"

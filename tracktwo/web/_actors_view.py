@@ -22,10 +22,10 @@ from tracktwo.bridges import (
 )
 from tracktwo.web._data import DataSources
 
-__all__ = ["ACTOR_COLUMNS", "ACTOR_SORTS", "PER_PAGE", "actors_view", "paged"]
+__all__ = ["ACTOR_COLUMNS", "MAX_PER_PAGE", "PER_PAGE", "actors_view", "paged"]
 
 PER_PAGE = 50
-ACTOR_SORTS = ("id", "name", "ties")
+MAX_PER_PAGE = 10_000  # a paged list downloads whole up to this many rows
 # the columns of a listed actor, in the JSON twin and its CSV download
 ACTOR_COLUMNS = ("id", "name", "local_name", "country", "kind", "place", "admin1",
                  "admin1_name", "track", "areas_offered", "areas_needed", "politicised",

@@ -142,12 +142,17 @@ def downloadable(view: Callable[..., Any], tables: Sequence[Table]) -> inspect.S
     return signature.replace(parameters=[*signature.parameters.values(), *extra])
 
 
-def download_links(request: Request, table: str) -> dict[str, str]:
-    """The JSON twin of the page being shown, with its query, and that table's CSV."""
+def download_links(request: Request, table: str, whole: int | None = None) -> dict[str, str]:
+    """The JSON twin of the page being shown, with its query, and that table's CSV; for a
+    paged list of ``whole`` rows, also the CSV of all of them (``csv_all``)."""
     path = request.url.path
     twin = "/api/pairs" if path == "/" else "/api" + path
     query = [(k, v) for k, v in request.query_params.multi_items()
              if k not in ("format", "table")]  # fmt: skip
     same = urlencode(query)
-    as_csv = urlencode([*query, ("format", "csv"), ("table", table)])
-    return {"json": twin + (f"?{same}" if same else ""), "csv": f"{twin}?{as_csv}"}
+    as_csv = [*query, ("format", "csv"), ("table", table)]
+    links = {"json": twin + (f"?{same}" if same else ""), "csv": f"{twin}?{urlencode(as_csv)}"}
+    if whole:
+        every = [(k, v) for k, v in as_csv if k not in ("page", "per_page")]
+        links["csv_all"] = f"{twin}?{urlencode([*every, ('per_page', str(whole))])}"
+    return links

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from tracktwo.accounts import Account
 from tracktwo.store import MAX_ID
 from tracktwo.web import _charts
-from tracktwo.web._actors_view import actors_view
+from tracktwo.web._actors_view import MAX_PER_PAGE, PER_PAGE, actors_view
 from tracktwo.web._auth import API_ERRORS, BEARER, reader, sources_of
 from tracktwo.web._compare_view import compare_view
 from tracktwo.web._downloads import (
@@ -61,6 +61,8 @@ router = APIRouter()
 Country = Annotated[str, Path(min_length=2, max_length=60, description="ISO3 code, e.g. KHM")]
 Reader = Annotated[Account | None, Depends(reader)]
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
+# a whole list at once (a download of every row) is allowed up to MAX_PER_PAGE rows
+PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="rows a page (default 50)")]
 ActorId = Annotated[int, Path(ge=1, le=MAX_ID)]
 TieId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Charts = Callable[[Request, dict[str, Any]], dict[str, Any]]
@@ -244,12 +246,13 @@ def actors(
     q: Annotated[str | None, Query(max_length=200, description="any of the names")] = None,
     sort: Annotated[Literal["id", "name", "ties"], Query(description="ties: most first")] = "id",
     page: PageNumber = 1,
+    per_page: PerPage = PER_PAGE,
 ) -> dict[str, Any]:  # fmt: skip
     """Actors by country, kind and area of cooperation, or by name, each with its admin
     region and number of ties; 50 a page. ``facets``: the countries, kinds and areas the
     registry holds, with their numbers of actors."""
     return actors_view(sources_of(request), country=country, kind=kind, area=area, q=q,
-                       sort=sort, page=page)  # fmt: skip
+                       sort=sort, page=page, per_page=per_page)  # fmt: skip
 
 
 @page("/actors/{actor_id}", "actor.html", tables=ACTOR_TABLES, summary="One actor with its ties")
@@ -265,9 +268,11 @@ def ties(
     b: Annotated[str | None, Query(max_length=60)] = None,
     status: Literal["active", "dormant", "ended", "proposed", "declined"] | None = None,
     page: PageNumber = 1,
+    per_page: PerPage = PER_PAGE,
 ) -> dict[str, Any]:  # fmt: skip
     """Ties touching country ``a`` (and ``b``), by effective status today; 50 a page."""
-    return ties_view(sources_of(request), a=a, b=b, status=status, page=page)
+    return ties_view(sources_of(request), a=a, b=b, status=status, page=page,
+                     per_page=per_page)  # fmt: skip
 
 
 @page("/ties/{tie_id}", "tie.html", tables=TIE_TABLES, summary="One tie with its activity log")
