@@ -13,6 +13,7 @@ It builds a data directory with ``tracktwo demo --no-serve`` (in a temporary fol
     scorecard-KHM-USA.png        /pairs/KHM/USA/scorecard, the real Cambodia-US ties
     network-KHM-USA.png          /pairs/KHM/USA/network
     ties-KHM-USA.png             /ties?a=KHM&b=USA, declined proposals included
+    actors-KHM.png               /actors?country=KHM&sort=ties, filters picked from lists
     network-KHM-CHN.png          /pairs/KHM/CHN/network (Cambodia-China has the most ties)
     briefing-KHM-USA.png         the HTML briefing the demo writes, opened as a file
     briefing-KHM-USA-page1.png   the PDF briefing's first page (pdftoppm)
@@ -48,6 +49,7 @@ PAGES = {  # file name -> dashboard path
     "scorecard-KHM-USA.png": "/pairs/KHM/USA/scorecard",
     "network-KHM-USA.png": "/pairs/KHM/USA/network",
     "ties-KHM-USA.png": "/ties?a=KHM&b=USA",
+    "actors-KHM.png": "/actors?country=KHM&sort=ties",
     "recommendations-KHM-USA.png": "/pairs/KHM/USA/recommendations",
     "network-KHM-CHN.png": "/pairs/KHM/CHN/network",
 }

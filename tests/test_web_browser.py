@@ -86,11 +86,48 @@ def status_row(page: Page, base: str) -> str:
 
 
 def filter_actors(page: Page, **fields: str) -> list[str]:
+    """Type the name; pick country, kind and area from their lists (by value, "" = any)."""
     form = page.locator("form#actor-filters")
     for label, value in fields.items():
-        form.get_by_label(label.capitalize()).fill(value)
+        if label == "name":  # by its field: the sort list's options say "name" too
+            form.locator('input[name="q"]').fill(value)
+        else:
+            form.get_by_label(label.capitalize()).select_option(value)
     submit(page, form.get_by_role("button", name="Filter"))
     return sorted(column(page, "actors", 1))
+
+
+# -- the actors page: filters picked from lists, downloads ------------------------------
+
+
+def test_actor_filters_are_picked_from_lists_and_kept(page: Page, base: str) -> None:
+    page.goto(f"{base}/actors")
+    form = page.locator("form#actor-filters")
+    # the lists offer what the registry holds, with counts (tests/_web.py: 5 actors each in
+    # KHM and USA; 8 cities, 2 universities)
+    countries = form.get_by_label("Country").locator("option").all_inner_texts()
+    assert [c.strip() for c in countries] == ["any", "KHM – Cambodia (5)",
+                                              "USA – United States (5)"]  # fmt: skip
+    form.get_by_label("Kind").select_option(label="University (2)")
+    form.get_by_label("Country").select_option(label="USA – United States (5)")
+    submit(page, form.get_by_role("button", name="Filter"))
+    assert column(page, "actors", 1) == ["University of Washington"]
+    # the choice stays selected after filtering
+    expect(form.get_by_label("Kind")).to_have_value("university")
+    expect(form.get_by_label("Country")).to_have_value("USA")
+    # the CSV download holds the same row, with a BOM and a header
+    with page.expect_download() as download:
+        page.locator("#download-actors a.csv").click()
+    saved = Path(download.value.path()).read_bytes()
+    assert download.value.suggested_filename == "tracktwo-actors.csv"
+    assert saved.startswith(b"\xef\xbb\xbfid,name,")
+    assert b"University of Washington" in saved and b"Seattle" not in saved
+    # sorted by tie count: the six actors with a tie (one each) before the four without
+    form.get_by_label("Kind").select_option("")
+    form.get_by_label("Country").select_option("")
+    form.get_by_label("Sort by").select_option("ties")
+    submit(page, form.get_by_role("button", name="Filter"))
+    assert column(page, "actors", 8) == ["1"] * 6 + ["0"] * 4
 
 
 # -- an editor's round trip ----------------------------------------------------------------

@@ -28,6 +28,7 @@ from tracktwo.bridges._edit import (
     update_tie,
 )
 from tracktwo.bridges._export import export_registry
+from tracktwo.bridges._facets import actor_facets, actor_filters, actor_tie_counts
 from tracktwo.bridges._io import ImportReport, import_file, import_records
 from tracktwo.bridges._khm_usa import load_khm_usa_ties
 from tracktwo.bridges._kinds import DECLINED, DOORS_TRACKS, STATUSES, Vocabulary, load_vocabulary
@@ -77,6 +78,9 @@ __all__ = [
     "Tie",
     "TieArrays",
     "Vocabulary",
+    "actor_facets",
+    "actor_filters",
+    "actor_tie_counts",
     "add_actor",
     "add_tie",
     "backup",

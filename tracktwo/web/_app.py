@@ -29,11 +29,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import tracktwo
 from tracktwo._errors import FieldError, TrackTwoError
 from tracktwo._i18n import LANGUAGE_NAMES, translator
+from tracktwo.web._actors_view import MAX_PER_PAGE
 from tracktwo.web._auth import account_of
 from tracktwo.web._body import BodyCap
 from tracktwo.web._client import ForwardedScheme
 from tracktwo.web._cookies import request_language
 from tracktwo.web._data import DataSources
+from tracktwo.web._downloads import download_links
 from tracktwo.web._envelope import classify, error_body
 from tracktwo.web._routes import include_routes
 from tracktwo.web._settings import WebSettings
@@ -135,6 +137,8 @@ def _templates() -> Jinja2Templates:
         directory=str(_HERE / "templates"), context_processors=[_language_context]
     )
     templates.env.globals["version"] = tracktwo.__version__
+    templates.env.globals["download_links"] = download_links  # _downloads.html
+    templates.env.globals["max_per_page"] = MAX_PER_PAGE
     templates.env.filters["num"] = _number
     templates.env.filters["share"] = _share
     templates.env.filters["label"] = lambda text: str(text or "").replace("_", " ")

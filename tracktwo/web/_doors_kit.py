@@ -12,7 +12,7 @@ everything else (whose profile, confirmed, approved, limits).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -24,6 +24,15 @@ from tracktwo.accounts import Account
 from tracktwo.web._actions import Id, as_json
 from tracktwo.web._actions import action as declare
 from tracktwo.web._auth import API_ERRORS, BEARER, AuthError, account_of, check_csrf
+from tracktwo.web._downloads import (
+    DOWNLOAD_PARAMS,
+    Table,
+    csv_bytes,
+    csv_response,
+    downloadable,
+    rows_of,
+    table_named,
+)
 
 __all__ = ["ERRORS", "Id", "Member", "action", "member", "personal_page", "router"]
 
@@ -47,11 +56,22 @@ async def member(request: Request) -> Account:
 Member = Annotated[Account, Depends(member)]
 
 
-def personal_page(path: str, template: str, **api: Any) -> Callable:
+def personal_page(path: str, template: str, tables: Sequence[Table] = (), **api: Any) -> Callable:
+    """``@page`` for a page that depends on who asks; ``tables`` as there (``_downloads``)."""
+
     def register(view: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
         @functools.wraps(view)
         def twin(*args: Any, **kwargs: Any) -> Response:
-            return as_json(view(*args, **kwargs))
+            fmt, name = (kwargs.pop(p, None) for p in DOWNLOAD_PARAMS)
+            data = view(*args, **kwargs)
+            if fmt != "csv":
+                return as_json(data)
+            chosen = table_named(tables, name)
+            body = csv_bytes(rows_of(data, chosen), chosen.columns)
+            return csv_response(body, kwargs["request"].url.path, chosen.name)
+
+        if tables:  # the twin's signature gains format and table (in OpenAPI too)
+            twin.__signature__ = downloadable(view, tables)  # type: ignore[attr-defined]
 
         @functools.wraps(view)
         def as_html(*args: Any, **kwargs: Any) -> Response:

@@ -34,6 +34,13 @@ from tracktwo.doors import (
 from tracktwo.web._auth import reader, sources_of
 from tracktwo.web._doors_kit import Id, Member, personal_page, router
 from tracktwo.web._match_views import recommendations_view
+from tracktwo.web._tables import (
+    DOORS_TABLES,
+    MODERATION_LOG_TABLES,
+    PARTNERS_TABLES,
+    REQUESTS_TABLES,
+    SUGGESTION_TABLES,
+)
 
 __all__ = ["form_choices"]
 
@@ -66,7 +73,9 @@ def form_choices(request: Request) -> dict[str, Any]:
     }
 
 
-@personal_page("/doors", "doors.html", summary="Open doors: your profiles and requests")
+@personal_page(
+    "/doors", "doors.html", DOORS_TABLES, summary="Open doors: your profiles and requests"
+)
 def doors_home(request: Request, who: Reader) -> dict[str, Any]:
     """Approved profiles by country; for a logged-in person, their profiles, requests and
     unread inbox entries too."""
@@ -83,7 +92,9 @@ def doors_home(request: Request, who: Reader) -> dict[str, Any]:
     return page
 
 
-@personal_page("/doors/partners", "partners.html", summary="Search approved profiles")
+@personal_page(
+    "/doors/partners", "partners.html", PARTNERS_TABLES, summary="Search approved profiles"
+)
 def partners(
     request: Request,
     who: Reader,
@@ -164,6 +175,7 @@ def _profile_of_actor(request: Request, ids: list[int]) -> dict[int, int]:
 @personal_page(
     "/doors/profiles/{profile_id}/suggestions",
     "suggestions.html",
+    SUGGESTION_TABLES,
     summary="Suggested partners for a profile",
 )
 def suggestions(
@@ -207,7 +219,9 @@ def suggestions(
     return page
 
 
-@personal_page("/doors/requests", "requests.html", summary="Your partnership requests")
+@personal_page(
+    "/doors/requests", "requests.html", REQUESTS_TABLES, summary="Your partnership requests"
+)
 def requests(request: Request, who: Member) -> dict[str, Any]:
     """Requests to and from the profiles you manage, newest first."""
     return my_requests(sources_of(request).registry, who)
@@ -242,7 +256,9 @@ def moderation(request: Request, who: Member) -> dict[str, Any]:
     return {**moderation_queue(sources_of(request).registry, who), **form_choices(request)}
 
 
-@personal_page("/moderation/log", "moderation_log.html", summary="Moderation log")
+@personal_page(
+    "/moderation/log", "moderation_log.html", MODERATION_LOG_TABLES, summary="Moderation log"
+)
 def moderation_history(request: Request, who: Member) -> dict[str, Any]:
     """Every moderation decision, newest first: who, when, what and why. For admins."""
     return {"items": moderation_log(sources_of(request).registry, who)}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -21,12 +21,33 @@ from starlette.concurrency import run_in_threadpool
 from tracktwo.accounts import Account
 from tracktwo.store import MAX_ID
 from tracktwo.web import _charts
+from tracktwo.web._actors_view import MAX_PER_PAGE, PER_PAGE, actors_view
 from tracktwo.web._auth import API_ERRORS, BEARER, reader, sources_of
 from tracktwo.web._compare_view import compare_view
+from tracktwo.web._downloads import (
+    DOWNLOAD_PARAMS,
+    Table,
+    csv_bytes,
+    csv_response,
+    downloadable,
+    rows_of,
+    table_named,
+)
 from tracktwo.web._match_views import network_view, recommendations_view
+from tracktwo.web._tables import (
+    ACTOR_TABLES,
+    ACTORS_TABLES,
+    COMPARE_TABLES,
+    NETWORK_TABLES,
+    OVERVIEW_TABLES,
+    PAIRS_TABLES,
+    RECOMMENDATION_TABLES,
+    SCORECARD_TABLES,
+    TIE_TABLES,
+    TIES_TABLES,
+)
 from tracktwo.web._views import (
     actor_view,
-    actors_view,
     overview_view,
     pairs_view,
     scorecard_view,
@@ -40,35 +61,41 @@ router = APIRouter()
 Country = Annotated[str, Path(min_length=2, max_length=60, description="ISO3 code, e.g. KHM")]
 Reader = Annotated[Account | None, Depends(reader)]
 PageNumber = Annotated[int, Query(ge=1, le=100_000)]
+# a whole list at once (a download of every row) is allowed up to MAX_PER_PAGE rows
+PerPage = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description="rows a page (default 50)")]
 ActorId = Annotated[int, Path(ge=1, le=MAX_ID)]
 TieId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Charts = Callable[[Request, dict[str, Any]], dict[str, Any]]
 
 
-def _public(data: dict[str, Any]) -> dict[str, Any]:
-    """The JSON twin: everything but the private ``_`` keys (frames kept for the charts)."""
-    return {k: v for k, v in data.items() if not k.startswith("_")}
+def page(
+    path: str, template: str, charts: Charts | None = None, tables: Sequence[Table] = (),
+    **api: Any,
+) -> Callable:  # fmt: skip
+    """Register ``view`` as the page ``path`` and its JSON twin; with ``tables``, the twin
+    also answers ``?format=csv&table=NAME`` (``_downloads``)."""
 
-
-def _encode(data: dict[str, Any]) -> bytes:
-    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
-
-
-def page(path: str, template: str, charts: Charts | None = None, **api: Any) -> Callable:
     def register(view: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
         @functools.wraps(view)
         async def as_json(*args: Any, **kwargs: Any) -> Response:
             # a twin depends on its URL, the data version and the day (effective statuses):
             # a repeated request is answered from the cache on the event loop, encoded once
             request: Request = kwargs["request"]
+            fmt, name = (kwargs.pop(p, None) for p in DOWNLOAD_PARAMS)
+            chosen = table_named(tables, name) if fmt == "csv" else None
             sources = sources_of(request)
-            key = ("json", request.url.path, request.url.query, date.today())
-            body = sources.peek(key)
+            key = (fmt or "json", request.url.path, request.url.query, date.today())
+            body: bytes | None = sources.peek(key)
             if body is None:
                 body = await run_in_threadpool(
-                    sources.cached, key, lambda: _encode(_public(view(*args, **kwargs)))
+                    sources.cached, key, lambda: _encode(view(*args, **kwargs), chosen)
                 )
+            if chosen is not None:
+                return csv_response(body, request.url.path, chosen.name)
             return Response(body, media_type="application/json")
+
+        if tables:  # the twin's signature gains format and table (in OpenAPI too)
+            as_json.__signature__ = downloadable(view, tables)  # type: ignore[attr-defined]
 
         @functools.wraps(view)
         def as_html(*args: Any, **kwargs: Any) -> Response:
@@ -84,6 +111,15 @@ def page(path: str, template: str, charts: Charts | None = None, **api: Any) -> 
         return view
 
     return register
+
+
+def _encode(data: dict[str, Any], table: Table | None) -> bytes:
+    """The twin's body: the page's public data as JSON, or one table of it as CSV."""
+    if table is not None:
+        return csv_bytes(rows_of(data, table), table.columns)
+    public = {k: v for k, v in data.items() if not k.startswith("_")}  # frames: the charts'
+    return json.dumps(public, ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":")).encode()  # fmt: skip
 
 
 def _overview_charts(request: Request, data: dict[str, Any]) -> dict[str, Any]:
@@ -110,13 +146,19 @@ def _network_chart(request: Request, data: dict[str, Any]) -> dict[str, Any]:
     return sources_of(request).cached(key, draw)
 
 
-@page("/", "pairs.html", summary="Country pairs with events or ties")
+@page("/", "pairs.html", tables=PAIRS_TABLES, summary="Country pairs with events or ties")
 def pairs(request: Request, who: Reader) -> dict[str, Any]:
     """Every country pair in the event store or the registry, the busiest first."""
     return pairs_view(sources_of(request))
 
 
-@page("/pairs/{a}/{b}", "overview.html", _overview_charts, summary="Overview of a country pair")
+@page(
+    "/pairs/{a}/{b}",
+    "overview.html",
+    _overview_charts,
+    OVERVIEW_TABLES,
+    summary="Overview of a country pair",
+)
 def overview(
     request: Request, a: Country, b: Country, who: Reader,
     freq: Literal["year", "quarter", "month"] = "year",
@@ -134,7 +176,13 @@ def _compare_chart(request: Request, data: dict[str, Any]) -> dict[str, Any]:
     return sources_of(request).cached(key, draw)
 
 
-@page("/pairs/{a}/{b}/compare", "compare.html", _compare_chart, summary="Compare partners")
+@page(
+    "/pairs/{a}/{b}/compare",
+    "compare.html",
+    _compare_chart,
+    COMPARE_TABLES,
+    summary="Compare partners",
+)
 def compare(
     request: Request, a: Country, b: Country, who: Reader,
     freq: Literal["year", "quarter", "month"] = "year",
@@ -149,19 +197,36 @@ def compare(
     return compare_view(sources_of(request), a, b, freq=freq, by=by, partners=partners)
 
 
-@page("/pairs/{a}/{b}/scorecard", "scorecard.html", _scorecard_charts, summary="Scorecard")
+@page(
+    "/pairs/{a}/{b}/scorecard",
+    "scorecard.html",
+    _scorecard_charts,
+    SCORECARD_TABLES,
+    summary="Scorecard",
+)
 def scorecard(request: Request, a: Country, b: Country, who: Reader) -> dict[str, Any]:
     """Today's scorecard of the ties between the two countries, and year by year."""
     return scorecard_view(sources_of(request), a, b)
 
 
-@page("/pairs/{a}/{b}/network", "network.html", _network_chart, summary="Network of ties")
+@page(
+    "/pairs/{a}/{b}/network",
+    "network.html",
+    _network_chart,
+    NETWORK_TABLES,
+    summary="Network of ties",
+)
 def network(request: Request, a: Country, b: Country, who: Reader) -> dict[str, Any]:
     """The actors tied across the two countries (nodes) and their ties (edges)."""
     return network_view(sources_of(request), a, b)
 
 
-@page("/pairs/{a}/{b}/recommendations", "recommendations.html", summary="Recommendations")
+@page(
+    "/pairs/{a}/{b}/recommendations",
+    "recommendations.html",
+    tables=RECOMMENDATION_TABLES,
+    summary="Recommendations",
+)
 def recommendations(
     request: Request, a: Country, b: Country, who: Reader,
     actor_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
@@ -172,39 +237,45 @@ def recommendations(
     return recommendations_view(sources_of(request), a, b, actor_id, k)
 
 
-@page("/actors", "actors.html", summary="Search actors")
+@page("/actors", "actors.html", tables=ACTORS_TABLES, summary="Search actors")
 def actors(
     request: Request, who: Reader,
     country: Annotated[str | None, Query(max_length=60)] = None,
     kind: Annotated[str | None, Query(max_length=40)] = None,
     area: Annotated[str | None, Query(max_length=40)] = None,
     q: Annotated[str | None, Query(max_length=200, description="any of the names")] = None,
+    sort: Annotated[Literal["id", "name", "ties"], Query(description="ties: most first")] = "id",
     page: PageNumber = 1,
+    per_page: PerPage = PER_PAGE,
 ) -> dict[str, Any]:  # fmt: skip
-    """Actors by country, kind and area of cooperation, or by name; 50 a page."""
+    """Actors by country, kind and area of cooperation, or by name, each with its admin
+    region and number of ties; 50 a page. ``facets``: the countries, kinds and areas the
+    registry holds, with their numbers of actors."""
     return actors_view(sources_of(request), country=country, kind=kind, area=area, q=q,
-                       page=page)  # fmt: skip
+                       sort=sort, page=page, per_page=per_page)  # fmt: skip
 
 
-@page("/actors/{actor_id}", "actor.html", summary="One actor with its ties")
+@page("/actors/{actor_id}", "actor.html", tables=ACTOR_TABLES, summary="One actor with its ties")
 def actor(request: Request, actor_id: ActorId, who: Reader) -> dict[str, Any]:
     """An actor, its ties (with their effective status) and their activities."""
     return actor_view(sources_of(request), actor_id)
 
 
-@page("/ties", "ties.html", summary="List ties")
+@page("/ties", "ties.html", tables=TIES_TABLES, summary="List ties")
 def ties(
     request: Request, who: Reader,
     a: Annotated[str | None, Query(max_length=60)] = None,
     b: Annotated[str | None, Query(max_length=60)] = None,
     status: Literal["active", "dormant", "ended", "proposed", "declined"] | None = None,
     page: PageNumber = 1,
+    per_page: PerPage = PER_PAGE,
 ) -> dict[str, Any]:  # fmt: skip
     """Ties touching country ``a`` (and ``b``), by effective status today; 50 a page."""
-    return ties_view(sources_of(request), a=a, b=b, status=status, page=page)
+    return ties_view(sources_of(request), a=a, b=b, status=status, page=page,
+                     per_page=per_page)  # fmt: skip
 
 
-@page("/ties/{tie_id}", "tie.html", summary="One tie with its activity log")
+@page("/ties/{tie_id}", "tie.html", tables=TIE_TABLES, summary="One tie with its activity log")
 def tie(request: Request, tie_id: TieId, who: Reader) -> dict[str, Any]:
     """A tie, both actors, its effective status and its activity log."""
     return tie_view(sources_of(request), tie_id)

@@ -6,7 +6,6 @@ JSON-ready values (dates as ISO text). Costly figures go through the data-versio
 
 from __future__ import annotations
 
-import math
 from datetime import date
 from typing import Any
 
@@ -24,7 +23,6 @@ from tracktwo.bridges import (
     effective_statuses,
     get_actor,
     get_tie,
-    list_actors,
     list_ties,
     scorecard,
     scorecard_by_year,
@@ -42,12 +40,14 @@ from tracktwo.pulse import (
 )
 from tracktwo.store import busiest_event_pairs
 from tracktwo.taxonomy import TRACK_LABELS
+from tracktwo.web._actors_view import PER_PAGE, paged
 from tracktwo.web._data import DataSources
 from tracktwo.web._dead_ends import dead_end
 
 __all__ = [
+    "PULSE_COLUMNS",
+    "TIE_COLUMNS",
     "actor_view",
-    "actors_view",
     "country_names",
     "overview_view",
     "pairs_view",
@@ -56,7 +56,11 @@ __all__ = [
     "ties_view",
 ]
 
-PER_PAGE = 50
+# the columns of a listed tie, in the JSON twins and their CSV downloads
+TIE_COLUMNS = ("id", "actor_a_id", "actor_a", "country_a", "actor_b_id", "actor_b", "country_b",
+               "channel", "track", "track_label", "areas", "status", "status_reason",
+               "effective_status", "start_date", "end_date", "activities",
+               "last_activity")  # fmt: skip
 PULSE_COLUMNS = ("period", "series", "events", "value", "ci_low", "ci_high", "coop_share",
                  "is_partial", "is_eligible", "is_all_time_low", "record_low",
                  "is_change_point")  # fmt: skip
@@ -229,42 +233,6 @@ def overview_view(sources: DataSources, a: str, b: str, freq: str = "year") -> d
 # -- actors and ties -------------------------------------------------------------------------
 
 
-def _page(rows: list[dict[str, Any]], page: int, per_page: int) -> dict[str, Any]:
-    pages = max(1, math.ceil(len(rows) / per_page))
-    chosen = rows[(page - 1) * per_page : page * per_page]
-    return {"total": len(rows), "page": page, "pages": pages, "per_page": per_page,
-            "items": [{k: plain(v) for k, v in r.items()} for r in chosen]}  # fmt: skip
-
-
-def actors_view(
-    sources: DataSources, *, country: str | None = None, kind: str | None = None,
-    area: str | None = None, q: str | None = None, page: int = 1, per_page: int = PER_PAGE,
-) -> dict[str, Any]:  # fmt: skip
-    """Actors matching the filters (``q`` searches every name), a page at a time."""
-    rows = list_actors(sources.registry, country=country or None, kind=kind or None,
-                       area=area or None, search=q or None)  # fmt: skip
-    shown = [
-        {
-            k: r[k]
-            for k in (
-                "id",
-                "name",
-                "local_name",
-                "country",
-                "kind",
-                "place",
-                "track",
-                "areas_offered",
-                "areas_needed",
-                "politicised",
-            )
-        }
-        for r in rows
-    ]
-    filters = {"country": country, "kind": kind, "area": area, "q": q}
-    return {"filters": filters, **_page(shown, page, per_page)}
-
-
 def _tie_rows(ties: list[dict[str, Any]], at: date) -> list[dict[str, Any]]:
     if not ties:
         return []
@@ -280,11 +248,7 @@ def _tie_rows(ties: list[dict[str, Any]], at: date) -> list[dict[str, Any]]:
     frame["track"] = [track_of_kinds(a, b) for a, b in zip(frame["kind_a"], frame["kind_b"],
                                                           strict=True)]  # fmt: skip
     frame["track_label"] = frame["track"].map(lambda track: TRACK_LABELS.get(track, track))
-    keep = ("id", "actor_a_id", "actor_a", "country_a", "actor_b_id", "actor_b", "country_b",
-            "channel", "track", "track_label", "areas", "status", "status_reason",
-            "effective_status", "start_date", "end_date", "activities",
-            "last_activity")  # fmt: skip
-    return [{k: plain(r.get(k)) for k in keep} for r in frame.to_dict("records")]
+    return [{k: plain(r.get(k)) for k in TIE_COLUMNS} for r in frame.to_dict("records")]
 
 
 def _declined_count(rows: list[dict[str, Any]]) -> int:
@@ -333,7 +297,7 @@ def ties_view(
         dead_ends += [no_ties] if no_ties else []
     return {"filters": filters, "pair": pair, "ties": len(rows) - declined,
             "declined": declined, "dead_ends": dead_ends,
-            **_page(rows, page, per_page)}  # fmt: skip
+            **paged(rows, page, per_page)}  # fmt: skip
 
 
 def actor_view(sources: DataSources, actor_id: int) -> dict[str, Any]:
