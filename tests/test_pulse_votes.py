@@ -225,16 +225,23 @@ def test_not_a_csv_and_missing_file(store: EventStore, tmp_path: Path) -> None:
     assert _snapshot(store) == ([], [])
 
 
-def test_agreement_errors(store: EventStore) -> None:
+def test_agreement_needs_votes(store: EventStore) -> None:
     with pytest.raises(NotFoundError, match="votes ingest"):
         voting_agreement(store, "KHM", "USA")
+
+
+@pytest.mark.parametrize(
+    ("other", "options", "message"),
+    [
+        ("USA", {"freq": "week"}, "frequency 'week'"),
+        ("XYZ", {}, "unknown country 'XYZ'"),
+        ("KH", {}, "two different countries"),
+    ],
+)
+def test_agreement_errors(store: EventStore, other: str, options: dict, message: str) -> None:
     ingest_votes(store, TINY_VOTES, TINY_CALLS)
-    with pytest.raises(InputError, match="frequency 'week'"):
-        voting_agreement(store, "KHM", "USA", freq="week")
-    with pytest.raises(InputError, match="unknown country 'XYZ'"):
-        voting_agreement(store, "KHM", "XYZ")
-    with pytest.raises(InputError, match="two different countries"):
-        voting_agreement(store, "KHM", "KH")
+    with pytest.raises(InputError, match=message):
+        voting_agreement(store, "KHM", other, **options)
 
 
 def test_former_members_get_their_former_codes(store: EventStore, tmp_path: Path) -> None:
