@@ -55,6 +55,12 @@ def mail(smtp):
     return box, Mailer(settings)
 
 
+def _coop_asks(registry, mailer, sokha, coop, marketing, *terms, **options):
+    """Sokha's co-operative asks the marketing co-operative for a partnership (``terms``:
+    channel, areas, message, as send_request takes them)."""
+    return send_request(registry, mailer, sokha, coop["id"], marketing["id"], *terms, **options)
+
+
 def test_signing_up_mails_a_link_in_the_persons_language(registry, mail) -> None:
     box, mailer = mail
     made = sign_up(registry, mailer, "sokha", "Sokha@Example.org", "sokha-password-1", "km")
@@ -100,12 +106,12 @@ def test_two_people_meet_and_their_tie_reaches_the_scorecard(registry, mail) -> 
     assert (found["name"], found["contact_email"]) == (MARKETING["name"], None)
     assert get_profile(registry, marketing["id"], sokha)["contact_email"] is None
 
-    asked = send_request(
+    asked = _coop_asks(
         registry,
         mailer,
         sokha,
-        coop["id"],
-        marketing["id"],
+        coop,
+        marketing,
         "agricultural_cooperation",
         ["agriculture", "business"],
         "Could we sell our rice through your members?",
@@ -154,7 +160,7 @@ def test_two_people_meet_and_their_tie_reaches_the_scorecard(registry, mail) -> 
 def test_an_upheld_flag_marks_the_actor_politicised_for_the_scorecard(registry, mail) -> None:
     box, mailer = mail
     moderator, sokha, emily, coop, marketing = approved_pair(registry, mailer, box)
-    asked = send_request(registry, mailer, sokha, coop["id"], marketing["id"], "other")
+    asked = _coop_asks(registry, mailer, sokha, coop, marketing, "other")
     answer_request(registry, mailer, emily, asked["id"], True)
     assert scorecard(registry, "KHM", "USA").ties_kept_without_politicised == 1.0
 
@@ -205,7 +211,7 @@ def test_requests_expire_and_are_limited_per_day(registry, mail) -> None:
     box, mailer = mail
     _, sokha, emily, coop, marketing = approved_pair(registry, mailer, box)
     month_ago = datetime.now().replace(microsecond=0) - timedelta(days=31)
-    old = send_request(registry, mailer, sokha, coop["id"], marketing["id"], "other", at=month_ago)
+    old = _coop_asks(registry, mailer, sokha, coop, marketing, "other", at=month_ago)
     assert old["status"] == "expired"  # 31 days > the 30 a request waits
     with pytest.raises(ConflictError, match="is expired, not waiting"):
         answer_request(registry, mailer, emily, old["id"], True)
@@ -223,7 +229,7 @@ def test_requests_expire_and_are_limited_per_day(registry, mail) -> None:
     assert len(export_account(registry, sokha)["requests"]) == 3
     # a second request between the same two while one waits is refused
     with pytest.raises(ConflictError, match="still waiting"):
-        send_request(registry, mailer, sokha, coop["id"], marketing["id"], "other")
+        _coop_asks(registry, mailer, sokha, coop, marketing, "other")
 
 
 def _approve(registry, mailer, profile_id):
@@ -256,15 +262,10 @@ def test_only_approved_people_to_people_profiles_can_ask(registry, mail) -> None
 def test_deleting_an_account_keeps_the_tie_anonymised(registry, mail) -> None:
     box, mailer = mail
     _, sokha, emily, coop, marketing = approved_pair(registry, mailer, box)
-    asked = send_request(
-        registry,
-        mailer,
-        sokha,
-        coop["id"],
-        marketing["id"],
-        "other",
+    asked = _coop_asks(
+        registry, mailer, sokha, coop, marketing, "other",
         message="Call me on my private number 012 345 678",
-    )
+    )  # fmt: skip
     tie_id = answer_request(registry, mailer, emily, asked["id"], True)["tie_id"]
     exported = export_account(registry, sokha)
     assert exported["account"]["email"] == "sokha@example.org"
@@ -326,7 +327,7 @@ def test_a_profile_may_have_several_managers_and_a_person_several_profiles(regis
     with pytest.raises(NotAllowedError):
         add_manager(registry, mailer, dara, coop["id"], "dara")  # not Dara's to share
     # the new manager answers for the profile; the request reaches both managers' inboxes
-    asked = send_request(registry, mailer, sokha, coop["id"], marketing["id"], "other")
+    asked = _coop_asks(registry, mailer, sokha, coop, marketing, "other")
     assert [n["kind"] for n in inbox(registry, emily)][:1] == ["request_received"]
     assert [n["kind"] for n in inbox(registry, dara)][:1] == ["request_received"]
     assert answer_request(registry, mailer, dara, asked["id"], False)["status"] == "declined"

@@ -149,12 +149,20 @@ def _stored_row(store: EventStore, uid: str) -> dict[str, object]:
     return dict(zip(names, rows[0], strict=True))
 
 
+def _spot_check(
+    store: EventStore, line: int, fields: int, gid: str
+) -> tuple[list[str], dict[str, object]]:
+    """Line ``line`` (1-based) of the sample split by hand, checked to have ``fields`` fields
+    and GLOBALEVENTID ``gid``, and its row once the sample is ingested."""
+    raw = raw_lines(SAMPLE)[line - 1].split("\t")
+    assert len(raw) == fields and raw[V1_ID] == gid
+    ingest_file(store, SAMPLE)
+    return raw, _stored_row(store, "gdelt:" + gid)
+
+
 def test_sample_spot_check_a_58_field_row(store: EventStore) -> None:
     # line 5 of the file, a 58-field (post-April-2013) row
-    raw = raw_lines(SAMPLE)[4].split("\t")
-    assert len(raw) == 58 and raw[V1_ID] == "564111684"
-    ingest_file(store, SAMPLE)
-    row = _stored_row(store, "gdelt:564111684")
+    raw, row = _spot_check(store, 5, 58, "564111684")
 
     # SQLDATE 20160721, DATEADDED 20160728 (a GDELT 1.0 day: midnight)
     assert raw[V1_SQLDATE] == "20160721" and row["event_date"] == date(2016, 7, 21)
@@ -192,10 +200,7 @@ def test_sample_spot_check_a_58_field_row(store: EventStore) -> None:
 
 def test_sample_spot_check_a_57_field_row(store: EventStore) -> None:
     # line 520 of the file, a 57-field (pre-April-2013) row: read in the second pass
-    raw = raw_lines(SAMPLE)[519].split("\t")
-    assert len(raw) == 57 and raw[V1_ID] == "1552929"
-    ingest_file(store, SAMPLE)
-    row = _stored_row(store, "gdelt:1552929")
+    raw, row = _spot_check(store, 520, 57, "1552929")
 
     assert raw[V1_SQLDATE] == "19820102" and row["event_date"] == date(1982, 1, 2)
     assert raw[V1_DATEADDED] == "20130203" and row["date_added"] == datetime(2013, 2, 3)

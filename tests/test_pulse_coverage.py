@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from _cli import run_ok
 
 from tracktwo._errors import InputError, NotFoundError
 from tracktwo.datasets import dataset_path
@@ -147,23 +148,12 @@ def test_totals_need_data(store: EventStore) -> None:
 
 
 def test_cli_import_and_totals(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
-    import tracktwo.cli._signals  # noqa: F401  (registers the commands)
-    from tracktwo.cli._app import app
-
-    runner = CliRunner()
-    home = ["--home", str(tmp_path)]
-    imported = runner.invoke(app, [*home, "coverage", "import", str(MONTHLY)])
-    assert imported.exit_code == 0, imported.output
-    assert imported.output.strip().splitlines() == [
+    assert run_ok(tmp_path, "coverage", "import", str(MONTHLY)) == [
         "Stored 9 month totals of 2 countries (2020-01-01 .. 2020-06-01); 0 replaced; "
         "skipped 1 rows of codes that are no country: OS."
     ]
-    totals = runner.invoke(
-        app, [*home, "coverage", "totals", "KHM", "USA", "--freq", "quarter", "-f", "csv"]
-    )
-    assert totals.output.strip().splitlines() == [
+    totals = run_ok(tmp_path, "coverage", "totals", "KHM", "USA", "--freq", "quarter", "-f", "csv")
+    assert totals == [
         "period,total",
         "2020-01-01,6030",
         "2020-04-01,10090",

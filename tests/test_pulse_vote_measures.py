@@ -368,22 +368,28 @@ def test_bad_issues_leave_the_store_unchanged(
 # -- errors --------------------------------------------------------------------------------
 
 
-def test_bad_options_name_the_choices(store: EventStore) -> None:
+# (the call, its second country and options, the error and what it says)
+BAD_CALLS = [
+    (vote_measure, "USA", {"measure": "tau"}, InputError,
+     "measure 'tau' is not one of agreement, identical"),
+    (vote_measure, "USA", {"by": "week"}, InputError,
+     "by 'week' is not one of year, session, month, quarter"),
+    (vote_measure, "USA", {"issue": "xx"}, InputError,
+     r"issue 'xx' is not one of me \(Palestinian conflict\)"),
+    (vote_measure, "USA", {"seed": -1}, InputError, "seed -1"),
+    (vote_issues, "USA", {"measure": "tau"}, InputError, "measure 'tau'"),
+    (vote_issues, "USA", {}, NotFoundError, "no issue codes"),
+    (vote_measure, "DEU", {}, NotFoundError, "no UN votes of DEU"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("call", "other", "options", "error", "message"), BAD_CALLS)
+def test_bad_options_name_the_choices(
+    store: EventStore, call, other: str, options: dict, error: type, message: str
+) -> None:
     ingest_votes(store, TINY_VOTES, TINY_CALLS)
-    with pytest.raises(InputError, match="measure 'tau' is not one of agreement, identical"):
-        vote_measure(store, "KHM", "USA", measure="tau")
-    with pytest.raises(InputError, match="by 'week' is not one of year, session, month, quarter"):
-        vote_measure(store, "KHM", "USA", by="week")
-    with pytest.raises(InputError, match=r"issue 'xx' is not one of me \(Palestinian conflict\)"):
-        vote_measure(store, "KHM", "USA", issue="xx")
-    with pytest.raises(InputError, match="seed -1"):
-        vote_measure(store, "KHM", "USA", seed=-1)
-    with pytest.raises(InputError, match="measure 'tau'"):
-        vote_issues(store, "KHM", "USA", measure="tau")
-    with pytest.raises(NotFoundError, match="no issue codes"):
-        vote_issues(store, "KHM", "USA")
-    with pytest.raises(NotFoundError, match="no UN votes of DEU"):
-        vote_measure(store, "KHM", "DEU")
+    with pytest.raises(error, match=message):
+        call(store, "KHM", other, **options)
 
 
 # -- command line --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from _cli import run_ok
 
 from tracktwo._errors import FileFormatError, InputError, NotFoundError
 from tracktwo.datasets import dataset_path
@@ -224,16 +225,23 @@ def test_not_a_csv_and_missing_file(store: EventStore, tmp_path: Path) -> None:
     assert _snapshot(store) == ([], [])
 
 
-def test_agreement_errors(store: EventStore) -> None:
+def test_agreement_needs_votes(store: EventStore) -> None:
     with pytest.raises(NotFoundError, match="votes ingest"):
         voting_agreement(store, "KHM", "USA")
+
+
+@pytest.mark.parametrize(
+    ("other", "options", "message"),
+    [
+        ("USA", {"freq": "week"}, "frequency 'week'"),
+        ("XYZ", {}, "unknown country 'XYZ'"),
+        ("KH", {}, "two different countries"),
+    ],
+)
+def test_agreement_errors(store: EventStore, other: str, options: dict, message: str) -> None:
     ingest_votes(store, TINY_VOTES, TINY_CALLS)
-    with pytest.raises(InputError, match="frequency 'week'"):
-        voting_agreement(store, "KHM", "USA", freq="week")
-    with pytest.raises(InputError, match="unknown country 'XYZ'"):
-        voting_agreement(store, "KHM", "XYZ")
-    with pytest.raises(InputError, match="two different countries"):
-        voting_agreement(store, "KHM", "KH")
+    with pytest.raises(InputError, match=message):
+        voting_agreement(store, "KHM", other, **options)
 
 
 def test_former_members_get_their_former_codes(store: EventStore, tmp_path: Path) -> None:
@@ -255,27 +263,16 @@ def test_former_members_get_their_former_codes(store: EventStore, tmp_path: Path
 
 
 def test_cli_ingest_extract_and_agreement(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
-    import tracktwo.cli._signals  # noqa: F401  (registers the commands)
-    from tracktwo.cli._app import app
-
-    runner = CliRunner()
-    home = ["--home", str(tmp_path)]
     # the KH/US extract with the shipped roll calls, which bring the shipped issue codes
     # (with no file at all the command loads every country: test_pulse_vote_measures.py)
     extract = str(dataset_path("un_votes_khm_usa.csv.gz"))
-    ingested = runner.invoke(app, [*home, "votes", "ingest", extract])
-    assert ingested.exit_code == 0, ingested.output
-    assert ingested.output.strip().splitlines() == [
+    assert run_ok(tmp_path, "votes", "ingest", extract) == [
         "Stored 10,557 votes of 2 countries on 6,203 roll calls (1946-01-01 .. 2020-01-14) "
         "and 5,745 issue codes; 0 votes replaced earlier ones."
     ]
-    shown = runner.invoke(
-        app, [*home, "votes", "agreement", "KHM", "USA", "--since", "2016-01-01", "-f", "csv"]
+    lines = run_ok(
+        tmp_path, "votes", "agreement", "KHM", "USA", "--since", "2016-01-01", "-f", "csv"
     )
-    assert shown.exit_code == 0, shown.output
-    lines = shown.output.strip().splitlines()
     assert lines[0] == "period,session,measure,roll_calls,value,ci_low,ci_high"
     expected = _paired_scores_by_year()
     count, score = expected[2017]

@@ -10,31 +10,34 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from _report import HEADINGS, between, city_registry, write_khm_usa
 
 from tracktwo import InputError
 from tracktwo.bridges import Registry
-from tracktwo.bridges._edit import add_actor, add_tie, log_activity
+from tracktwo.bridges._edit import add_actor
 from tracktwo.report import write_briefing
 from tracktwo.store import EventStore
 
 AT = date(2026, 6, 30)
-HEADINGS = (
-    "1. State of the relationship by channel",
-    "2. Bridges scorecard and its trend",
-    "3. Dormant ties worth reviving",
-    "4. Recommended partnerships",
-    "Data sources and licences",
-)
-# (name, country, latitude, longitude, population)
 CITIES = [
-    ("Phnom Penh", "KHM", 11.56, 104.92, 1_573_544),
-    ("<b>Bold</b> City", "KHM", 13.36, 103.86, 139_458),
-    ("Battambang", "KHM", 13.10, 103.20, 150_000),
-    ("Long Beach", "USA", 33.77, -118.19, 462_257),
-    ("Lowell", "USA", 42.63, -71.32, 106_519),
-    ("Seattle", "USA", 47.61, -122.33, 608_660),
-    ("Houston", "USA", 29.76, -95.36, 2_296_224),
+    dict(zip(("name", "country", "latitude", "longitude", "population"), city, strict=True))
+    for city in [
+        ("Phnom Penh", "KHM", 11.56, 104.92, 1_573_544),
+        ("<b>Bold</b> City", "KHM", 13.36, 103.86, 139_458),
+        ("Battambang", "KHM", 13.10, 103.20, 150_000),
+        ("Long Beach", "USA", 33.77, -118.19, 462_257),
+        ("Lowell", "USA", 42.63, -71.32, 106_519),
+        ("Seattle", "USA", 47.61, -122.33, 608_660),
+        ("Houston", "USA", 29.76, -95.36, 2_296_224),
+    ]
 ]
+TIES = [
+    ("Phnom Penh", "Long Beach", "culture", date(2007, 1, 1), (date(2026, 3, 1), "visit", 20)),
+    # silent for three years: dormant
+    ("<b>Bold</b> City", "Lowell", "education", date(2015, 1, 1),
+     (date(2023, 6, 1), "exchange", None)),
+    ("Battambang", "Seattle", "business", date(2025, 9, 1), None),
+]  # fmt: skip
 
 
 class _Page(HTMLParser):
@@ -71,30 +74,9 @@ def _parse(path: Path) -> tuple[str, _Page]:
     return html, page
 
 
-def _registry(home: Path) -> Registry:
-    registry = Registry(home=home)
-    ids = {}
-    for name, country, lat, lon, population in CITIES:
-        row = add_actor(registry, name=name, country=country, kind="city", latitude=lat,
-                        longitude=lon, population=population)  # fmt: skip
-        ids[name] = row["id"]
-    active = add_tie(registry, ids["Phnom Penh"], ids["Long Beach"], "sister_city",
-                     areas=["culture"], start_date=date(2007, 1, 1))  # fmt: skip
-    log_activity(registry, active["id"], date(2026, 3, 1), "visit", participants=20)
-    # silent for three years: dormant
-    silent = add_tie(registry, ids["<b>Bold</b> City"], ids["Lowell"], "sister_city",
-                     areas=["education"], start_date=date(2015, 1, 1))  # fmt: skip
-    log_activity(registry, silent["id"], date(2023, 6, 1), "exchange")
-    add_tie(registry, ids["Battambang"], ids["Seattle"], "sister_city", areas=["business"],
-            start_date=date(2025, 9, 1))  # fmt: skip
-    return registry
-
-
 def test_briefing_with_demo_data_and_registry(demo_store_home: Path, tmp_path: Path) -> None:
-    registry = _registry(tmp_path / "home")
-    with EventStore(demo_store_home) as store:
-        out = write_briefing(store, registry, "KHM", "USA", tmp_path / "brief.html", at=AT)
-    registry.close()
+    registry = city_registry(tmp_path / "home", CITIES, TIES)
+    out = write_khm_usa(registry, demo_store_home, tmp_path / "brief.html", at=AT)
     html, page = _parse(out)
     for heading in HEADINGS:
         assert heading in page.headings
@@ -104,7 +86,7 @@ def test_briefing_with_demo_data_and_registry(demo_store_home: Path, tmp_path: P
     linked = [(t, n, v) for t, n, v in page.attributes if n in ("src", "href")]
     assert not [a for a in linked if "http" in a[2] or not a[2].startswith("#")]
     # the dormant tie, its actor names escaped: shown as text, never as markup
-    dormant = html[html.index('id="dormant"') : html.index('id="recommendations"')]
+    dormant = between(html, 'id="dormant"', 'id="recommendations"')
     assert "&lt;b&gt;Bold&lt;/b&gt; City" in dormant and "Lowell" in dormant
     assert "<b>Bold</b>" not in html
     assert "Phnom Penh" not in dormant  # active, not dormant
@@ -115,7 +97,7 @@ def test_briefing_with_demo_data_and_registry(demo_store_home: Path, tmp_path: P
     # (business), both neutral, both with an area: 2/2; Bold City–Lowell is dormant
     assert "100% (of 2 ties with an area; 0 unknown)" in text
     # recommendations: each Cambodian city gets a US partner with its reasons
-    recs = html[html.index('id="recommendations"') : html.index("<footer")]
+    recs = between(html, 'id="recommendations"', "<footer")
     assert "Recommended partner" in recs and ("Houston" in recs or "Seattle" in recs)
     # the footer names the sources and licences as plain text
     footer = html[html.index("<footer") :]
@@ -126,10 +108,7 @@ def test_briefing_with_demo_data_and_registry(demo_store_home: Path, tmp_path: P
 
 def test_briefing_since_limits_the_pulse(demo_store_home: Path, tmp_path: Path) -> None:
     registry = Registry(home=tmp_path / "home")
-    with EventStore(demo_store_home) as store:
-        out = write_briefing(store, registry, "KHM", "USA", tmp_path / "b.html",
-                             since=date(2010, 1, 1), k=2)  # fmt: skip
-    registry.close()
+    out = write_khm_usa(registry, demo_store_home, tmp_path / "b.html", since=date(2010, 1, 1), k=2)
     html, _page = _parse(out)
     assert "since 2010-01-01" in html
     assert re.search(r"yearly \(2010–\d{4}\)", html)
@@ -137,9 +116,7 @@ def test_briefing_since_limits_the_pulse(demo_store_home: Path, tmp_path: Path) 
 
 def test_empty_registry_and_store_still_write(tmp_path: Path) -> None:
     registry = Registry(home=tmp_path / "home")
-    with EventStore(tmp_path / "home") as store:
-        out = write_briefing(store, registry, "KHM", "USA", tmp_path / "empty.html")
-    registry.close()
+    out = write_khm_usa(registry, tmp_path / "home", tmp_path / "empty.html")
     _html, page = _parse(out)
     for heading in HEADINGS:
         assert heading in page.headings
@@ -155,9 +132,7 @@ def test_actors_but_no_ties_to_learn_from(tmp_path: Path) -> None:
     registry = Registry(home=tmp_path / "home")
     add_actor(registry, name="Phnom Penh", country="KHM", kind="city")
     add_actor(registry, name="Lowell", country="USA", kind="city")
-    with EventStore(tmp_path / "home") as store:
-        out = write_briefing(store, registry, "KHM", "USA", tmp_path / "b.html")
-    registry.close()
+    out = write_khm_usa(registry, tmp_path / "home", tmp_path / "b.html")
     assert "the registry holds no ties to learn from" in out.read_text(encoding="utf-8")
 
 

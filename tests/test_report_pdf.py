@@ -9,43 +9,28 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from _report import HEADINGS, city_registry, write_khm_usa
 from typer.testing import CliRunner
 
 from tracktwo import ConfigError, InputError
 from tracktwo.bridges import Registry
-from tracktwo.bridges._edit import add_actor, add_tie, log_activity
 from tracktwo.cli import app
 from tracktwo.report import write_briefing
 from tracktwo.store import EventStore
 
 AT = date(2026, 6, 30)
 PANGO = "apt-get install libpango-1.0-0 libpangoft2-1.0-0"
-HEADINGS = (
-    "1. State of the relationship by channel",
-    "2. Bridges scorecard and its trend",
-    "3. Dormant ties worth reviving",
-    "4. Recommended partnerships",
-    "Data sources and licences",
-)
 # (name, country): ties set up by hand below, so the scorecard's counts are known
 CITIES = [("Phnom Penh", "KHM"), ("Battambang", "KHM"), ("Kampot", "KHM"),
           ("Long Beach", "USA"), ("Lowell", "USA"), ("Seattle", "USA")]  # fmt: skip
 ACTIVE = [("Phnom Penh", "Long Beach"), ("Battambang", "Seattle")]
 DORMANT = [("Kampot", "Lowell")]  # last activity three years before AT
-
-
-def _registry(home: Path) -> Registry:
-    registry = Registry(home=home)
-    ids = {name: add_actor(registry, name=name, country=c, kind="city")["id"] for name, c in CITIES}
-    for one, two in ACTIVE:
-        tie = add_tie(registry, ids[one], ids[two], "sister_city", areas=["culture"],
-                      start_date=date(2010, 1, 1))  # fmt: skip
-        log_activity(registry, tie["id"], date(2026, 3, 1), "visit")
-    for one, two in DORMANT:
-        tie = add_tie(registry, ids[one], ids[two], "sister_city", areas=["education"],
-                      start_date=date(2012, 1, 1))  # fmt: skip
-        log_activity(registry, tie["id"], date(2023, 6, 1), "exchange")
-    return registry
+TIES = [
+    *((one, two, "culture", date(2010, 1, 1), (date(2026, 3, 1), "visit", None))
+      for one, two in ACTIVE),
+    *((one, two, "education", date(2012, 1, 1), (date(2023, 6, 1), "exchange", None))
+      for one, two in DORMANT),
+]  # fmt: skip
 
 
 def _text(path: Path) -> tuple[pypdf.PdfReader, str]:
@@ -64,10 +49,9 @@ def _forms(reader: pypdf.PdfReader) -> int:
 
 
 def test_pdf_has_the_sections_figures_and_charts(demo_store_home: Path, tmp_path: Path) -> None:
-    registry = _registry(tmp_path / "home")
-    with EventStore(demo_store_home) as store:
-        out = write_briefing(store, registry, "KHM", "USA", tmp_path / "brief.pdf", at=AT)
-    registry.close()
+    cities = [{"name": name, "country": country} for name, country in CITIES]
+    registry = city_registry(tmp_path / "home", cities, TIES)
+    out = write_khm_usa(registry, demo_store_home, tmp_path / "brief.pdf", at=AT)
     assert out.read_bytes().startswith(b"%PDF-")
     reader, text = _text(out)
     assert len(reader.pages) >= 2
@@ -88,9 +72,7 @@ def test_pdf_has_the_sections_figures_and_charts(demo_store_home: Path, tmp_path
 
 def test_pdf_without_data_has_no_chart(tmp_path: Path) -> None:
     registry = Registry(home=tmp_path / "home")
-    with EventStore(tmp_path / "home") as store:
-        out = write_briefing(store, registry, "KHM", "USA", tmp_path / "empty.pdf")
-    registry.close()
+    out = write_khm_usa(registry, tmp_path / "home", tmp_path / "empty.pdf")
     reader, text = _text(out)
     assert "No events stored for KHM–USA" in text
     assert "Mean Goldstein" not in text and _forms(reader) == 0

@@ -22,7 +22,13 @@ from tracktwo.bridges import STANCES, Actor, Registry, clean_actor_fields
 from tracktwo.doors._mail import Mailer
 from tracktwo.doors._models import Flag, ModerationEntry, Profile
 from tracktwo.doors._notify import deliver, notify, now
-from tracktwo.doors._profiles import managers_of, moderators, profile_dict, sync_actor
+from tracktwo.doors._profiles import (
+    managers_of,
+    notify_moderators,
+    profile_dict,
+    profile_params,
+    sync_actor,
+)
 from tracktwo.doors._signup import require_confirmed
 
 __all__ = [
@@ -141,7 +147,7 @@ def decide_profile(
             session,
             managers_of(session, profile_id),
             kind,
-            {"profile": profile.name, "profile_id": profile.id, "reason": why},
+            {**profile_params(profile), "reason": why},
             f"/doors/profiles/{profile_id}",
         )
         row = profile_dict(profile, contact=False)
@@ -189,13 +195,7 @@ def flag_profile(
                 f"you have flagged {per_day} profiles in the last 24 hours, the "
                 "most allowed: try again tomorrow"
             )
-        notices = notify(
-            session,
-            moderators(session),
-            "flag_raised",
-            {"profile": profile.name, "profile_id": profile.id},
-            "/moderation",
-        )
+        notices = notify_moderators(session, "flag_raised", profile)
         row = {"id": flag.id, "profile_id": profile_id, "status": "open", "reason": why}
     deliver(registry, mailer, notices)
     return row
@@ -259,7 +259,7 @@ def rule_on_flag(
             session,
             [flag.flagged_by] if flag.flagged_by else [],
             kind,
-            {"profile": profile.name, "profile_id": profile.id},
+            profile_params(profile),
             f"/doors/profiles/{profile.id}",
         )
         row = {"flag_id": flag_id, "status": flag.status, "profile_id": profile.id, **fields}

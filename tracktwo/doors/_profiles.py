@@ -35,6 +35,8 @@ __all__ = [
     "managers_of",
     "moderators",
     "my_profiles",
+    "notify_moderators",
+    "profile_params",
     "search_profiles",
     "update_profile",
 ]
@@ -114,6 +116,18 @@ def moderators(session: Session) -> list[int]:
             select(User.id).where(User.role.in_(("moderator", "admin")), User.active.is_(True))
         )
     )
+
+
+def profile_params(profile: Profile) -> dict[str, Any]:
+    """A notice's params naming ``profile``: its name goes with its id (``_notify``)."""
+    return {"profile": profile.name, "profile_id": profile.id}
+
+
+def notify_moderators(
+    session: Session, kind: str, profile: Profile, link: str = "/moderation"
+) -> list[int]:
+    """Inbox entries about ``profile`` for every moderator; their ids, for ``deliver``."""
+    return notify(session, moderators(session), kind, profile_params(profile), link)
 
 
 def managers_of(session: Session, profile_id: int) -> list[int]:
@@ -235,13 +249,7 @@ def create_profile(
         session.add(profile)
         session.flush()
         session.add(ProfileManager(profile_id=profile.id, user_id=account.user_id, added_at=made))
-        notices = notify(
-            session,
-            moderators(session),
-            "profile_waiting",
-            {"profile": profile.name, "profile_id": profile.id},
-            "/moderation",
-        )
+        notices = notify_moderators(session, "profile_waiting", profile)
         row = profile_dict(profile, contact=True)
     deliver(registry, mailer, notices)
     return row
@@ -294,13 +302,7 @@ def update_profile(
             sync_actor(session, profile)
             # a change goes live at once; the moderators are told, so they can look again
             link = f"/doors/profiles/{profile_id}"
-            notices = notify(
-                session,
-                moderators(session),
-                "profile_changed",
-                {"profile": profile.name, "profile_id": profile.id},
-                link,
-            )
+            notices = notify_moderators(session, "profile_changed", profile, link)
         session.flush()
         row = profile_dict(profile, contact=True)
     deliver(registry, mailer, notices)
@@ -324,7 +326,7 @@ def add_manager(
             session,
             [user.id],
             "manager_added",
-            {"profile": profile.name, "profile_id": profile.id},
+            profile_params(profile),
             f"/doors/profiles/{profile_id}",
         )
     deliver(registry, mailer, notices)

@@ -148,17 +148,22 @@ def send_request(
             session,
             managers_of(session, target.id),
             "request_received",
-            {
-                "from_profile": sender.name,
-                "from_profile_id": sender.id,
-                "to_profile": target.name,
-                "to_profile_id": target.id,
-            },
+            _pair_params(sender, target),
             f"/doors/requests/{request.id}",
         )
         row = _request_dict(request, sender, target, now())
     deliver(registry, mailer, notices)
     return row
+
+
+def _pair_params(sender: Profile, target: Profile) -> dict[str, Any]:
+    """A notice's params naming both sides of a request, each name with its id (``_notify``)."""
+    return {
+        "from_profile": sender.name,
+        "from_profile_id": sender.id,
+        "to_profile": target.name,
+        "to_profile_id": target.id,
+    }
 
 
 def _request_dict(
@@ -257,12 +262,7 @@ def answer_request(
             session,
             managers_of(session, sender.id),
             kind,
-            {
-                "from_profile": sender.name,
-                "from_profile_id": sender.id,
-                "to_profile": target.name,
-                "to_profile_id": target.id,
-            },
+            _pair_params(sender, target),
             f"/doors/requests/{request_id}",
         )
         row = _request_dict(request, sender, target, when)

@@ -86,25 +86,31 @@ def _stage_token(session: Session, user_id: int) -> str:
     return token
 
 
+def _send(
+    mailer: Mailer, to: str, username: str, language: str, subject: str, lines: list[str]
+) -> str:
+    """E-mail ``lines`` to an account's owner in their language, after greeting them by name."""
+    _ = translator(language)
+    body = "\n".join([_("Hello %(username)s,", username=username), "", *lines])
+    return mailer.send(to, subject, body, language)
+
+
 def _mail_link(mailer: Mailer | None, to: str, username: str, language: str, token: str) -> str:
     if mailer is None:
         return "off"
     _ = translator(language)
-    body = "\n".join(
-        [
-            _("Hello %(username)s,", username=username),
-            "",
-            _(
-                "Follow this link to confirm your e-mail address for tracktwo "
-                "(it works for %(hours)s hours):",
-                hours=CONFIRM_HOURS,
-            ),
-            mailer.settings.link(f"/confirm?token={token}"),
-            "",
-            _("If you did not sign up, ignore this e-mail: nothing happens without the link."),
-        ]
-    )
-    return mailer.send(to, _("Confirm your e-mail address for tracktwo"), body, language)
+    lines = [
+        _(
+            "Follow this link to confirm your e-mail address for tracktwo "
+            "(it works for %(hours)s hours):",
+            hours=CONFIRM_HOURS,
+        ),
+        mailer.settings.link(f"/confirm?token={token}"),
+        "",
+        _("If you did not sign up, ignore this e-mail: nothing happens without the link."),
+    ]
+    subject = _("Confirm your e-mail address for tracktwo")
+    return _send(mailer, to, username, language, subject, lines)
 
 
 def _mail_known(mailer: Mailer | None, to: str, username: str, language: str) -> str:
@@ -112,21 +118,18 @@ def _mail_known(mailer: Mailer | None, to: str, username: str, language: str) ->
     if mailer is None:
         return "off"
     _ = translator(language)
-    body = "\n".join(
-        [
-            _("Hello %(username)s,", username=username),
-            "",
-            _(
-                "Someone, perhaps you, tried to sign up on tracktwo with this e-mail address. "
-                "It belongs to your account already, so no new account was made."
-            ),
-            _("Log in with your username, %(username)s, here:", username=username),
-            mailer.settings.link("/login"),
-            "",
-            _("If it was not you, ignore this e-mail: nothing has changed."),
-        ]
-    )
-    return mailer.send(to, _("You already have an account on tracktwo"), body, language)
+    lines = [
+        _(
+            "Someone, perhaps you, tried to sign up on tracktwo with this e-mail address. "
+            "It belongs to your account already, so no new account was made."
+        ),
+        _("Log in with your username, %(username)s, here:", username=username),
+        mailer.settings.link("/login"),
+        "",
+        _("If it was not you, ignore this e-mail: nothing has changed."),
+    ]
+    subject = _("You already have an account on tracktwo")
+    return _send(mailer, to, username, language, subject, lines)
 
 
 def send_confirmation(registry: Registry, mailer: Mailer | None, user_id: int) -> str:
