@@ -10,8 +10,8 @@ How a page's examples are read and run:
 * ``...`` stands for anything: alone on a line it matches any number of lines, inside a line
   any fragment (``"created_at": "..."``). Trailing whitespace is ignored on both sides.
 * A command is ``[VAR=value ...] tracktwo ARGS [# comment] [| head -N | tail -N | grep -E RE]``;
-  it runs in-process (``tracktwo.cli.app``) with its working directory a fresh temporary copy
-  per page, holding ``tracktwo-data`` (a copy of the demo's data directory, built once per
+  it runs in-process (``tracktwo.cli.main``, as the console script does) in a fresh temporary
+  folder per page, holding ``tracktwo-data`` (a copy of the demo's data directory, built once per
   session), and ``tracktwo/`` and ``tests/`` linked from the repository, so the paths of the
   examples resolve and whatever a command writes stays in the copy. The blocks of one page
   share that copy, in page order (so an ``add-actor`` is seen by the ``add-tie`` after it).
@@ -28,6 +28,7 @@ instead of building one (about a minute; useful while editing the docs).
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shlex
@@ -35,20 +36,19 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from tracktwo.cli import app
+from tracktwo.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 ILLUSTRATIVE = re.compile(r"<!--\s*illustrative:\s*(\S.*?)\s*-->")
 EMPTY_HOME = "<!-- example: empty data directory -->"
 ASSIGNMENT = re.compile(r"[A-Z][A-Z0-9_]*=")
-WIDTH = "200"  # the terminal width the tables of the docs were drawn at
 
 
 @dataclass
@@ -171,19 +171,33 @@ def _filter(output: str, command: list[str]) -> str:
 
 
 def run(parsed: Parsed, cwd: Path) -> tuple[int, str]:
-    env = {"COLUMNS": WIDTH, "TRACKTWO_HOME": str(cwd / "tracktwo-data"), **parsed.env}
-    previous = Path.cwd()
+    """(exit status, what a terminal shows: stdout and stderr interleaved) of the command, run
+    through ``tracktwo.cli.main`` as the console script runs it (its error handling too)."""
+    env = {"TRACKTWO_HOME": str(cwd / "tracktwo-data"), **parsed.env}
+    saved = {name: os.environ.get(name) for name in env}
+    saved_argv, previous = sys.argv, Path.cwd()
+    screen = io.StringIO()
+    code = 0
+    os.environ.update(env)
+    sys.argv = ["tracktwo", *parsed.args]
     os.chdir(cwd)
     try:
-        result = CliRunner().invoke(app, parsed.args, env=env)
+        with redirect_stdout(screen), redirect_stderr(screen):
+            main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:
         os.chdir(previous)
-    output = result.output
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        output += f"\n[exception] {result.exception!r}"
+        sys.argv = saved_argv
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    output = screen.getvalue()
     for command in parsed.filters:
         output = _filter(output, command)
-    return result.exit_code, output
+    return code, output
 
 
 def check(command: Command, cwd: Path) -> str | None:
