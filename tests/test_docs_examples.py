@@ -18,6 +18,9 @@ How a page's examples are read and run:
 * ``<!-- example: empty data directory -->`` on the line before a block runs it (and the later
   blocks so marked on that page) in an empty data directory instead, for pages that build a
   registry from nothing.
+* ``<!-- example: fresh demo data -->`` runs a block in its own fresh copy of the demo data,
+  not seeing what the page's earlier blocks changed (a new tie changes what the matchmaker
+  learns, so the recommendations shown are the demo's own).
 * ``<!-- illustrative: REASON -->`` on the line before a block skips it; REASON says why (it
   needs the network or a server, takes longer than ~20 s, or shows other data). Every other
   block must run: a block with a command this test cannot run fails until it is marked.
@@ -48,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 ILLUSTRATIVE = re.compile(r"<!--\s*illustrative:\s*(\S.*?)\s*-->")
 EMPTY_HOME = "<!-- example: empty data directory -->"
+FRESH_DEMO = "<!-- example: fresh demo data -->"
 ASSIGNMENT = re.compile(r"[A-Z][A-Z0-9_]*=")
 
 
@@ -274,10 +278,12 @@ def test_console_examples(page: Path, demo_home: Path, tmp_path: Path) -> None:
     demo = _workspace(tmp_path / "demo", demo_home)
     empty: Path | None = None
     problems = []
-    for block in found:
+    for number, block in enumerate(found):
         if block.marker == EMPTY_HOME:
             empty = empty or _workspace(tmp_path / "empty", None)
         cwd = empty if block.marker == EMPTY_HOME else demo
+        if block.marker == FRESH_DEMO:
+            cwd = _workspace(tmp_path / f"fresh-{number}", demo_home)
         for command in block.commands:
             problem = check(command, cwd)
             if problem:
