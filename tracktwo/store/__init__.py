@@ -19,7 +19,7 @@ from tracktwo.store._registry_sql import (
     reset_serial_sequence,
     set_sqlite_pragmas,
 )
-from tracktwo.store._schema import EVENT_COLUMNS, TABLES
+from tracktwo.store._schema import COLUMN_NOTES, EVENT_COLUMNS, TABLE_NOTES, TABLES
 
 if TYPE_CHECKING:
     from tracktwo.store._arrow_sql import insert_arrow, replace_arrow_rows
@@ -59,6 +59,7 @@ if TYPE_CHECKING:
         signal_row_count,
         stored_source_totals,
     )
+    from tracktwo.store._schema_doc import StoredColumn, event_store_columns
     from tracktwo.store._staging_sql import (
         STAGING_TABLE,
         CsvReject,
@@ -124,6 +125,8 @@ _LAZY = {
     "STORE_WAIT_ENV": "_locking",
     "StoreBusyError": "_locking",
     "store_wait": "_locking",
+    "StoredColumn": "_schema_doc",
+    "event_store_columns": "_schema_doc",
     "coverage_row_count": "_pulse_sql",
     "event_date_span": "_pulse_sql",
     "event_period_starts": "_pulse_sql",
@@ -165,6 +168,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "COLUMN_NOTES",
     "ENGINES",
     "EVENT_COLUMNS",
     "MAX_ID",
@@ -172,10 +176,12 @@ __all__ = [
     "STORE_FILE",
     "STORE_WAIT_ENV",
     "TABLES",
+    "TABLE_NOTES",
     "CsvReject",
     "EventStore",
     "GdeltRead",
     "StoreBusyError",
+    "StoredColumn",
     "actor_profile_rows",
     "alembic_revision",
     "busiest_event_pairs",
@@ -189,6 +195,7 @@ __all__ = [
     "ensure_cameo_codes",
     "event_date_span",
     "event_period_starts",
+    "event_store_columns",
     "events_by_format",
     "events_by_source",
     "events_table",

@@ -1,11 +1,13 @@
-"""The canonical schema of the event store (documented in docs/schema.md).
+"""The canonical schema of the event store.
 
-One DDL per table. DuckDB types; the same column names are used on every engine.
+One DDL per table. DuckDB types; the same column names are used on every engine. docs/schema.md
+is generated from these tables and their notes (``python docs/make_schema.py``; a test checks
+that it is current).
 """
 
 from __future__ import annotations
 
-__all__ = ["EVENT_COLUMNS", "TABLES"]
+__all__ = ["COLUMN_NOTES", "EVENT_COLUMNS", "TABLES", "TABLE_NOTES"]
 
 # (name, DuckDB type, meaning) for every column of `events`, in order.
 EVENT_COLUMNS: list[tuple[str, str, str]] = [
@@ -65,7 +67,6 @@ TABLES: dict[str, str] = {
     "votes": """CREATE TABLE IF NOT EXISTS votes (
     rcid INTEGER, country VARCHAR, vote VARCHAR
 )""",
-    # unvotes' issue codes (me, nu, di, hr, co, ec) of roll calls; a roll call may have several
     "roll_call_issues": """CREATE TABLE IF NOT EXISTS roll_call_issues (
     rcid INTEGER, issue_code VARCHAR, issue VARCHAR
 )""",
@@ -76,16 +77,12 @@ TABLES: dict[str, str] = {
     "coverage": """CREATE TABLE IF NOT EXISTS coverage (
     period_start DATE, freq VARCHAR, country VARCHAR, total BIGINT, source_file VARCHAR
 )""",
-    # which source (a name such as gdelt2, icews or icews18) each ingested file belongs to
     "source_files": """CREATE TABLE IF NOT EXISTS source_files (
     source_file VARCHAR, source VARCHAR
 )""",
-    # an event seen in a source other than its stored copy's: the sources of an event are its
-    # source_files source plus these rows (so each source's rate counts all of its events)
     "event_sources": """CREATE TABLE IF NOT EXISTS event_sources (
     event_uid VARCHAR, source VARCHAR
 )""",
-    # every event of a source in a month, all countries: the denominator of per_100k
     "source_totals": """CREATE TABLE IF NOT EXISTS source_totals (
     source VARCHAR, month DATE, total BIGINT, source_file VARCHAR
 )""",
@@ -93,8 +90,6 @@ TABLES: dict[str, str] = {
     url VARCHAR, size BIGINT, md5 VARCHAR, status VARCHAR, rows_kept BIGINT, fetched_at TIMESTAMP,
     dyads VARCHAR
 )""",
-    # the cached UN ideal-point fit (tracktwo.pulse._ideal_points): one row per country and
-    # session, and one row saying what it was fitted on (reused until the votes change)
     "ideal_points": """CREATE TABLE IF NOT EXISTS ideal_points (
     session INTEGER, year INTEGER, country VARCHAR, ideal_point DOUBLE, std_error DOUBLE,
     ci_low DOUBLE, ci_high DOUBLE, roll_calls INTEGER
@@ -104,4 +99,84 @@ TABLES: dict[str, str] = {
     first_year INTEGER, last_year INTEGER, seconds DOUBLE, iterations INTEGER, converged BOOLEAN,
     log_posterior DOUBLE, random_walk_sd DOUBLE, model VARCHAR
 )""",
+}
+
+# what each table holds (one line each; docs/schema.md shows them)
+TABLE_NOTES: dict[str, str] = {
+    "events": "one row per stored event (GDELT 1.0, 2.0 or ICEWS), in the canonical columns",
+    "quarantine": "rows an ingest could not store, with the file, line and reason",
+    "ingested_files": "one row per file ingested, with its checksum and row counts",
+    "roll_calls": "UN General Assembly roll calls (unvotes), one row each",
+    "votes": "each country's vote on each roll call",
+    "roll_call_issues": "unvotes' issue codes of roll calls; a roll call may have several",
+    "signals": "imported daily series between two countries (e.g. the GDELT daily score)",
+    "coverage": "all GDELT events located in a country per period: the coverage_share base",
+    "source_files": "which source (a name such as gdelt2, icews or icews18) each file belongs to",
+    "event_sources": "an event seen in a source other than its stored copy's: the sources of an "
+    "event are its source_files source plus these rows (each source's rate counts all of them)",
+    "source_totals": "every event of a source in a month, all countries: the per_100k base",
+    "fetched_files": "the ledger of `events fetch`: each GDELT file, its checksum and outcome",
+    "ideal_points": "the cached UN ideal-point fit: one row per country and session",
+    "ideal_point_fits": "what the cached fit was fitted on (reused until the votes change)",
+}
+
+# (table, column) -> meaning, for the tables other than `events` (whose meanings are in
+# EVENT_COLUMNS); a column not named here has no note
+COLUMN_NOTES: dict[str, dict[str, str]] = {
+    "quarantine": {
+        "source_file": "file name the row came from",
+        "line": "line number in that file (1 = the first line)",
+        "reason": "why the row was refused",
+        "raw": "the line as read",
+    },
+    "ingested_files": {
+        "sha256": "SHA-256 of the file's bytes",
+        "source_format": "gdelt1, gdelt2 or icews",
+        "rows_already_stored": "rows whose event was stored before (not added again)",
+    },
+    "roll_calls": {
+        "rcid": "roll-call id (unvotes)",
+        "session": "UN General Assembly session",
+        "unres": "resolution number",
+        "short": "short description of the resolution",
+        "important_vote": "the US State Department lists it as an important vote",
+    },
+    "votes": {
+        "country": "ISO3 country code",
+        "vote": "yes, no or abstain",
+    },
+    "roll_call_issues": {
+        "issue_code": "me, nu, di, hr, co or ec",
+        "issue": "the issue's name",
+    },
+    "signals": {
+        "name": "the series' name (`signals import --name`)",
+        "value": "the day's value",
+    },
+    "coverage": {
+        "period_start": "first day of the period",
+        "freq": "the period: month, quarter or year",
+        "total": "GDELT events located in the country that period",
+    },
+    "source_totals": {
+        "month": "first day of the month",
+        "total": "events of the source that month, every country",
+    },
+    "fetched_files": {
+        "status": "fetched (ingested), downloaded (not ingested), missing or corrupt",
+        "rows_kept": "rows of the requested dyads kept from it",
+        "dyads": "the dyads requested, or all",
+    },
+    "ideal_points": {
+        "ideal_point": "position on the UN voting dimension, the United States positive",
+        "std_error": "its standard error",
+        "ci_low": "95% interval, lower end",
+        "ci_high": "95% interval, upper end",
+        "roll_calls": "roll calls the country voted on that session",
+    },
+    "ideal_point_fits": {
+        "fingerprint": "digest of the votes fitted on",
+        "seconds": "how long the fit took",
+        "converged": "the optimiser converged",
+    },
 }
