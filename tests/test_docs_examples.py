@@ -270,25 +270,34 @@ def _runnable(page: Path) -> list[Block]:
     return [b for b in blocks(page) if b.commands and b.illustrative is None]
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
-def test_console_examples(page: Path, demo_home: Path, tmp_path: Path) -> None:
-    found = _runnable(page)
-    if not found:
-        pytest.skip(f"{page.name} has no runnable console example")
-    demo = _workspace(tmp_path / "demo", demo_home)
+def _page_problems(page: Path, demo_home: Path, base: Path) -> list[str]:
+    """What is wrong with each runnable example of ``page``, run in its own copy of the demo."""
+    demo = _workspace(base / "demo", demo_home)
     empty: Path | None = None
     problems = []
-    for number, block in enumerate(found):
+    for number, block in enumerate(_runnable(page)):
         if block.marker == EMPTY_HOME:
-            empty = empty or _workspace(tmp_path / "empty", None)
+            empty = empty or _workspace(base / "empty", None)
         cwd = empty if block.marker == EMPTY_HOME else demo
         if block.marker == FRESH_DEMO:
-            cwd = _workspace(tmp_path / f"fresh-{number}", demo_home)
+            cwd = _workspace(base / f"fresh-{number}", demo_home)
         for command in block.commands:
             problem = check(command, cwd)
             if problem:
                 where = f"{page.relative_to(ROOT)}:{command.line}"
                 problems.append(f"{where}: $ {command.text}\n{problem}")
+    return problems
+
+
+# One test over every page, not one per page: under pytest-xdist each worker would build the
+# demo for its own session (loadgroup cannot pin tests to one worker under pytest 9.2).
+@pytest.mark.slow
+def test_console_examples(demo_home: Path, tmp_path: Path) -> None:
+    pages = [page for page in PAGES if _runnable(page)]
+    assert pages, "no page has a runnable console example"
+    problems = []
+    for page in pages:
+        problems += _page_problems(page, demo_home, tmp_path / page.stem)
     assert not problems, "\n\n".join(problems)
 
 
