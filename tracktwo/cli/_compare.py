@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from tracktwo.cli._app import app, state
-from tracktwo.cli._common import parse_day
+from tracktwo.cli._common import SinceOption, UntilOption, parse_day
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
 from tracktwo.pulse import CompareResult, compare_chart, period_name
 from tracktwo.pulse import compare as compute_compare
@@ -29,8 +29,8 @@ def compare(
     ],
     freq: Annotated[str, typer.Option(help="year, quarter or month.")] = "year",
     by: Annotated[str, typer.Option(help="none (every event) or track.")] = "none",
-    since: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")] = None,
-    until: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     chart: Annotated[Path | None, typer.Option(help="Write a chart: FILE.svg or FILE.png.")] = None,
     seed: Annotated[
         int, typer.Option(help="Seed of the bootstrap (same seed, same intervals).")

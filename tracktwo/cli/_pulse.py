@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from tracktwo.cli._app import app, state
-from tracktwo.cli._common import parse_day
+from tracktwo.cli._common import SinceOption, UntilOption, parse_day
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
 from tracktwo.pulse import (
     MIN_EVENTS,
@@ -33,8 +33,8 @@ def pulse(
     directed: Annotated[
         bool, typer.Option(help="Split each series by direction A→B / B→A.")
     ] = False,
-    since: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")] = None,
-    until: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     chart: Annotated[Path | None, typer.Option(help="Write a chart: FILE.svg or FILE.png.")] = None,
     engine: Annotated[
         str, typer.Option(help="duckdb, spark or an Ibis connection URL.")

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from tracktwo.cli._app import app, state
-from tracktwo.cli._common import parse_day
+from tracktwo.cli._common import SinceOption, UntilOption, parse_day
 from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
 from tracktwo.datasets import dataset_path
 from tracktwo.pulse import (
@@ -40,8 +40,8 @@ app.add_typer(coverage_app, name="coverage")
 
 CountryA = Annotated[str, typer.Argument(help="First country: ISO3 (KHM), ISO2 or name.")]
 CountryB = Annotated[str, typer.Argument(help="Second country.")]
-Since = Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")]
-Until = Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")]
+Since = SinceOption
+Until = UntilOption
 
 
 def _store() -> EventStore:
