@@ -10,7 +10,7 @@ import typer
 
 from tracktwo.cli._app import app, state
 from tracktwo.cli._common import SinceOption, UntilOption, parse_day
-from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
+from tracktwo.cli._output import FormatOption, OutputFormat, console, emit, output_options
 from tracktwo.pulse import CompareResult, compare_chart, period_name
 from tracktwo.pulse import compare as compute_compare
 from tracktwo.store import EventStore
@@ -22,6 +22,7 @@ _TABLE_COLUMNS = ["period", "partner", "series", "events", "per_100k", "value", 
 
 
 @app.command("compare")
+@output_options
 def compare(
     focal: Annotated[str, typer.Argument(help="The country to compare (ISO3, e.g. KHM).")],
     partners: Annotated[

@@ -10,7 +10,7 @@ import typer
 
 from tracktwo.cli._app import app, state
 from tracktwo.cli._common import SinceOption, UntilOption, parse_day
-from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
+from tracktwo.cli._output import FormatOption, OutputFormat, console, emit, output_options
 from tracktwo.pulse import (
     MIN_EVENTS,
     MIN_ROLL_CALLS,
@@ -25,6 +25,7 @@ from tracktwo.taxonomy import load_taxonomy
 
 
 @app.command("pulse")
+@output_options
 def pulse(
     country_a: Annotated[str, typer.Argument(help="First country (ISO3, e.g. KHM).")],
     country_b: Annotated[str, typer.Argument(help="Second country (ISO3, e.g. USA).")],

@@ -9,7 +9,7 @@ import typer
 
 from tracktwo.cli._app import state
 from tracktwo.cli._common import status_line
-from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
+from tracktwo.cli._output import FormatOption, OutputFormat, console, emit, output_options
 from tracktwo.cli._signals import CountryA, CountryB, votes_app
 from tracktwo.pulse import fit_ideal_points, ideal_point_distance, ideal_points
 from tracktwo.store import EventStore
@@ -44,6 +44,7 @@ def votes_fit(
 
 
 @votes_app.command("ideal-points")
+@output_options
 def votes_ideal_points(
     year: Annotated[int | None, typer.Option(help="Only this year (session + 1945).")] = None,
     country: Annotated[
@@ -62,6 +63,7 @@ def votes_ideal_points(
 
 
 @votes_app.command("distance")
+@output_options
 def votes_distance(
     country_a: CountryA,
     country_b: CountryB,
