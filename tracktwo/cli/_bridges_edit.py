@@ -51,7 +51,12 @@ def actors(
     """List the actors in the registry."""
     with open_registry() as registry:
         rows = list_actors(registry, country=country, kind=kind, area=area, search=search)
-    emit(_shown(rows, _ACTOR_COLUMNS, fmt), fmt, title=f"{len(rows)} actor(s)")
+    emit(
+        _shown(rows, _ACTOR_COLUMNS, fmt),
+        fmt,
+        columns=_ACTOR_COLUMNS,
+        title=f"{len(rows)} actor(s)",
+    )
 
 
 @bridges_app.command("ties")
@@ -67,7 +72,7 @@ def ties(
     sides = [*(country or []), None, None][:2]
     with open_registry() as registry:
         rows = list_ties(registry, country_a=sides[0], country_b=sides[1], status=status)
-    emit(_shown(rows, _TIE_COLUMNS, fmt), fmt, title=f"{len(rows)} tie(s)")
+    emit(_shown(rows, _TIE_COLUMNS, fmt), fmt, columns=_TIE_COLUMNS, title=f"{len(rows)} tie(s)")
 
 
 @bridges_app.command("add-actor")

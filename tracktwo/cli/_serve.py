@@ -81,7 +81,12 @@ def users_list(db: DbOption = None, fmt: FormatOption = OutputFormat.table) -> N
     from tracktwo.accounts import list_users
 
     with _registry(db) as registry:
-        emit(list_users(registry), fmt, title="Users")
+        emit(
+            list_users(registry),
+            fmt,
+            title="Users",
+            columns=("username", "role", "email", "created_at"),
+        )  # the header of no users
 
 
 @users_app.command("token")
