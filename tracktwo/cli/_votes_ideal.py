@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from tracktwo.cli._app import state
@@ -19,11 +18,6 @@ __all__ = ["votes_distance", "votes_fit", "votes_ideal_points"]
 Refit = Annotated[
     bool, typer.Option("--refit", help="Fit again even when the cached fit is up to date.")
 ]
-
-
-def _years_as_text(frame: pd.DataFrame, fmt: OutputFormat) -> pd.DataFrame:
-    """In a table a year is a label, not a quantity: 2012, not 2,012."""
-    return frame.assign(year=frame["year"].astype(str)) if fmt is OutputFormat.table else frame
 
 
 @votes_app.command("fit")
@@ -59,7 +53,7 @@ def votes_ideal_points(
     with EventStore(state.home) as store, status_line("UN ideal points") as progress:
         frame = ideal_points(store, year=year, country=country, refit=refit, progress=progress)
     scope = " ".join(str(part) for part in (country and country.upper(), year) if part)
-    emit(_years_as_text(frame, fmt), fmt, title=f"UN ideal points {scope}".strip())
+    emit(frame, fmt, title=f"UN ideal points {scope}".strip())  # a year prints as 2012 (a label)
 
 
 @votes_app.command("distance")
@@ -74,7 +68,7 @@ def votes_distance(
     with EventStore(state.home) as store, status_line("UN ideal points") as progress:
         frame = ideal_point_distance(store, country_a, country_b, refit=refit, progress=progress)
     emit(
-        _years_as_text(frame, fmt),
+        frame,
         fmt,
         title=f"UN ideal-point distance {country_a.upper()}-{country_b.upper()}",
     )
