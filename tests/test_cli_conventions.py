@@ -314,3 +314,32 @@ def test_parquet_keeps_types(home, tmp_path):
     assert str(schema.field("period").type) == "date32[day]"
     assert str(schema.field("roll_calls").type) == "int64"
     assert str(schema.field("value").type) == "double"
+
+
+def _commands(group, path=()):
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            yield from _commands(command, (*path, name))
+        else:
+            yield " ".join((*path, name)), command
+
+
+def test_every_command_with_format_takes_out_and_excel():
+    from typer.main import get_command
+
+    lacking = []
+    for name, command in _commands(get_command(app)):
+        options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        if "--format" in options and not {"--out", "--excel"} <= options:
+            lacking.append(name)
+    assert lacking == []
+
+
+def test_a_chart_note_goes_to_stderr(home, tmp_path):
+    chart = tmp_path / "pulse.svg"
+    args = ["pulse", "KHM", "USA", "--freq", "year", "--chart", str(chart), "--format", "csv"]
+    done = invoke(home, *args)
+    assert done.exit_code == 0, done.output
+    assert chart.read_text().lstrip().startswith("<svg")
+    assert done.stderr.strip() == f"Chart written to {chart}"
+    assert next(csv.reader(io.StringIO(done.stdout)))[0] == "period"

@@ -10,7 +10,14 @@ import typer
 
 from tracktwo.cli._app import app, state
 from tracktwo.cli._common import SinceOption, UntilOption, parse_day
-from tracktwo.cli._output import FormatOption, OutputFormat, console, emit, output_options
+from tracktwo.cli._output import (
+    FormatOption,
+    OutputFormat,
+    console,
+    emit,
+    err_console,
+    output_options,
+)
 from tracktwo.pulse import CompareResult, compare_chart, period_name
 from tracktwo.pulse import compare as compute_compare
 from tracktwo.store import EventStore
@@ -50,10 +57,11 @@ def compare(
         compare_chart(result.frame, chart, title=_title(result))
     if fmt is not OutputFormat.table:
         emit(result.frame, fmt)
-        return
-    print_comparison(result)
-    if chart is not None:
-        console.print(f"Chart written to {chart}" if not result.empty else "No chart: no events.")
+    else:
+        print_comparison(result)
+    if chart is not None:  # a message, so stderr: stdout holds only the rows
+        note = f"Chart written to {chart}" if not result.empty else "No chart: no events."
+        err_console.print(note, highlight=False)
 
 
 def _title(result: CompareResult) -> str:

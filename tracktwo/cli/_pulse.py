@@ -10,7 +10,14 @@ import typer
 
 from tracktwo.cli._app import app, state
 from tracktwo.cli._common import SinceOption, UntilOption, parse_day
-from tracktwo.cli._output import FormatOption, OutputFormat, console, emit, output_options
+from tracktwo.cli._output import (
+    FormatOption,
+    OutputFormat,
+    console,
+    emit,
+    err_console,
+    output_options,
+)
 from tracktwo.pulse import (
     MIN_EVENTS,
     MIN_ROLL_CALLS,
@@ -75,13 +82,12 @@ def pulse(
         )  # fmt: skip
     if fmt is not OutputFormat.table:
         emit(result.summary() if summary else result.frame, fmt)
-        return
-    if summary:
+    elif summary:
         print_summary(result)
     else:
         print_tables(result)
-    if chart is not None:
-        console.print(f"Chart written to {chart}")
+    if chart is not None:  # a message, so stderr: stdout holds only the rows
+        err_console.print(f"Chart written to {chart}", highlight=False)
 
 
 def print_summary(result: PulseResult, title: str | None = None, kind: str | None = None) -> None:
