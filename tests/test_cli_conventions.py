@@ -70,6 +70,8 @@ USAGE_ERRORS = [
     (["votes", "agreement", "KHM", "USA", "--format", "xlsx"], "--out"),
     (["compare", "KHM", "USA", "--out", "table.txt"], "--out"),
     (["pulse", "KHM", "USA", "--excel", "--format", "json"], "--excel"),
+    (["votes", "agreement", "KHM", "USA", "--excel", "--out", "votes.xlsx"], "--excel"),
+    (["bridges", "ties", "--out", "no-such-folder/ties.csv"], "--out"),
 ]  # fmt: skip
 
 

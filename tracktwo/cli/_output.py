@@ -115,6 +115,8 @@ def resolve_format(fmt: OutputFormat, out: Path | None, excel: bool) -> OutputFo
             raise _usage(f"{str(out)!r}: name the format with --format csv|json|parquet|xlsx, or "
                          "give a file ending .csv, .json, .parquet or .xlsx", "--out")  # fmt: skip
         fmt = by_suffix
+    if out is not None and not out.parent.is_dir():  # refused before any work is done
+        raise _usage(f"{str(out)!r}: there is no folder {str(out.parent)!r}", "--out")
     if fmt in _FILE_ONLY and out is None:
         raise _usage(f"--format {fmt} writes a file: add --out FILE.{fmt}", "--out")
     return fmt
