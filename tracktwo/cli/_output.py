@@ -146,12 +146,13 @@ def output_options(command: Callable[P, R]) -> Callable[P, R]:
         out, excel = kwargs.pop("out", None), kwargs.pop("excel", False)
         fmt = resolve_format(kwargs.get("fmt", OutputFormat.table), out, excel)
         kwargs["fmt"] = fmt  # the command follows its script path (no notes, one table)
-        token = _destination.set(_Destination(fmt, out, excel))
+        destination = _Destination(fmt, out, excel)
+        token = _destination.set(destination)
         try:
             result = command(*args, **kwargs)
         finally:
             _destination.reset(token)
-        if out is not None:
+        if out is not None and destination.tables:  # (``pulse --sql`` writes no rows)
             err_console.print(f"Written to {out}", highlight=False)
         return result
 
