@@ -55,6 +55,8 @@ LAYERS: dict[str, int] = {
     # thin shells
     "web": 4,
     "cli": 4,
+    # ``python -m tracktwo``: runs the command line, above everything
+    "__main__": 5,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated
 
 import typer
@@ -18,7 +19,8 @@ app = typer.Typer(
     help="Measure, map and mend the ties between two countries outside government.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    # --install-completion / --show-completion for bash, zsh, fish and PowerShell
+    add_completion=True,
 )
 
 
@@ -34,6 +36,20 @@ class _State:
 state = _State()
 
 
+def _installed_version() -> str:
+    """The version of the installed package (pyproject's), not a copy kept in the code."""
+    try:
+        return version("tracktwo")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"tracktwo {_installed_version()}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _global(
     home: Annotated[
@@ -45,6 +61,12 @@ def _global(
         typer.Option(help="Folder with your own tracks.toml / areas.toml (or $TRACKTWO_TAXONOMY)."),
     ] = None,
     debug: Annotated[bool, typer.Option(help="Show full tracebacks on errors.")] = False,
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     state.home = home
     state.db = None
@@ -53,34 +75,25 @@ def _global(
 
 
 def main() -> None:
-    """Entry point: run the app; turn tracktwo's errors into one readable line."""
+    """Entry point: run the app; turn tracktwo's errors into one readable line.
+
+    Usage errors (a missing argument, ``--format xml``, a bad date) are click's: typer runs in
+    standalone mode, so it shows the command's usage and exits 2 itself. typer 0.29 raises the
+    click classes of its own copy (``typer._click``), not those of an installed ``click``, which
+    is why this code does not try to recognise them."""
     debug = "--debug" in sys.argv
     try:
-        # without standalone mode click returns the exit code of typer.Exit instead of exiting
-        code = app(standalone_mode=False)
-        if isinstance(code, int) and code:
-            sys.exit(code)
+        app(prog_name="tracktwo")
     except TrackTwoError as exc:
         if debug:
             raise
         # the message may quote a user's data ("[link=...]" in a name): never read it as markup
         err_console.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(exc.exit_code)
-    except (typer.Exit, SystemExit) as exc:
-        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
-        sys.exit(code or 0)
-    except typer.Abort:
-        err_console.print("Aborted.")
-        sys.exit(130)
     except KeyboardInterrupt:
         err_console.print("Interrupted.")
         sys.exit(130)
-    except Exception as exc:  # click usage errors and anything unexpected
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:  # a bug: say so, in one line unless --debug
         if debug:
             raise
         err_console.print(

@@ -13,7 +13,7 @@ from tracktwo.bridges import backup as backup_registry
 from tracktwo.bridges import restore as restore_registry
 from tracktwo.cli._bridges import bridges_app
 from tracktwo.cli._common import open_registry
-from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
+from tracktwo.cli._output import FormatOption, OutputFormat, console, emit, output_options
 
 _ACTOR_COLUMNS = (
     "id", "name", "local_name", "country", "kind", "track", "place", "areas_offered",
@@ -40,6 +40,7 @@ def _show_one(row: dict[str, Any], columns: tuple[str, ...], fmt: OutputFormat, 
 
 
 @bridges_app.command("actors")
+@output_options
 def actors(
     country: Annotated[str | None, typer.Option(help="Only this country (ISO3).")] = None,
     kind: Annotated[str | None, typer.Option(help="Only this kind, e.g. university.")] = None,
@@ -50,10 +51,16 @@ def actors(
     """List the actors in the registry."""
     with open_registry() as registry:
         rows = list_actors(registry, country=country, kind=kind, area=area, search=search)
-    emit(_shown(rows, _ACTOR_COLUMNS, fmt), fmt, title=f"{len(rows)} actor(s)")
+    emit(
+        _shown(rows, _ACTOR_COLUMNS, fmt),
+        fmt,
+        columns=_ACTOR_COLUMNS,
+        title=f"{len(rows)} actor(s)",
+    )
 
 
 @bridges_app.command("ties")
+@output_options
 def ties(
     country: Annotated[
         list[str] | None, typer.Option(help="Ties touching this country; twice: between two.")
@@ -65,10 +72,11 @@ def ties(
     sides = [*(country or []), None, None][:2]
     with open_registry() as registry:
         rows = list_ties(registry, country_a=sides[0], country_b=sides[1], status=status)
-    emit(_shown(rows, _TIE_COLUMNS, fmt), fmt, title=f"{len(rows)} tie(s)")
+    emit(_shown(rows, _TIE_COLUMNS, fmt), fmt, columns=_TIE_COLUMNS, title=f"{len(rows)} tie(s)")
 
 
 @bridges_app.command("add-actor")
+@output_options
 def add_actor_command(
     name: Annotated[str, typer.Option(help="Name in Latin script.")],
     country: Annotated[str, typer.Option(help="Country (ISO3, e.g. KHM).")],
@@ -89,6 +97,7 @@ def add_actor_command(
 
 
 @bridges_app.command("add-tie")
+@output_options
 def add_tie_command(
     actor_a_id: Annotated[int, typer.Argument(help="Id of one actor.")],
     actor_b_id: Annotated[int, typer.Argument(help="Id of an actor of another country.")],
@@ -115,6 +124,7 @@ def add_tie_command(
 
 
 @bridges_app.command("log")
+@output_options
 def log_command(
     tie_id: Annotated[int, typer.Argument(help="Id of the tie.")],
     day: Annotated[str, typer.Option("--date", help="When, YYYY-MM-DD.")],

@@ -18,7 +18,7 @@ from tracktwo.bridges import (
 )
 from tracktwo.cli._bridges import bridges_app
 from tracktwo.cli._common import open_registry, progress_bar
-from tracktwo.cli._output import FormatOption, OutputFormat, emit, err_console
+from tracktwo.cli._output import FormatOption, OutputFormat, emit, err_console, output_options
 
 __all__ = ["export_command", "import_command", "load_command"]
 
@@ -54,6 +54,7 @@ class OpenData(StrEnum):
 
 
 @bridges_app.command("import")
+@output_options
 def import_command(
     file: Annotated[Path, typer.Argument(help="A .csv, .json or .jsonl file (.gz etc. fine).")],
     rows: Annotated[
@@ -92,6 +93,7 @@ def _export_target(path: Path | None, to: str) -> tuple[Path, str]:
 
 
 @bridges_app.command("export")
+@output_options
 def export_command(
     path: Annotated[
         Path | None,
@@ -139,6 +141,7 @@ def _load_diaspora(source: OpenData, file: Path | None, fmt: OutputFormat) -> No
 
 
 @bridges_app.command("load")
+@output_options
 def load_command(
     source: Annotated[OpenData, typer.Argument(help="Which open data to load.")],
     file: Annotated[

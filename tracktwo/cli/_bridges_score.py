@@ -11,7 +11,7 @@ from tracktwo.bridges import DEFAULT_DORMANT_MONTHS, dormant_ties, scorecard, sc
 from tracktwo.cli._app import state
 from tracktwo.cli._bridges import bridges_app
 from tracktwo.cli._common import open_registry, parse_day
-from tracktwo.cli._output import FormatOption, OutputFormat, emit, err_console
+from tracktwo.cli._output import FormatOption, OutputFormat, emit, err_console, output_options
 from tracktwo.taxonomy import load_taxonomy
 
 CountryA = Annotated[str, typer.Argument(help="First country (ISO3, e.g. KHM).")]
@@ -23,6 +23,7 @@ AtOption = Annotated[
 
 
 @bridges_app.command("score")
+@output_options
 def score(
     country_a: CountryA,
     country_b: CountryB,
@@ -61,6 +62,7 @@ def score(
 
 
 @bridges_app.command("dormant")
+@output_options
 def dormant(
     country_a: CountryA,
     country_b: CountryB,

@@ -1,5 +1,5 @@
 """What many commands share, written once: the ``--db`` option and the registry it opens, the
-date parser, and the progress bar and status line long work shows on stderr."""
+date options and their parser, and the progress bar and status line long work shows on stderr."""
 
 from __future__ import annotations
 
@@ -11,12 +11,22 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from tracktwo._errors import InputError
 from tracktwo.bridges import Registry
 from tracktwo.cli._app import state
 from tracktwo.cli._output import err_console
 
-__all__ = ["Bar", "DbOption", "open_registry", "parse_day", "progress_bar", "status_line", "use_db"]
+__all__ = [
+    "Bar",
+    "DbOption",
+    "SinceOption",
+    "UntilOption",
+    "check_day",
+    "open_registry",
+    "parse_day",
+    "progress_bar",
+    "status_line",
+    "use_db",
+]
 
 DbOption = Annotated[
     str | None,
@@ -39,13 +49,26 @@ def open_registry(db: str | None = None) -> Registry:
 
 
 def parse_day(text: str | None, option: str) -> date | None:
-    """A YYYY-MM-DD option as a date (None when not given); a clear error naming it."""
+    """A YYYY-MM-DD option as a date (None when not given). A bad date is a usage error: click
+    shows the command's usage, names the option and exits 2."""
     if text is None:
         return None
     try:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError:
-        raise InputError(f"{option} {text!r} is not a date like 2019-01-31") from None
+        raise typer.BadParameter(f"{text!r} is not a date like 2019-01-31",
+                                 param_hint=f"'{option}'") from None  # fmt: skip
+
+
+def check_day(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
+    """Option callback: refuse a bad date while the command line is parsed, before a store or
+    registry is opened (the command still reads it with :func:`parse_day`)."""
+    parse_day(value, (param.opts or [f"--{param.name}"])[0])
+    return value
+
+
+SinceOption = Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.", callback=check_day)]
+UntilOption = Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.", callback=check_day)]
 
 
 class Bar:

@@ -9,8 +9,15 @@ from typing import Annotated
 import typer
 
 from tracktwo.cli._app import app, state
-from tracktwo.cli._common import parse_day
-from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
+from tracktwo.cli._common import SinceOption, UntilOption, parse_day
+from tracktwo.cli._output import (
+    FormatOption,
+    OutputFormat,
+    console,
+    emit,
+    err_console,
+    output_options,
+)
 from tracktwo.pulse import CompareResult, compare_chart, period_name
 from tracktwo.pulse import compare as compute_compare
 from tracktwo.store import EventStore
@@ -22,6 +29,7 @@ _TABLE_COLUMNS = ["period", "partner", "series", "events", "per_100k", "value", 
 
 
 @app.command("compare")
+@output_options
 def compare(
     focal: Annotated[str, typer.Argument(help="The country to compare (ISO3, e.g. KHM).")],
     partners: Annotated[
@@ -29,8 +37,8 @@ def compare(
     ],
     freq: Annotated[str, typer.Option(help="year, quarter or month.")] = "year",
     by: Annotated[str, typer.Option(help="none (every event) or track.")] = "none",
-    since: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")] = None,
-    until: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     chart: Annotated[Path | None, typer.Option(help="Write a chart: FILE.svg or FILE.png.")] = None,
     seed: Annotated[
         int, typer.Option(help="Seed of the bootstrap (same seed, same intervals).")
@@ -49,10 +57,11 @@ def compare(
         compare_chart(result.frame, chart, title=_title(result))
     if fmt is not OutputFormat.table:
         emit(result.frame, fmt)
-        return
-    print_comparison(result)
-    if chart is not None:
-        console.print(f"Chart written to {chart}" if not result.empty else "No chart: no events.")
+    else:
+        print_comparison(result)
+    if chart is not None:  # a message, so stderr: stdout holds only the rows
+        note = f"Chart written to {chart}" if not result.empty else "No chart: no events."
+        err_console.print(note, highlight=False)
 
 
 def _title(result: CompareResult) -> str:

@@ -9,7 +9,7 @@ import typer
 
 from tracktwo.cli._app import app
 from tracktwo.cli._common import DbOption, open_registry
-from tracktwo.cli._output import FormatOption, OutputFormat, emit
+from tracktwo.cli._output import FormatOption, OutputFormat, emit, output_options
 
 doors_app = typer.Typer(help="Open doors: the monthly digest and e-mail that failed.")
 app.add_typer(doors_app, name="doors")
@@ -26,6 +26,7 @@ def _mailer():
 
 
 @doors_app.command("digest")
+@output_options
 def digest(
     month: Annotated[
         str | None, typer.Option(help="YYYY-MM; default: last month (run it on the 1st).")
@@ -44,6 +45,7 @@ def digest(
 
 
 @doors_app.command("mail")
+@output_options
 def mail(db: DbOption = None, fmt: FormatOption = OutputFormat.table) -> None:
     """Send again the notification e-mails that failed or never left."""
     from tracktwo.doors import retry_mail

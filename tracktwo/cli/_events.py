@@ -15,7 +15,14 @@ from rich.markup import escape
 from tracktwo._errors import FileFormatError, InputError
 from tracktwo.cli._app import app, state
 from tracktwo.cli._common import progress_bar
-from tracktwo.cli._output import FormatOption, OutputFormat, console, emit, err_console
+from tracktwo.cli._output import (
+    FormatOption,
+    OutputFormat,
+    console,
+    emit,
+    err_console,
+    output_options,
+)
 from tracktwo.events import (
     IngestReport,
     event_export_format,
@@ -36,6 +43,7 @@ app.add_typer(events_app, name="events")
 
 
 @events_app.command("ingest")
+@output_options
 def ingest(
     paths: Annotated[
         list[Path], typer.Argument(help="GDELT 1.0/2.0 or ICEWS files (.zip/.gz ok).")
@@ -69,6 +77,7 @@ def ingest(
 
 
 @events_app.command("quarantine")
+@output_options
 def quarantine(
     file: Annotated[str | None, typer.Option(help="Only rows from this source file.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows.")] = 100,
@@ -80,6 +89,7 @@ def quarantine(
 
 
 @events_app.command("totals")
+@output_options
 def totals(
     file: Annotated[
         Path, typer.Argument(help="CSV: dataset (or source), month (YYYY-MM), events_all_actors.")
@@ -112,6 +122,7 @@ def _unplaced_line(unplaced: pd.DataFrame) -> str:
 
 
 @events_app.command("status")
+@output_options
 def status(
     unplaced: Annotated[
         bool, typer.Option("--unplaced", help="List the ICEWS actors left without a country.")

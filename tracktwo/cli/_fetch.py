@@ -14,7 +14,7 @@ import typer
 from tracktwo._errors import InputError
 from tracktwo.cli._app import state
 from tracktwo.cli._common import progress_bar
-from tracktwo.cli._output import FormatOption, OutputFormat, emit, err_console
+from tracktwo.cli._output import FormatOption, OutputFormat, emit, err_console, output_options
 from tracktwo.events import (
     DEFAULT_MASTERLIST,
     MASTERLIST_ENV,
@@ -114,4 +114,4 @@ def fetch(
 
 def register(events_app: typer.Typer) -> None:
     """Add ``fetch`` to the ``events`` sub-app."""
-    events_app.command("fetch")(fetch)
+    events_app.command("fetch")(output_options(fetch))

@@ -12,7 +12,7 @@ from tracktwo.bridges import Scorecard
 from tracktwo.cli._app import app
 from tracktwo.cli._common import open_registry
 from tracktwo.cli._match_evaluate import emit_report
-from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
+from tracktwo.cli._output import FormatOption, OutputFormat, console, emit, output_options
 from tracktwo.match import (
     LAMBDA,
     Portfolio,
@@ -30,6 +30,7 @@ app.add_typer(match_app, name="match")
 
 
 @match_app.command("recommend")
+@output_options
 def recommend(
     actor: Annotated[str, typer.Argument(help="Actor id, geonames:ID or exact name.")],
     k: Annotated[int, typer.Option(help="How many partners.")] = 10,
@@ -52,6 +53,7 @@ def recommend(
 
 
 @match_app.command("evaluate")
+@output_options
 def evaluate_command(
     holdout: Annotated[float, typer.Option(help="Share of known ties hidden.")] = 0.2,
     seed: Annotated[int, typer.Option(help="Seed of the hidden share.")] = 0,
@@ -78,6 +80,7 @@ def evaluate_command(
 
 
 @match_app.command("portfolio")
+@output_options
 def portfolio(
     country_a: Annotated[str, typer.Argument(help="Country whose actors seek partners.")],
     country_b: Annotated[str, typer.Argument(help="Country of the partners.")],
@@ -129,6 +132,7 @@ def _portfolio_tables(
 
 
 @match_app.command("accept")
+@output_options
 def accept(
     source: Annotated[str, typer.Argument(help="Actor id or exact name.")],
     candidate: Annotated[str, typer.Argument(help="The recommended partner: id or exact name.")],

@@ -9,8 +9,15 @@ from typing import Annotated
 import typer
 
 from tracktwo.cli._app import app, state
-from tracktwo.cli._common import parse_day
-from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
+from tracktwo.cli._common import SinceOption, UntilOption, parse_day
+from tracktwo.cli._output import (
+    FormatOption,
+    OutputFormat,
+    console,
+    emit,
+    err_console,
+    output_options,
+)
 from tracktwo.pulse import (
     MIN_EVENTS,
     MIN_ROLL_CALLS,
@@ -25,6 +32,7 @@ from tracktwo.taxonomy import load_taxonomy
 
 
 @app.command("pulse")
+@output_options
 def pulse(
     country_a: Annotated[str, typer.Argument(help="First country (ISO3, e.g. KHM).")],
     country_b: Annotated[str, typer.Argument(help="Second country (ISO3, e.g. USA).")],
@@ -33,8 +41,8 @@ def pulse(
     directed: Annotated[
         bool, typer.Option(help="Split each series by direction A→B / B→A.")
     ] = False,
-    since: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")] = None,
-    until: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     chart: Annotated[Path | None, typer.Option(help="Write a chart: FILE.svg or FILE.png.")] = None,
     engine: Annotated[
         str, typer.Option(help="duckdb, spark or an Ibis connection URL.")
@@ -74,13 +82,12 @@ def pulse(
         )  # fmt: skip
     if fmt is not OutputFormat.table:
         emit(result.summary() if summary else result.frame, fmt)
-        return
-    if summary:
+    elif summary:
         print_summary(result)
     else:
         print_tables(result)
-    if chart is not None:
-        console.print(f"Chart written to {chart}")
+    if chart is not None:  # a message, so stderr: stdout holds only the rows
+        err_console.print(f"Chart written to {chart}", highlight=False)
 
 
 def print_summary(result: PulseResult, title: str | None = None, kind: str | None = None) -> None:

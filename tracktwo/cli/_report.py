@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from tracktwo.cli._app import app, state
-from tracktwo.cli._common import DbOption, open_registry, parse_day, use_db
+from tracktwo.cli._common import DbOption, check_day, open_registry, parse_day, use_db
 from tracktwo.cli._output import console
 from tracktwo.store import EventStore
 from tracktwo.taxonomy import load_taxonomy
@@ -23,13 +23,19 @@ def report(
         Path, typer.Option("--out", help="The file to write: NAME.html, or NAME.pdf (A4 PDF).")
     ] = Path("briefing.html"),
     since: Annotated[
-        str | None, typer.Option(help="First day of the pulse and yearly figures, YYYY-MM-DD.")
+        str | None,
+        typer.Option(
+            help="First day of the pulse and yearly figures, YYYY-MM-DD.", callback=check_day
+        ),
     ] = None,
     k: Annotated[
         int, typer.Option("--k", help="Actors of the first country given a recommended partner.")
     ] = 5,
     at: Annotated[
-        str | None, typer.Option(help="Date of the scorecard and dormant ties (default today).")
+        str | None,
+        typer.Option(
+            help="Date of the scorecard and dormant ties (default today).", callback=check_day
+        ),
     ] = None,
     db: DbOption = None,
     language: Annotated[

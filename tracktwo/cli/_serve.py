@@ -9,7 +9,7 @@ import typer
 
 from tracktwo.cli._app import app, state
 from tracktwo.cli._common import DbOption
-from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
+from tracktwo.cli._output import FormatOption, OutputFormat, console, emit, output_options
 
 users_app = typer.Typer(help="Accounts of the dashboard: viewers, editors, moderators, admins.")
 app.add_typer(users_app, name="users")
@@ -75,12 +75,18 @@ def users_remove(username: Annotated[str, typer.Argument()], db: DbOption = None
 
 
 @users_app.command("list")
+@output_options
 def users_list(db: DbOption = None, fmt: FormatOption = OutputFormat.table) -> None:
     """Every account with its role."""
     from tracktwo.accounts import list_users
 
     with _registry(db) as registry:
-        emit(list_users(registry), fmt, title="Users")
+        emit(
+            list_users(registry),
+            fmt,
+            title="Users",
+            columns=("username", "role", "email", "created_at"),
+        )  # the header of no users
 
 
 @users_app.command("token")

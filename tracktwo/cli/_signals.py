@@ -9,8 +9,8 @@ import typer
 from rich.markup import escape
 
 from tracktwo.cli._app import app, state
-from tracktwo.cli._common import parse_day
-from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
+from tracktwo.cli._common import SinceOption, UntilOption, parse_day
+from tracktwo.cli._output import FormatOption, OutputFormat, console, emit, output_options
 from tracktwo.datasets import dataset_path
 from tracktwo.pulse import (
     coverage_totals,
@@ -40,8 +40,8 @@ app.add_typer(coverage_app, name="coverage")
 
 CountryA = Annotated[str, typer.Argument(help="First country: ISO3 (KHM), ISO2 or name.")]
 CountryB = Annotated[str, typer.Argument(help="Second country.")]
-Since = Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD.")]
-Until = Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD.")]
+Since = SinceOption
+Until = UntilOption
 
 
 def _store() -> EventStore:
@@ -95,6 +95,7 @@ Seed = Annotated[int, typer.Option(help="Seed of the bootstrap intervals (0 or m
 
 
 @votes_app.command("agreement")
+@output_options
 def votes_agreement(
     country_a: CountryA,
     country_b: CountryB,
@@ -129,6 +130,7 @@ def votes_agreement(
 
 
 @votes_app.command("issues")
+@output_options
 def votes_issues(
     country_a: CountryA,
     country_b: CountryB,
@@ -171,6 +173,7 @@ def signals_import(
 
 
 @signals_app.command("list")
+@output_options
 def signals_list(fmt: FormatOption = OutputFormat.table) -> None:
     """The stored signals: pairs, first and last day, rows."""
     with _store() as store:
@@ -179,6 +182,7 @@ def signals_list(fmt: FormatOption = OutputFormat.table) -> None:
 
 
 @signals_app.command("series")
+@output_options
 def signals_series(
     country_a: CountryA,
     country_b: CountryB,
@@ -227,6 +231,7 @@ def coverage_import(
 
 
 @coverage_app.command("totals")
+@output_options
 def coverage_totals_command(
     country_a: CountryA,
     country_b: CountryB,

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from tracktwo.cli._app import state
 from tracktwo.cli._common import status_line
-from tracktwo.cli._output import FormatOption, OutputFormat, console, emit
+from tracktwo.cli._output import FormatOption, OutputFormat, console, emit, output_options
 from tracktwo.cli._signals import CountryA, CountryB, votes_app
 from tracktwo.pulse import fit_ideal_points, ideal_point_distance, ideal_points
 from tracktwo.store import EventStore
@@ -19,11 +18,6 @@ __all__ = ["votes_distance", "votes_fit", "votes_ideal_points"]
 Refit = Annotated[
     bool, typer.Option("--refit", help="Fit again even when the cached fit is up to date.")
 ]
-
-
-def _years_as_text(frame: pd.DataFrame, fmt: OutputFormat) -> pd.DataFrame:
-    """In a table a year is a label, not a quantity: 2012, not 2,012."""
-    return frame.assign(year=frame["year"].astype(str)) if fmt is OutputFormat.table else frame
 
 
 @votes_app.command("fit")
@@ -44,6 +38,7 @@ def votes_fit(
 
 
 @votes_app.command("ideal-points")
+@output_options
 def votes_ideal_points(
     year: Annotated[int | None, typer.Option(help="Only this year (session + 1945).")] = None,
     country: Annotated[
@@ -58,10 +53,11 @@ def votes_ideal_points(
     with EventStore(state.home) as store, status_line("UN ideal points") as progress:
         frame = ideal_points(store, year=year, country=country, refit=refit, progress=progress)
     scope = " ".join(str(part) for part in (country and country.upper(), year) if part)
-    emit(_years_as_text(frame, fmt), fmt, title=f"UN ideal points {scope}".strip())
+    emit(frame, fmt, title=f"UN ideal points {scope}".strip())  # a year prints as 2012 (a label)
 
 
 @votes_app.command("distance")
+@output_options
 def votes_distance(
     country_a: CountryA,
     country_b: CountryB,
@@ -72,7 +68,7 @@ def votes_distance(
     with EventStore(state.home) as store, status_line("UN ideal points") as progress:
         frame = ideal_point_distance(store, country_a, country_b, refit=refit, progress=progress)
     emit(
-        _years_as_text(frame, fmt),
+        frame,
         fmt,
         title=f"UN ideal-point distance {country_a.upper()}-{country_b.upper()}",
     )
