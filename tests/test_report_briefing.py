@@ -92,7 +92,7 @@ def _registry(home: Path) -> Registry:
 
 def test_briefing_with_demo_data_and_registry(demo_store_home: Path, tmp_path: Path) -> None:
     registry = _registry(tmp_path / "home")
-    with EventStore(demo_store_home) as store:
+    with EventStore(demo_store_home, write=True) as store:
         out = write_briefing(store, registry, "KHM", "USA", tmp_path / "brief.html", at=AT)
     registry.close()
     html, page = _parse(out)
@@ -126,7 +126,7 @@ def test_briefing_with_demo_data_and_registry(demo_store_home: Path, tmp_path: P
 
 def test_briefing_since_limits_the_pulse(demo_store_home: Path, tmp_path: Path) -> None:
     registry = Registry(home=tmp_path / "home")
-    with EventStore(demo_store_home) as store:
+    with EventStore(demo_store_home, write=True) as store:
         out = write_briefing(store, registry, "KHM", "USA", tmp_path / "b.html",
                              since=date(2010, 1, 1), k=2)  # fmt: skip
     registry.close()
@@ -137,7 +137,7 @@ def test_briefing_since_limits_the_pulse(demo_store_home: Path, tmp_path: Path) 
 
 def test_empty_registry_and_store_still_write(tmp_path: Path) -> None:
     registry = Registry(home=tmp_path / "home")
-    with EventStore(tmp_path / "home") as store:
+    with EventStore(tmp_path / "home", write=True) as store:
         out = write_briefing(store, registry, "KHM", "USA", tmp_path / "empty.html")
     registry.close()
     _html, page = _parse(out)
@@ -155,7 +155,7 @@ def test_actors_but_no_ties_to_learn_from(tmp_path: Path) -> None:
     registry = Registry(home=tmp_path / "home")
     add_actor(registry, name="Phnom Penh", country="KHM", kind="city")
     add_actor(registry, name="Lowell", country="USA", kind="city")
-    with EventStore(tmp_path / "home") as store:
+    with EventStore(tmp_path / "home", write=True) as store:
         out = write_briefing(store, registry, "KHM", "USA", tmp_path / "b.html")
     registry.close()
     assert "the registry holds no ties to learn from" in out.read_text(encoding="utf-8")
@@ -163,7 +163,7 @@ def test_actors_but_no_ties_to_learn_from(tmp_path: Path) -> None:
 
 def test_other_suffixes_and_k_are_refused(tmp_path: Path) -> None:
     registry = Registry(home=tmp_path / "home")
-    with EventStore(tmp_path / "home") as store:
+    with EventStore(tmp_path / "home", write=True) as store:
         with pytest.raises(InputError, match=r"must end in \.html or \.pdf \(not '\.txt'\)"):
             write_briefing(store, registry, "KHM", "USA", tmp_path / "b.txt")
         with pytest.raises(InputError, match="k must be at least 1"):

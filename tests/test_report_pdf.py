@@ -65,7 +65,7 @@ def _forms(reader: pypdf.PdfReader) -> int:
 
 def test_pdf_has_the_sections_figures_and_charts(demo_store_home: Path, tmp_path: Path) -> None:
     registry = _registry(tmp_path / "home")
-    with EventStore(demo_store_home) as store:
+    with EventStore(demo_store_home, write=True) as store:
         out = write_briefing(store, registry, "KHM", "USA", tmp_path / "brief.pdf", at=AT)
     registry.close()
     assert out.read_bytes().startswith(b"%PDF-")
@@ -88,7 +88,7 @@ def test_pdf_has_the_sections_figures_and_charts(demo_store_home: Path, tmp_path
 
 def test_pdf_without_data_has_no_chart(tmp_path: Path) -> None:
     registry = Registry(home=tmp_path / "home")
-    with EventStore(tmp_path / "home") as store:
+    with EventStore(tmp_path / "home", write=True) as store:
         out = write_briefing(store, registry, "KHM", "USA", tmp_path / "empty.pdf")
     registry.close()
     reader, text = _text(out)
@@ -101,7 +101,7 @@ def test_missing_weasyprint_is_a_config_error(
 ) -> None:
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint now fails
     registry = Registry(home=tmp_path / "home")
-    with EventStore(tmp_path / "home") as store:
+    with EventStore(tmp_path / "home", write=True) as store:
         with pytest.raises(ConfigError, match=re.escape(PANGO)):
             write_briefing(store, registry, "KHM", "USA", tmp_path / "b.pdf")
         # HTML still works without it
@@ -112,7 +112,7 @@ def test_missing_weasyprint_is_a_config_error(
 
 def test_other_suffixes_are_refused(tmp_path: Path) -> None:
     registry = Registry(home=tmp_path / "home")
-    with EventStore(tmp_path / "home") as store:
+    with EventStore(tmp_path / "home", write=True) as store:
         for name, shown in (("b.txt", "not '.txt'"), ("briefing", "it has no suffix")):
             with pytest.raises(InputError, match=rf"must end in \.html or \.pdf \({shown}\)"):
                 write_briefing(store, registry, "KHM", "USA", tmp_path / name)
