@@ -145,7 +145,10 @@ def test_a_killed_writer_leaves_no_lock_behind(tmp_path: Path) -> None:
 
 
 def test_two_writers_of_one_process_share_the_writer_lock(tmp_path: Path) -> None:
-    with EventStore(tmp_path, write=True) as first, EventStore(tmp_path, wait=0, write=True) as second:
+    with (
+        EventStore(tmp_path, write=True) as first,
+        EventStore(tmp_path, wait=0, write=True) as second,
+    ):
         first.con.execute("INSERT INTO votes VALUES (1, 'KHM', 'yes')")
         assert second.count("votes") == 1
 
