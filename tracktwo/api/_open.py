@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import pyarrow
 
     from tracktwo.bridges import Registry
+    from tracktwo.match import Recommender
     from tracktwo.store import EventStore
 
 __all__ = ["Frames", "TrackTwo", "open"]
@@ -44,6 +45,20 @@ class _Folder:
     home: Path
     write: bool
     db: str | None
+    # the last recommender fitted, by the registry's fingerprint: fitting takes seconds,
+    # and any change to the registry (from any process) changes the fingerprint
+    models: dict[tuple[int, ...], Recommender] = field(default_factory=dict)
+
+    def recommender(self, registry: Registry) -> Recommender:
+        from tracktwo.match import Recommender
+        from tracktwo.store import registry_fingerprint
+
+        with registry.engine.connect() as connection:
+            key = registry_fingerprint(connection)
+        if key not in self.models:
+            self.models.clear()  # one model kept: a notebook asks about one registry
+            self.models[key] = Recommender().fit(registry)
+        return self.models[key]
 
     @contextmanager
     def store(self, *, write: bool = False) -> Iterator[EventStore]:
@@ -161,9 +176,9 @@ class Frames(Generic[F]):
         self, country_a: str, country_b: str, *, at: Day = None, dormant_months: int | None = None
     ) -> F:
         """The diversity and resilience scorecard of the pair's ties on ``at`` (default
-        today): one row, one typed column per figure (``Scorecard.as_frame`` in
-        docs/scorecard.md). ``dormant_months``: a tie without activity for longer is dormant
-        (default 24)."""
+        today): one row, one typed column per figure (``Scorecard.as_frame``, docs/python.md;
+        the figures are those of docs/scorecard.md). ``dormant_months``: a tie without
+        activity for longer is dormant (default 24)."""
         from tracktwo.bridges import DEFAULT_DORMANT_MONTHS, scorecard
 
         months = DEFAULT_DORMANT_MONTHS if dormant_months is None else dormant_months
@@ -187,7 +202,7 @@ class Frames(Generic[F]):
         score, the partner's region and ``explanation``, a sentence saying why.
         ``country``/``kind`` keep only partners of that country or kind; ``diversity`` is
         the maximal-marginal-relevance λ (1 ranks by score alone; default 0.7,
-        docs/match.md)."""
+        docs/match.md). The fitted model is kept until the registry changes."""
         from tracktwo.match import LAMBDA, recommend_explained, resolve_actor
 
         with self._folder.registry() as registry:
@@ -195,6 +210,7 @@ class Frames(Generic[F]):
             frame = recommend_explained(
                 registry, source, k, kind=kind, country=country,
                 lambda_=LAMBDA if diversity is None else diversity,
+                model=self._folder.recommender(registry),
             )  # fmt: skip
         frame.attrs = {}  # the source's label: pandas-only metadata other engines drop
         return self._table(frame)
