@@ -134,11 +134,16 @@ def _goldstein(texts: pd.Series) -> pd.Series:
     listed = pd.read_csv(TAXONOMY / "icews_event_texts.csv", dtype=str)
     cameo = pd.read_csv(TAXONOMY / "cameo.tsv", sep="\t", dtype={"code": str})
     by_text = dict(zip(listed["text"], listed["code"], strict=True))
-    spelled = cameo["description"].str.replace(", not specified below", "").str.casefold()
+    spelled = cameo["description"].str.replace(", not specified below", "").map(_words)
     by_description = dict(zip(spelled, cameo["code"], strict=True))
     score = dict(zip(cameo["code"], cameo["goldstein"], strict=True))
-    codes = texts.map(lambda text: by_text.get(text) or by_description[text.casefold()])
+    codes = texts.map(lambda text: by_text.get(text) or by_description[_words(text)])
     return codes.map(score)
+
+
+def _words(text: str) -> str:
+    """Casefolded, spaces collapsed: CAMEO's table has descriptions with a trailing space."""
+    return " ".join(text.split()).casefold()
 
 
 @pytest.mark.parametrize(("year", "file"), [(2018, "icews18_khm.tsv"),

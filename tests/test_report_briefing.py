@@ -173,6 +173,7 @@ def test_other_suffixes_and_k_are_refused(tmp_path: Path) -> None:
 
 
 def test_report_command(tmp_path: Path) -> None:
+    EventStore(tmp_path / "home", write=True).close()  # report only reads: an empty store
     command = [sys.executable, "-c",
                "import tracktwo.cli._report; from tracktwo.cli import main; main()",
                "--home", str(tmp_path / "home"), "report", "KHM", "USA"]  # fmt: skip

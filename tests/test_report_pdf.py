@@ -120,6 +120,7 @@ def test_other_suffixes_are_refused(tmp_path: Path) -> None:
 
 
 def test_report_command_writes_pdf(tmp_path: Path) -> None:
+    EventStore(tmp_path / "home", write=True).close()  # report only reads: an empty store
     command = ["--home", str(tmp_path / "home"), "report", "KHM", "USA", "--out"]
     done = CliRunner().invoke(app, [*command, str(tmp_path / "brief.pdf")])
     assert done.exit_code == 0, done.output
