@@ -229,9 +229,9 @@ def test_the_scorecard_frame_is_typed_and_holds_what_as_rows_says(demo_home: Pat
             assert (pd.isna(cell) and value is None) or cell == value, name
 
 
-def test_recommendations_are_american_new_and_explained(doc_run) -> None:
+def test_recommendations_are_american_new_and_explained(doc_run, demo_home: Path) -> None:
     partners: pd.DataFrame = doc_run[1]["partners"]
-    t = doc_run[1]["t"]
+    t = tracktwo.open(demo_home)  # the page's t names the folder relative to where it ran
     assert partners["rank"].tolist() == list(range(1, 11))
     assert set(partners["country"]) == {"USA"}
     assert all(e.startswith(f"{n}, ") for n, e in zip(partners["name"], partners["explanation"],
