@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -44,9 +43,6 @@ def as_arrow(frame: pd.DataFrame) -> pyarrow.Table:
     import pyarrow
 
     return pyarrow.Table.from_pandas(frame, preserve_index=False)
-
-
-Convert = Callable[[pd.DataFrame], Any]
 
 
 def day(value: date | str | None, name: str) -> date | None:
