@@ -33,7 +33,7 @@ def main() -> None:
     from tracktwo.pulse._ideal_points import _load_votes, _sessions
     from tracktwo.store import EventStore
 
-    with tempfile.TemporaryDirectory() as home, EventStore(Path(home)) as store:
+    with tempfile.TemporaryDirectory() as home, EventStore(Path(home), write=True) as store:
         ingest_votes(store, dataset_path("un_votes.csv.gz"), dataset_path("un_roll_calls.csv.gz"))
         data = _load_votes(store, *_sessions(store, None, None)).data
         print(f"votes {data.n_votes:,}  roll calls {data.n_items:,}  positions "

@@ -106,7 +106,7 @@ def build_store(home: Path, rows: int, years: int) -> dict[str, Any]:
     from tracktwo.store import EventStore
 
     codes, gold, quad = _event_codes()
-    store = EventStore(home)
+    store = EventStore(home, write=True)
     con = store.con
     actors = pd.DataFrame(
         [(i, code, name, country, type1 or None) for i, (code, name, country, type1)
@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     stages = _Stages()
     print(f"imports   {time.perf_counter() - import_start:.2f} s (not counted)")
 
-    store = EventStore(home)
+    store = EventStore(home, write=True)
     try:
 
         def run_pulse() -> tuple[float, Any]:

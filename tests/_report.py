@@ -43,7 +43,7 @@ def write_khm_usa(registry: Registry, store_home: Path, out: Path, **options: An
     """The KHM–USA briefing from the events in ``store_home`` and ``registry`` (closed
     afterwards), written to ``out``."""
     try:
-        with EventStore(store_home) as store:
+        with EventStore(store_home, write=True) as store:  # creates an empty store too
             return write_briefing(store, registry, "KHM", "USA", out, **options)
     finally:
         registry.close()

@@ -75,7 +75,7 @@ def build_home(home: Path, registry_url: str | None = None) -> dict[str, int]:
     from tracktwo.pulse import ingest_votes
     from tracktwo.store import EventStore
 
-    with EventStore(home) as store:
+    with EventStore(home, write=True) as store:
         ingest_file(store, DATA / "icews_khm_extract.tsv")
         ingest_votes(
             store, dataset_path("un_votes_khm_usa.csv.gz"), dataset_path("un_roll_calls.csv.gz")

@@ -29,7 +29,7 @@ GOLDSTEIN = _official_goldstein()
 
 @pytest.fixture
 def store(tmp_path: Path) -> EventStore:
-    with EventStore(tmp_path / "home") as opened:
+    with EventStore(tmp_path / "home", write=True) as opened:
         yield opened
 
 
@@ -146,7 +146,7 @@ def demo_store_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tracktwo.demo import build_demo_store
 
     home = tmp_path_factory.mktemp("demo-store")
-    with EventStore(home) as store:
+    with EventStore(home, write=True) as store:
         build_demo_store(store)
     return home
 

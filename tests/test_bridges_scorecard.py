@@ -555,7 +555,7 @@ def test_dashboard_and_briefing_say_unknown_never_0(tmp_path: Path) -> None:
         assert "no tie has an area recorded" in overview
         card = client.get("/api/pairs/KHM/USA/scorecard").json()["scorecard"]
         assert (card["neutral_area_share"], card["ties_with_unknown_area"]) == (None, 2)
-    with Registry(home=home) as opened, EventStore(home) as store:
+    with Registry(home=home) as opened, EventStore(home, write=True) as store:
         out = write_briefing(store, opened, "KHM", "USA", tmp_path / "b.html", at=date.today())
     html = out.read_text(encoding="utf-8")
     row = html[html.index("Share in neutral areas") :].split("</tr>")[0]

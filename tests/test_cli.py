@@ -11,6 +11,8 @@ from pathlib import Path
 
 from conftest import gdelt2_line
 
+from tracktwo.store import EventStore
+
 COMMAND = [sys.executable, "-c", "from tracktwo.cli import main; main()"]
 
 
@@ -37,6 +39,7 @@ def test_error_message_quoting_brackets_is_printed_as_written(tmp_path):
 
 
 def test_unknown_country_and_debug_traceback(tmp_path):
+    EventStore(tmp_path / "h", write=True).close()  # pulse only reads: the store must exist
     done = run("pulse", "KHM", "XYZ", home=tmp_path / "h")
     assert done.returncode == 2
     assert "unknown country 'XYZ'" in done.stderr and "Traceback" not in done.stderr

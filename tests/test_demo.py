@@ -192,7 +192,7 @@ def test_demo_writes_html_alone_without_weasyprint(
 ) -> None:
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # as on a machine without Pango
     steps: list[str] = []
-    with EventStore(tmp_path) as store, Registry(home=tmp_path) as registry:
+    with EventStore(tmp_path, write=True) as store, Registry(home=tmp_path) as registry:
         html, pdf = _write_briefings(store, registry, steps.append)
     assert html.exists() and pdf is None and not (tmp_path / "briefing-KHM-USA.pdf").exists()
     assert any("PDF briefing not written" in s and "libpango-1.0-0" in s for s in steps)

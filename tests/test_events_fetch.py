@@ -176,7 +176,7 @@ def server(fixture: Fixture) -> Iterator[Server]:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[EventStore]:
-    with EventStore(tmp_path / "home") as opened:
+    with EventStore(tmp_path / "home", write=True) as opened:
         yield opened
 
 

@@ -45,7 +45,7 @@ def _read(name: str):  # type: ignore[no-untyped-def]
 def icews_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The extract, then the four benchmark files, as the demo ingests them."""
     home = tmp_path_factory.mktemp("icews-2005-2022")
-    with EventStore(home) as store:
+    with EventStore(home, write=True) as store:
         ingest_file(store, dataset_path(EXTRACT), source="icews05-15")
         for name, source in BENCHMARKS.items():
             ingest_file(store, dataset_path(name), source=source)
@@ -252,7 +252,7 @@ def test_cambodia_us_events_of_2014_counted_once(icews_store: EventStore) -> Non
 
 
 def test_a_second_ingest_adds_no_event_and_no_sighting(tmp_path: Path) -> None:
-    with EventStore(tmp_path / "h") as store:
+    with EventStore(tmp_path / "h", write=True) as store:
         ingest_file(store, dataset_path(EXTRACT), source="icews05-15")
         first = ingest_file(store, dataset_path("icews14_khm.tsv"), source="icews14")
         again = ingest_file(store, dataset_path("icews14_khm.tsv"), source="icews14")

@@ -307,7 +307,7 @@ def test_plain_gzip_and_zip_gdelt2_ingest_the_same(tmp_path: Path) -> None:
 
     results = []
     for name, path in (("plain", plain), ("gz", gzipped), ("zip", zipped)):
-        with EventStore(tmp_path / name) as store:
+        with EventStore(tmp_path / name, write=True) as store:
             report = ingest_file(store, path)
             assert report.source_format == "gdelt2"
             assert (report.rows_read, report.rows_added, report.rows_quarantined) == (300, 300, 0)

@@ -50,7 +50,7 @@ def edit_field(line: str, position: int, value: str) -> str:
 def ingested(home: Path, path: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
     """(every stored event row but source_file, every quarantine row) after ingesting
     ``path`` into a fresh store in ``home``."""
-    with EventStore(home) as store:
+    with EventStore(home, write=True) as store:
         ingest_file(store, path)
         rows = store.con.execute(f"SELECT {COMPARED} FROM events ORDER BY event_uid").fetchall()
         bad = store.con.execute(
@@ -97,7 +97,7 @@ def test_packaging_is_read_from_the_content_not_the_name(
     rows, bad = ingested(tmp_path / "home", path)
     assert rows == plain_gdelt  # the same 710 events, field for field
     assert bad == []
-    with EventStore(tmp_path / "home") as store:
+    with EventStore(tmp_path / "home", write=True) as store:
         files = store.con.execute("SELECT DISTINCT source_file FROM events").fetchall()
     assert files == [(path.name,)]
 
@@ -178,7 +178,7 @@ def test_quarantine_lines_stay_right_after_a_control_line_with_crlf(tmp_path: Pa
 def test_report_counts_a_quarantined_control_line(tmp_path: Path) -> None:
     lines = gdelt_lines()
     lines[0] = edit_field(lines[0], ACTOR1_NAME, "UNITED\x00STATES")  # even the first line
-    with EventStore(tmp_path / "home") as store:
+    with EventStore(tmp_path / "home", write=True) as store:
         report = ingest_file(store, write(tmp_path / "first.tsv", lines))
     assert (report.source_format, report.rows_read, report.rows_added) == ("gdelt1", 710, 709)
     assert report.rows_quarantined == 1
@@ -219,7 +219,7 @@ def test_icews_row_with_a_nul_is_quarantined_with_its_line(tmp_path: Path) -> No
 def _votes_and_calls(home: Path, votes: Path, calls: Path) -> tuple[list[tuple], list[tuple]]:
     from tracktwo.pulse import ingest_votes
 
-    with EventStore(home) as store:
+    with EventStore(home, write=True) as store:
         ingest_votes(store, votes, calls)
         return (
             store.con.execute("SELECT * FROM votes ORDER BY ALL").fetchall(),

@@ -136,7 +136,7 @@ def test_one_partner_cannot_fill_the_briefing(small_registry: Registry, tmp_path
     # by score alone, Houston is the first choice of four of the five Cambodian cities
     firsts = [int(model.recommend(s, 1, country="USA")["candidate_id"].iloc[0]) for s in sources]
     assert [_name(small_registry, i) for i in firsts].count("Houston") >= 4
-    with EventStore(tmp_path / "store") as store:
+    with EventStore(tmp_path / "store", write=True) as store:
         brief = build_briefing(store, small_registry, "KHM", "USA", k=7, at=date(2026, 6, 30))
     rows = brief.recommendations.data["rows"]
     city_rows = [r for r in rows if r["partner_kind"] == "city"]

@@ -74,7 +74,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     records, totals = folder / "khm.tsv", folder / "totals.csv"
     records.write_text("".join(line + "\n" for line in LINES), encoding="utf-8")
     totals.write_text(TOTALS, encoding="utf-8")
-    with EventStore(folder / "home") as store:
+    with EventStore(folder / "home", write=True) as store:
         ingest_file(store, records, source="fixture")
         import_source_totals(store, totals)
     return folder / "home"
@@ -208,7 +208,7 @@ def test_no_events_at_all_gives_an_empty_result(store: EventStore) -> None:
 @pytest.fixture(scope="module")
 def icews_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("compare-icews") / "home"
-    with EventStore(folder) as opened:
+    with EventStore(folder, write=True) as opened:
         ingest_file(opened, dataset_path("icews_khm_extract.tsv"))
     return folder
 

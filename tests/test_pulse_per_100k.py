@@ -32,7 +32,7 @@ FILES = [("icews_khm_extract.tsv", "icews05-15"), ("icews14_khm.tsv", "icews14")
 @pytest.fixture(scope="module")
 def rated_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("per-100k")
-    with EventStore(home) as store:
+    with EventStore(home, write=True) as store:
         for name, source in FILES:
             ingest_file(store, dataset_path(name), source=source)
         import_source_totals(store, dataset_path(TOTALS))
@@ -131,7 +131,7 @@ def test_the_source_with_the_largest_total_is_used(tmp_path: Path) -> None:
     # total. The extract's Cambodia-US event of June 2014 is the mixed 06-11 arrest.
     extra = tmp_path / "extract_totals.csv"
     extra.write_text("source,month,total\nicews05-15,2014-06,1000000\n", encoding="utf-8")
-    with EventStore(tmp_path / "h") as store:
+    with EventStore(tmp_path / "h", write=True) as store:
         for name, source in FILES[:2]:
             ingest_file(store, dataset_path(name), source=source)
         import_source_totals(store, dataset_path(TOTALS))
@@ -147,7 +147,7 @@ def test_the_source_with_the_largest_total_is_used(tmp_path: Path) -> None:
 
 
 def test_without_totals_every_rate_is_nan(tmp_path: Path) -> None:
-    with EventStore(tmp_path / "h") as store:
+    with EventStore(tmp_path / "h", write=True) as store:
         ingest_file(store, dataset_path("icews18_khm.tsv"), source="icews18")
         result = pulse(store, "KHM", "USA", freq="year", signals=False)
     assert result.events["per_100k"].isna().all() and result.rate_sources == {}
@@ -157,7 +157,7 @@ def test_without_totals_every_rate_is_nan(tmp_path: Path) -> None:
 
 
 def test_import_reads_the_shipped_totals(tmp_path: Path) -> None:
-    with EventStore(tmp_path / "h") as store:
+    with EventStore(tmp_path / "h", write=True) as store:
         report = import_source_totals(store, dataset_path(TOTALS))
         again = import_source_totals(store, dataset_path(TOTALS))
         stored = source_totals(store)
@@ -185,7 +185,7 @@ def test_bad_totals_are_refused_and_nothing_is_stored(
 ) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text(body, encoding="utf-8")
-    with EventStore(tmp_path / "h") as store:
+    with EventStore(tmp_path / "h", write=True) as store:
         import_source_totals(store, dataset_path(TOTALS))
         with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
             import_source_totals(store, bad)
@@ -215,7 +215,7 @@ def test_totals_of_a_source_never_ingested_give_no_rate(tmp_path: Path) -> None:
     # 2014's one KHM-US event of the extract (awk: Cambodia arrests "Men (United States)",
     # 2014-06-11) has no ICEWS14 file behind it, so 2014 has no rate rather than a rate of 0;
     # 2018 keeps its 39 events (official 32, mixed 4, other 3) over ICEWS18's 468,558
-    with EventStore(tmp_path) as store:
+    with EventStore(tmp_path, write=True) as store:
         ingest_file(store, dataset_path("icews_khm_extract.tsv"), source="icews05-15")
         ingest_file(store, dataset_path("icews18_khm.tsv"), source="icews18")
         import_source_totals(store, dataset_path(TOTALS))

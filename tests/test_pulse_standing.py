@@ -96,7 +96,7 @@ def hand_made(store: EventStore, write_gdelt2) -> EventStore:
 @pytest.fixture(scope="module")
 def votes_only(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("votes-only")
-    with EventStore(home) as opened:
+    with EventStore(home, write=True) as opened:
         ingest_votes(
             opened, dataset_path("un_votes_khm_usa.csv.gz"), dataset_path("un_roll_calls.csv.gz")
         )

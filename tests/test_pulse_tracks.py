@@ -79,7 +79,7 @@ def test_python_and_ibis_twins_agree_on_every_pair() -> None:
 @pytest.fixture(scope="module")
 def icews_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("tracks")
-    with EventStore(home) as store:
+    with EventStore(home, write=True) as store:
         ingest_file(store, dataset_path("icews_khm_extract.tsv"), source="icews05-15")
         for year in (14, 18, 21, 22):
             ingest_file(store, dataset_path(f"icews{year}_khm.tsv"), source=f"icews{year}")

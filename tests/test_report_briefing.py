@@ -138,7 +138,7 @@ def test_actors_but_no_ties_to_learn_from(tmp_path: Path) -> None:
 
 def test_other_suffixes_and_k_are_refused(tmp_path: Path) -> None:
     registry = Registry(home=tmp_path / "home")
-    with EventStore(tmp_path / "home") as store:
+    with EventStore(tmp_path / "home", write=True) as store:
         with pytest.raises(InputError, match=r"must end in \.html or \.pdf \(not '\.txt'\)"):
             write_briefing(store, registry, "KHM", "USA", tmp_path / "b.txt")
         with pytest.raises(InputError, match="k must be at least 1"):
@@ -148,6 +148,7 @@ def test_other_suffixes_and_k_are_refused(tmp_path: Path) -> None:
 
 
 def test_report_command(tmp_path: Path) -> None:
+    EventStore(tmp_path / "home", write=True).close()  # report only reads: an empty store
     command = [sys.executable, "-c",
                "import tracktwo.cli._report; from tracktwo.cli import main; main()",
                "--home", str(tmp_path / "home"), "report", "KHM", "USA"]  # fmt: skip

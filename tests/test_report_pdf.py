@@ -83,7 +83,7 @@ def test_missing_weasyprint_is_a_config_error(
 ) -> None:
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint now fails
     registry = Registry(home=tmp_path / "home")
-    with EventStore(tmp_path / "home") as store:
+    with EventStore(tmp_path / "home", write=True) as store:
         with pytest.raises(ConfigError, match=re.escape(PANGO)):
             write_briefing(store, registry, "KHM", "USA", tmp_path / "b.pdf")
         # HTML still works without it
@@ -94,7 +94,7 @@ def test_missing_weasyprint_is_a_config_error(
 
 def test_other_suffixes_are_refused(tmp_path: Path) -> None:
     registry = Registry(home=tmp_path / "home")
-    with EventStore(tmp_path / "home") as store:
+    with EventStore(tmp_path / "home", write=True) as store:
         for name, shown in (("b.txt", "not '.txt'"), ("briefing", "it has no suffix")):
             with pytest.raises(InputError, match=rf"must end in \.html or \.pdf \({shown}\)"):
                 write_briefing(store, registry, "KHM", "USA", tmp_path / name)
@@ -102,6 +102,7 @@ def test_other_suffixes_are_refused(tmp_path: Path) -> None:
 
 
 def test_report_command_writes_pdf(tmp_path: Path) -> None:
+    EventStore(tmp_path / "home", write=True).close()  # report only reads: an empty store
     command = ["--home", str(tmp_path / "home"), "report", "KHM", "USA", "--out"]
     done = CliRunner().invoke(app, [*command, str(tmp_path / "brief.pdf")])
     assert done.exit_code == 0, done.output

@@ -56,7 +56,7 @@ def test_the_opening_in_khmer(demo_briefings: dict) -> None:
 
 def test_an_empty_store_says_what_to_load(tmp_path: Path) -> None:
     registry = Registry(home=tmp_path / "home")
-    with EventStore(tmp_path / "home") as store:
+    with EventStore(tmp_path / "home", write=True) as store:
         html = render_briefing(build_briefing(store, registry, "KHM", "USA"))
         with pytest.raises(InputError, match="--language 'fr' is not one of en, km"):
             build_briefing(store, registry, "KHM", "USA", language="fr")

@@ -29,7 +29,7 @@ CLI = [sys.executable, "-c", "from tracktwo.cli import main; main()"]
 # how each kind of holder opens the store: the dashboard, tracktwo's writer, DuckDB bare
 _OPEN = {
     "reader": "__import__('tracktwo.store').store.EventStore(home, read_only=True)",
-    "writer": "__import__('tracktwo.store').store.EventStore(home)",
+    "writer": "__import__('tracktwo.store').store.EventStore(home, write=True)",
     "duckdb": "__import__('duckdb').connect(home + '/events.duckdb')",
 }
 _HOLD = "import sys; home = sys.argv[1]; held = {open}; print('held', flush=True); input()"
@@ -126,11 +126,11 @@ def test_requests_during_an_ingest_get_503_with_retry_after(web_home: Path, how:
             assert STORE_FILE not in page and "PID" not in page and "python" not in page
         assert client.get("/api/pairs/KHM/USA").status_code == 200
     # the server keeps no connection between requests: a writer gets in at once
-    EventStore(web_home, wait=0).close()
+    EventStore(web_home, wait=0, write=True).close()
 
 
 def test_a_killed_writer_leaves_no_lock_behind(tmp_path: Path) -> None:
-    EventStore(tmp_path).close()
+    EventStore(tmp_path, write=True).close()
     child = subprocess.Popen(
         [sys.executable, "-c", _HOLD.format(open=_OPEN["writer"]), str(tmp_path)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
@@ -141,11 +141,14 @@ def test_a_killed_writer_leaves_no_lock_behind(tmp_path: Path) -> None:
     child.kill()
     child.wait(timeout=30)
     EventStore(tmp_path, read_only=True).close()
-    EventStore(tmp_path, wait=0).close()
+    EventStore(tmp_path, wait=0, write=True).close()
 
 
 def test_two_writers_of_one_process_share_the_writer_lock(tmp_path: Path) -> None:
-    with EventStore(tmp_path) as first, EventStore(tmp_path, wait=0) as second:
+    with (
+        EventStore(tmp_path, write=True) as first,
+        EventStore(tmp_path, wait=0, write=True) as second,
+    ):
         first.con.execute("INSERT INTO votes VALUES (1, 'KHM', 'yes')")
         assert second.count("votes") == 1
 

@@ -144,6 +144,29 @@ class Scorecard:
         rows += [{"metric": f"diaspora.{k}", "value": n} for k, n in self.diaspora.items()]
         return rows
 
+    def as_frame(self) -> pd.DataFrame:
+        """One row, one typed column per figure, for notebooks and files (``to_parquet``,
+        ``polars.from_pandas``): ``country_a``/``country_b`` text, ``at`` datetime64, counts
+        int64, ratios float64 (NaN where :meth:`as_rows` says None: no area recorded),
+        ``busiest_actors`` the ids as text "3, 5, 7", then ``kind_share.<kind>``,
+        ``area_share.<area>``, ``track_share.<track>`` (float64) and ``ties_by_track.<track>``,
+        ``ties_by_channel.<channel>``, ``diaspora.<figure>`` (int64). The declined proposals
+        are counted in ``declined_proposals``; their details are in :meth:`as_dict`."""
+        columns: dict[str, pd.Series] = {}
+        for name, value in self.metrics().items():
+            columns[name] = _typed(name, value)
+        columns["busiest_actors"] = pd.Series([_ids(self.busiest_actors)], dtype="string")
+        for prefix, shares in (("kind_share", self.kind_shares), ("area_share", self.area_shares),
+                               ("track_share", self.track_shares)):  # fmt: skip
+            for key, share in shares.items():
+                columns[f"{prefix}.{key}"] = pd.Series([share], dtype="float64")
+        for prefix, counts in (("ties_by_track", self.ties_by_track),
+                               ("ties_by_channel", self.ties_by_channel),
+                               ("diaspora", self.diaspora)):  # fmt: skip
+            for key, count in counts.items():
+                columns[f"{prefix}.{key}"] = pd.Series([count], dtype="int64")
+        return pd.DataFrame(columns)
+
     def neutral_share_text(self) -> str:
         """The neutral share with the ties it is over: "67% (of 6 ties with an area; 2
         unknown)", or "unknown: no tie has an area recorded" — never a 0% made of gaps."""
@@ -161,6 +184,24 @@ def _declined_text(proposal: dict[str, Any]) -> str:
     why = f": {proposal['reason']}" if proposal["reason"] else ""
     channel = str(proposal["channel"]).replace("_", " ")
     return f"{proposal['actor_a']} – {proposal['actor_b']} ({channel}{when}){why}"
+
+
+# the type of each figure of Scorecard.metrics() that is not a count (int64)
+_TEXT_METRICS = ("country_a", "country_b")
+_FLOAT_METRICS = frozenset(
+    name for name, kind in Scorecard.__annotations__.items() if kind in ("float", "float | None")
+)
+
+
+def _typed(name: str, value: Any) -> pd.Series:
+    """One figure as a one-row column of its own type (see Scorecard.as_frame)."""
+    if name in _TEXT_METRICS:
+        return pd.Series([value], dtype="string")
+    if name == "at":
+        return pd.Series([pd.Timestamp(value)], dtype="datetime64[ns]")
+    if name in _FLOAT_METRICS:
+        return pd.Series([math.nan if value is None else value], dtype="float64")
+    return pd.Series([value], dtype="int64")
 
 
 def _ids(ids: tuple[int, ...]) -> str:

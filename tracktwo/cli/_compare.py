@@ -20,7 +20,7 @@ from tracktwo.cli._output import (
 )
 from tracktwo.pulse import CompareResult, compare_chart, period_name
 from tracktwo.pulse import compare as compute_compare
-from tracktwo.store import EventStore
+from tracktwo.store import EventStore, store_wait
 from tracktwo.taxonomy import load_taxonomy
 
 # the table leaves out the series column when there is only one ("all")
@@ -48,7 +48,7 @@ def compare(
     """Per period and partner: events, events per 100,000 of the source, mention-weighted mean
     Goldstein with its 95% interval, cooperative share and the share outside the official track,
     each from the pair's pulse."""
-    with EventStore(state.home) as store:
+    with EventStore(state.home, wait=store_wait()) as store:
         result = compute_compare(
             store, focal, partners, freq=freq, by=by, since=parse_day(since, "--since"),
             until=parse_day(until, "--until"), taxonomy=load_taxonomy(state.taxonomy), seed=seed,

@@ -35,7 +35,7 @@ from tracktwo.events import (
     unplaced_actors,
 )
 from tracktwo.pulse import import_source_totals
-from tracktwo.store import EventStore
+from tracktwo.store import EventStore, store_wait
 from tracktwo.taxonomy import load_taxonomy
 
 events_app = typer.Typer(help="Event data: ingest GDELT / ICEWS files, fetch GDELT, quarantine.")
@@ -57,7 +57,7 @@ def ingest(
     """Ingest event files: each all-or-nothing; bad rows go to the quarantine."""
     if not paths:
         raise InputError("give at least one file to ingest")
-    with EventStore(state.home) as store, progress_bar("ingesting", len(paths)) as bar:
+    with EventStore(state.home, write=True) as store, progress_bar("ingesting", len(paths)) as bar:
 
         def done(path: Path, outcome: IngestReport | FileFormatError) -> None:
             bar.advance(path.name)
@@ -84,7 +84,7 @@ def quarantine(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Rows that could not be read: file, line and reason."""
-    with EventStore(state.home) as store:
+    with EventStore(state.home, wait=store_wait()) as store:
         emit(quarantine_rows(store, source_file=file, limit=limit), fmt, title="Quarantine")
 
 
@@ -97,7 +97,7 @@ def totals(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Store each source's monthly event totals: the denominators of per_100k in the pulse."""
-    with EventStore(state.home) as store:
+    with EventStore(state.home, write=True) as store:
         report = import_source_totals(store, file)
     row = {**asdict(report), "sources": ", ".join(report.sources)}
     emit([row], fmt, title="Source totals stored")
@@ -131,7 +131,7 @@ def status(
 ) -> None:
     """What the store holds: events per source format and per source, files, quarantined rows,
     and the ICEWS actors no country could be given to."""
-    with EventStore(state.home) as store:
+    with EventStore(state.home, wait=store_wait()) as store:
         if unplaced:
             emit(unplaced_actors(store, load_taxonomy(state.taxonomy)), fmt,
                  title="ICEWS actors without a country")  # fmt: skip

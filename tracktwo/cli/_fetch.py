@@ -94,7 +94,8 @@ def fetch(
             f"{since.date().isoformat()} is after --until {until.date().isoformat()}",
             param_hint="--since",
         )
-    with EventStore(state.home) as store, progress_bar("reading the master file list") as bar:
+    store = EventStore(state.home, write=True)
+    with store, progress_bar("reading the master file list") as bar:
         report = fetch_gdelt(
             store,
             since=since.date(),

@@ -27,7 +27,7 @@ from tracktwo.pulse import (
     summary_rows,
 )
 from tracktwo.pulse import pulse as compute_pulse
-from tracktwo.store import EventStore
+from tracktwo.store import EventStore, store_wait
 from tracktwo.taxonomy import load_taxonomy
 
 
@@ -65,7 +65,7 @@ def pulse(
 ) -> None:
     """Events, mention-weighted mean Goldstein with its 95% interval, cooperative share,
     record lows and change points, per period and track; UN vote agreement beside them."""
-    with EventStore(state.home) as store:
+    with EventStore(state.home, wait=store_wait()) as store:
         result = compute_pulse(
             store, country_a, country_b, freq=freq, by=by, directed=directed,
             since=parse_day(since, "--since"), until=parse_day(until, "--until"),

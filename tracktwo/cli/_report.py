@@ -11,7 +11,7 @@ import typer
 from tracktwo.cli._app import app, state
 from tracktwo.cli._common import DbOption, check_day, open_registry, parse_day, use_db
 from tracktwo.cli._output import console
-from tracktwo.store import EventStore
+from tracktwo.store import EventStore, store_wait
 from tracktwo.taxonomy import load_taxonomy
 
 
@@ -50,7 +50,7 @@ def report(
 
     target = check_output(out)  # refuse another suffix before any work
     use_db(db)
-    with EventStore(state.home) as store, open_registry() as registry:
+    with EventStore(state.home, wait=store_wait()) as store, open_registry() as registry:
         written = write_briefing(
             store, registry, country_a, country_b, target,
             since=parse_day(since, "--since"), k=k, at=parse_day(at, "--at"),

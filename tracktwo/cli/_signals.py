@@ -22,7 +22,7 @@ from tracktwo.pulse import (
     vote_issues,
     vote_measure,
 )
-from tracktwo.store import EventStore
+from tracktwo.store import EventStore, store_wait
 
 __all__ = ["coverage_app", "signals_app", "votes_app"]
 
@@ -44,8 +44,11 @@ Since = SinceOption
 Until = UntilOption
 
 
-def _store() -> EventStore:
-    return EventStore(state.home)
+def _store(*, write: bool = False) -> EventStore:
+    """The event store: read-only (waiting out an ingest) unless the command writes it."""
+    return (
+        EventStore(state.home, write=True) if write else EventStore(state.home, wait=store_wait())
+    )
 
 
 def _summary(text: str) -> None:
@@ -79,7 +82,7 @@ def votes_ingest(
     # the shipped issue codes belong to the shipped roll calls
     if issues is None and roll_calls_csv is None:
         issues = dataset_path("un_roll_call_issues.csv.gz")
-    with _store() as store:
+    with _store(write=True) as store:
         report = ingest_votes(store, votes_path, calls_path, issues)
     _summary(
         f"[green]Stored[/] {report.votes:,} votes of {report.countries} countries on "
@@ -163,7 +166,7 @@ def signals_import(
     name: Annotated[str | None, typer.Option(help="Signal name (default: file stem).")] = None,
 ) -> None:
     """Store a per-day dyad score (all-or-nothing; a name imported again is replaced)."""
-    with _store() as store:
+    with _store(write=True) as store:
         report = import_signal(store, file, name)
     _summary(
         f"[green]Stored[/] signal {escape(repr(report.name))}: {report.rows:,} days for "
@@ -217,7 +220,7 @@ def coverage_import(
     ] = None,
 ) -> None:
     """Store per-country event totals (GDELTtools layout)."""
-    with _store() as store:
+    with _store(write=True) as store:
         report = import_coverage(store, file, freq)
     skipped = ""
     if report.skipped_codes:

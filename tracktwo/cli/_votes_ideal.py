@@ -26,7 +26,7 @@ def votes_fit(
     last_year: Annotated[int | None, typer.Option(help="Last year.")] = None,
 ) -> None:
     """Fit every country's ideal point per UN session and cache it in the store."""
-    with EventStore(state.home) as store, status_line("UN ideal points") as progress:
+    with EventStore(state.home, write=True) as store, status_line("UN ideal points") as progress:
         fit = fit_ideal_points(store, first_year=first_year, last_year=last_year, progress=progress)
     state_word = "converged" if fit.converged else "[red]did not converge[/]"
     console.print(
@@ -50,7 +50,7 @@ def votes_ideal_points(
     """Each country's position per UN session (United States positive), 95% interval.
 
     Fits all years first when no fit of the stored votes is cached."""
-    with EventStore(state.home) as store, status_line("UN ideal points") as progress:
+    with EventStore(state.home, write=True) as store, status_line("UN ideal points") as progress:
         frame = ideal_points(store, year=year, country=country, refit=refit, progress=progress)
     scope = " ".join(str(part) for part in (country and country.upper(), year) if part)
     emit(frame, fmt, title=f"UN ideal points {scope}".strip())  # a year prints as 2012 (a label)
@@ -65,7 +65,7 @@ def votes_distance(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Yearly ideal-point distance of the pair with its 95% interval and common roll calls."""
-    with EventStore(state.home) as store, status_line("UN ideal points") as progress:
+    with EventStore(state.home, write=True) as store, status_line("UN ideal points") as progress:
         frame = ideal_point_distance(store, country_a, country_b, refit=refit, progress=progress)
     emit(
         frame,

@@ -142,7 +142,7 @@ def run_demo(
     places, universities, the sister-city ties of ``sister_cities``) in ``home``, then write
     ``briefing-KHM-USA.html`` and ``.pdf`` there. Idempotent: a second run adds nothing."""
     say = step or _quiet
-    with EventStore(home) as store:
+    with EventStore(home, write=True) as store:
         built = build_demo_store(store, step=say)
         with Registry(home=store.home) as registry:
             bridges = build_demo_registry(registry, sister_cities=sister_cities, step=say)

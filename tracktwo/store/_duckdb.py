@@ -25,27 +25,41 @@ class EventStore:
     ``store.con`` is the raw DuckDB connection (used for loading and transactions);
     ``store.table(name)`` gives an Ibis table for queries.
 
-    Read-only (the dashboard): several processes may read at once; while a writer holds
-    the file, or waits for it, opening raises ``StoreBusyError`` at once. Read-write (an
-    ingest, any command): waits up to ``wait`` seconds (default ``TRACKTWO_STORE_WAIT``,
-    60) for the readers to finish, calling ``on_wait`` once. See tracktwo.store._locking.
+    **Read-only by default**: ``EventStore(home)`` only reads, and any number of processes
+    may read at once (the dashboard, the read commands, notebooks, R). A store that does
+    not exist yet is a ``NotFoundError`` naming the file and how to create it. While a
+    writer holds the file, or waits for it, a reader retries for ``wait`` seconds (default
+    0: the dashboard answers 503 at once; the command line and ``tracktwo.open`` pass
+    ``TRACKTWO_STORE_WAIT``), then raises ``StoreBusyError``.
+
+    **Writing** needs ``EventStore(home, write=True)``: it creates the file and its tables,
+    and waits up to ``wait`` seconds (default ``TRACKTWO_STORE_WAIT``, 60) for the readers
+    to finish, calling ``on_wait`` once. See tracktwo.store._locking.
+
+    ``read_only`` is the older spelling, kept so code written for it still runs:
+    ``read_only=False`` is ``write=True``.
     """
 
     def __init__(
         self,
         home: str | os.PathLike[str] | None = None,
         *,
+        write: bool = False,
         memory_limit: str = "512MB",
-        read_only: bool = False,
         wait: float | None = None,
         on_wait: Callable[[], None] | None = say_waiting,
+        read_only: bool | None = None,
     ) -> None:
-        self.home = resolve_home(home)
+        if read_only is not None:
+            if write and read_only:
+                raise TypeError("EventStore: write=True and read_only=True contradict")
+            write = not read_only
+        self.home = resolve_home(home, create=write)  # a reader creates no folder
         self.path = self.home / STORE_FILE
-        self.read_only = read_only
+        self.read_only = not write
         self._writer = WriterLock(self.path)
         self.con = connect(
-            self.path, read_only=read_only, lock=self._writer, wait=wait, on_wait=on_wait
+            self.path, read_only=self.read_only, lock=self._writer, wait=wait, on_wait=on_wait
         )
         try:
             self._configure(memory_limit)

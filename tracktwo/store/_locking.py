@@ -3,15 +3,25 @@
 DuckDB lets one process write a file, or several processes read it, never both. The rules
 built on that:
 
-* a **reader** (the dashboard, opening the store read-only for one computation) never
-  waits: if a writer holds the store, or is waiting for it, it gets ``StoreBusyError`` at
-  once, with a message that names no file or process (the web answers 503 + Retry-After);
-* a **writer** (``tracktwo events ingest`` and every other command that opens the store
-  read-write) waits, up to ``TRACKTWO_STORE_WAIT`` seconds (default 60), retrying the open.
+* a **reader** (every store opened without ``write=True``: the dashboard, the read
+  commands, ``tracktwo.open``) never blocks another reader. While a writer holds the store,
+  or is waiting for it, a reader given no ``wait`` (the dashboard) gets ``StoreBusyError``
+  at once, with a message that names no file or process (the web answers 503 +
+  Retry-After); a reader given ``wait`` seconds (the command line and the notebook API pass
+  ``TRACKTWO_STORE_WAIT``) retries until the writer is done, then gives up with
+  ``StoreBusyError``: never blocked forever. A reader of a store that does not exist gets
+  ``NotFoundError`` naming the file and how to create it;
+* a **writer** (``EventStore(home, write=True)``: ``tracktwo events ingest`` and every other
+  command that changes the store) waits, up to ``TRACKTWO_STORE_WAIT`` seconds (default
+  60), retrying the open.
   While it waits it holds the *writer lock*, ``events.duckdb.writer-lock`` beside the store:
   new readers see it and back off, so the computations already running finish and the
   writer gets in even under a steady stream of requests. The lock is an ``flock`` the
   operating system drops when the process ends, so a crashed ingest leaves nothing stale.
+
+Within one process DuckDB refuses a read-only and a read-write connection to the same file,
+so a reader opened while this process itself writes the store shares the writer's database
+(it still creates no table: ``EventStore`` only runs DDL for writers).
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ from typing import IO
 
 import duckdb
 
-from tracktwo._errors import ConfigError, EngineError
+from tracktwo._errors import ConfigError, EngineError, NotFoundError
 
 try:  # POSIX; elsewhere writers still wait, without priority over readers
     import fcntl
@@ -40,6 +50,8 @@ __all__ = [
     "StoreBusyError",
     "WriterLock",
     "connect",
+    "held_here",
+    "missing_store",
     "say_waiting",
     "store_wait",
     "writer_waiting",
@@ -152,19 +164,66 @@ class WriterLock:
                 handle.close()  # closing drops the flock
 
 
+def held_here(store: Path) -> bool:
+    """True while this process holds the writer lock of ``store`` (one of its stores writes)."""
+    with _GUARD:
+        return _lock_path(store).resolve() in _HELD
+
+
 def say_waiting() -> None:
     print(WAITING_MESSAGE, file=sys.stderr, flush=True)
 
 
-def _read_only(path: Path) -> duckdb.DuckDBPyConnection:
+def missing_store(path: Path) -> NotFoundError:
+    """The error of a reader whose store file does not exist yet: the path and the cure."""
+    return NotFoundError(
+        f"no event store at {path}: create it with `tracktwo events ingest FILE...` (your "
+        "event files) or `tracktwo demo --no-serve` (the shipped Cambodia–US data), or open "
+        "it for writing (EventStore(home, write=True))"
+    )
+
+
+def _try_read(path: Path) -> duckdb.DuckDBPyConnection | None:
+    """One try at a read-only connection; None while a writer holds the store or waits."""
     if writer_waiting(path):
-        raise StoreBusyError(_READER_MESSAGE)
+        return None
     try:
         return duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
         if _is_lock_conflict(exc):  # DuckDB's text names the file and the writer's PID
-            raise StoreBusyError(_READER_MESSAGE) from None
+            return None
         raise EngineError(f"cannot open the event store {path}: {exc}") from exc
+
+
+def _reader_busy_after(path: Path, wait: float) -> StoreBusyError:
+    return StoreBusyError(
+        f"the event store {path} is still being updated by another process (an ingest) "
+        f"after {wait:g} s: try again, or wait longer with {STORE_WAIT_ENV}=<seconds>"
+    )
+
+
+def _read_only(
+    path: Path, wait: float, on_wait: Callable[[], None] | None
+) -> duckdb.DuckDBPyConnection:
+    if held_here(path):  # this process writes it: DuckDB allows one configuration per file
+        return duckdb.connect(str(path))
+    if not path.is_file():
+        raise missing_store(path)
+    deadline = time.monotonic() + wait
+    pause = _POLL_FIRST
+    told = False
+    while True:
+        con = _try_read(path)
+        if con is not None:
+            return con
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:  # no wait asked (the dashboard): the message names no file
+            raise _reader_busy_after(path, wait) if wait > 0 else StoreBusyError(_READER_MESSAGE)
+        if not told and on_wait is not None:
+            on_wait()
+        told = True
+        time.sleep(min(pause, remaining))
+        pause = min(pause * 2, _POLL_MAX)
 
 
 def _attempt(path: Path, lock: WriterLock) -> duckdb.DuckDBPyConnection | None:
@@ -217,9 +276,10 @@ def connect(
     wait: float | None = None,
     on_wait: Callable[[], None] | None = say_waiting,
 ) -> duckdb.DuckDBPyConnection:
-    """Open ``path``: read-only at once or StoreBusyError; read-write waiting up to ``wait``
-    seconds (default ``store_wait()``) with ``lock`` held, calling ``on_wait`` once if it
-    has to wait."""
+    """Open ``path``. Read-only: at once, or retrying up to ``wait`` seconds (default 0)
+    while a writer holds it, then StoreBusyError; NotFoundError when the file does not exist.
+    Read-write: waiting up to ``wait`` seconds (default ``store_wait()``) with ``lock`` held.
+    Either calls ``on_wait`` once if it has to wait."""
     if read_only:
-        return _read_only(path)
+        return _read_only(path, 0.0 if wait is None else wait, on_wait)
     return _read_write(path, lock, store_wait() if wait is None else wait, on_wait)

@@ -1,0 +1,204 @@
+"""Read-only by default (issue 16): readers share the store, writers say ``write=True``.
+
+Every reader and writer here is a real second process (``sys.executable``) opening the real
+DuckDB file the way tracktwo does: ``EventStore(home)``, ``tracktwo.open(home)`` in a
+notebook-like script, or a ``tracktwo`` command. A holder child waits for a line on its stdin
+before letting go, so nothing depends on timing.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+import tracktwo
+from tracktwo import NotFoundError
+from tracktwo.store import STORE_FILE, EventStore, StoreBusyError
+
+DATASETS = Path(tracktwo.__file__).parent / "datasets"
+GDELT = Path(__file__).parent / "data" / "gdelt_v1_sample.tsv"  # 710 rows, all new ids
+CLI = [sys.executable, "-c", "from tracktwo.cli import main; main()"]
+_HOLD = (
+    "import sys; from tracktwo.store import EventStore; home = sys.argv[1]; "
+    "held = EventStore(home{write}); print('held', held.count('events'), flush=True); input()"
+)
+# what a notebook does: open the folder, ask for a table, print a figure of it
+NOTEBOOK = (
+    "import sys, tracktwo; t = tracktwo.open(sys.argv[1]); "
+    "v = t.votes('KHM', 'USA'); print(len(v), round(float(v.iloc[-2]['value']), 6), flush=True)"
+)
+WAITING = "waiting for the event store (in use by another process)…"
+
+
+def _env(wait: str = "60") -> dict[str, str]:
+    return {**os.environ, "TRACKTWO_STORE_WAIT": wait}
+
+
+@contextmanager
+def holding(home: Path, *, write: bool) -> Iterator[int]:
+    """A child holding the store open (read-only, or as a writer) until the block ends;
+    yields the events it counted."""
+    code = _HOLD.format(write=", write=True" if write else "")
+    child = subprocess.Popen([sys.executable, "-c", code, str(home)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert child.stdout is not None
+        said = child.stdout.readline().split()
+        assert said[:1] == ["held"], said
+        yield int(said[1])
+    finally:
+        child.communicate("\n", timeout=60)
+    assert child.returncode == 0
+
+
+def run(args: list[str], wait: str = "60") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, env=_env(wait), timeout=300)
+
+
+def _agreement_by_year() -> pd.Series:
+    """UN vote agreement of Cambodia and the United States per year, from the shipped CSV
+    files with plain pandas: 1 same vote, 0.5 one abstained, 0 yes against no."""
+    with gzip.open(DATASETS / "un_votes.csv.gz", "rt", encoding="utf-8") as handle:
+        votes = pd.read_csv(handle, keep_default_na=False)
+    calls = pd.read_csv(DATASETS / "un_roll_calls.csv.gz").set_index("rcid")
+    khm = votes[votes["country_code"] == "KH"].set_index("rcid")["vote"].rename("khm")
+    usa = votes[votes["country_code"] == "US"].set_index("rcid")["vote"].rename("usa")
+    both = pd.concat([khm, usa], axis=1, join="inner")
+    same = (both["khm"] == both["usa"]).astype(float)
+    half = (both["khm"] != both["usa"]) & (both[["khm", "usa"]] == "abstain").any(axis=1)
+    score = same + 0.5 * half
+    years = pd.to_datetime(calls["date"]).dt.year.reindex(score.index)
+    return score.groupby(years).mean()
+
+
+@pytest.fixture
+def own_store(demo_store_home: Path, tmp_path: Path) -> Path:
+    """A copy of the demo's event store that a test may hold as a writer."""
+    home = tmp_path / "own"
+    home.mkdir()
+    shutil.copy2(demo_store_home / STORE_FILE, home / STORE_FILE)
+    return home
+
+
+def test_two_readers_a_notebook_and_a_command_read_at_once(demo_store_home: Path) -> None:
+    agreement = _agreement_by_year()
+    with holding(demo_store_home, write=False) as first, \
+            holding(demo_store_home, write=False) as second:  # fmt: skip
+        # both hold the store read-only now; a notebook and a command read beside them
+        notebook = run([sys.executable, "-c", NOTEBOOK, str(demo_store_home)])
+        command = run([*CLI, "--home", str(demo_store_home), "votes", "agreement",
+                       "KHM", "USA", "--since", "2019-01-01", "--format", "json"])  # fmt: skip
+    assert first == second > 0
+    assert notebook.returncode == 0, notebook.stderr
+    rows, value_2019 = notebook.stdout.split()
+    # one row per year both voted in (the last, 2020, has one roll call): 2019 is the one before
+    assert int(rows) == len(agreement)
+    assert float(value_2019) == pytest.approx(agreement[2019], abs=1e-6) == 15 / 88
+    assert command.returncode == 0, command.stderr
+    by_year = {row["period"][:4]: row for row in json.loads(command.stdout)}
+    assert by_year["2019"]["roll_calls"] == 88
+    assert by_year["2019"]["value"] == pytest.approx(agreement[2019])
+    assert WAITING not in command.stderr  # no reader waited for another
+
+
+def test_a_reader_waits_out_a_writer_then_reads(own_store: Path) -> None:
+    with holding(own_store, write=True) as events:
+        reader = subprocess.Popen(
+            [*CLI, "--home", str(own_store), "events", "status", "--format", "json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env("120"),
+        )  # fmt: skip
+        assert reader.stderr is not None
+        assert reader.stderr.readline().strip() == WAITING  # it waits instead of failing
+        # the dashboard's kind of reader (no wait) is turned away at once meanwhile
+        with pytest.raises(StoreBusyError, match="try again in 5 seconds"):
+            EventStore(own_store)
+    out, err = reader.communicate(timeout=300)  # the writer let go: the reader gets in
+    assert reader.returncode == 0, err
+    assert sum(row["events"] for row in json.loads(out)) == events
+
+
+def test_a_reader_gives_up_after_the_wait_with_one_line(own_store: Path) -> None:
+    with holding(own_store, write=True):
+        done = run([*CLI, "--home", str(own_store), "pulse", "KHM", "USA"], wait="0.5")
+    assert done.returncode == 1
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert lines[0] == WAITING
+    assert lines[-1] == (
+        f"Error: the event store {own_store / STORE_FILE} is still being updated by another "
+        "process (an ingest) after 0.5 s: try again, or wait longer with "
+        "TRACKTWO_STORE_WAIT=<seconds>"
+    )
+
+
+def test_a_notebook_reads_while_a_real_ingest_writes(own_store: Path) -> None:
+    with EventStore(own_store) as store:
+        before = store.count("events")
+    count = "import sys, tracktwo; t = tracktwo.open(sys.argv[1])\n" \
+            "with t.store() as s: print(s.count('events'))"  # fmt: skip
+    ingest = subprocess.Popen(
+        [*CLI, "--home", str(own_store), "events", "ingest", str(GDELT), "--format", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env("120"),
+    )  # fmt: skip
+    notebook = run([sys.executable, "-c", count, str(own_store)], wait="120")
+    out, err = ingest.communicate(timeout=300)
+    assert ingest.returncode == 0, err
+    assert json.loads(out)[0]["rows_added"] == 710
+    assert notebook.returncode == 0, notebook.stderr
+    # it read before the ingest or after it, never half of it, and it was not locked out
+    assert int(notebook.stdout) in (before, before + 710)
+    with EventStore(own_store) as store:
+        assert store.count("events") == before + 710
+
+
+def test_a_missing_store_says_where_and_how_to_create_it(tmp_path: Path) -> None:
+    home = tmp_path / "nothing-yet"
+    with pytest.raises(NotFoundError) as raised:
+        EventStore(home)
+    message = str(raised.value)
+    assert str(home / STORE_FILE) in message
+    assert "tracktwo events ingest" in message and "tracktwo demo" in message
+    assert not home.exists()  # a reader creates no folder
+    done = run([*CLI, "--home", str(home), "events", "status"])
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [f"Error: {message}"]
+    with pytest.raises(NotFoundError, match="tracktwo demo"):
+        tracktwo.open(home)
+
+
+def test_a_reader_changes_nothing_and_a_writer_creates_the_tables(tmp_path: Path) -> None:
+    tmp_path.joinpath("h").mkdir()
+    path = tmp_path / "h" / STORE_FILE
+    duckdb.connect(str(path)).close()  # an empty DuckDB file, as an old tracktwo left one
+    with EventStore(tmp_path / "h") as reader:
+        assert reader.read_only and not reader.has_tables("events")
+    with EventStore(tmp_path / "h", write=True) as writer:
+        assert not writer.read_only and writer.count("events") == 0
+    assert not (tmp_path / "h" / "events.duckdb.writer-lock").read_bytes()
+
+
+def test_the_older_spelling_still_means_the_same(tmp_path: Path) -> None:
+    EventStore(tmp_path, read_only=False).close()  # read_only=False is write=True
+    with EventStore(tmp_path, read_only=True) as store:
+        assert store.read_only
+    with pytest.raises(TypeError, match="contradict"):
+        EventStore(tmp_path, write=True, read_only=True)
+
+
+def test_a_reader_of_a_store_this_process_writes_shares_it(tmp_path: Path) -> None:
+    # DuckDB refuses two configurations of one file in one process: the reader shares it
+    with EventStore(tmp_path, write=True) as writer:
+        writer.con.execute("INSERT INTO votes VALUES (1, 'KHM', 'yes')")
+        with EventStore(tmp_path) as reader:
+            assert reader.read_only and reader.count("votes") == 1
