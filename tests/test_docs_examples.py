@@ -238,7 +238,7 @@ def _build_demo(home: Path) -> None:
         from tracktwo.demo import build_demo_store
         from tracktwo.store import EventStore
 
-        with EventStore(home) as store:
+        with EventStore(home, write=True) as store:
             build_demo_store(store)
     finally:
         assert child.wait(timeout=600) == 0, "building the demo registry failed"

@@ -51,7 +51,7 @@ def test_schema_page_is_current() -> None:
 
 
 def test_every_store_table_and_column_is_documented(tmp_path: Path) -> None:
-    with EventStore(tmp_path):
+    with EventStore(tmp_path, write=True):
         pass  # creates every table
     con = duckdb.connect(str(tmp_path / STORE_FILE), read_only=True)
     try:

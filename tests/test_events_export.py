@@ -49,7 +49,7 @@ def expected_uids(
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("export-home")
-    with EventStore(folder) as store:
+    with EventStore(folder, write=True) as store:
         assert ingest_file(store, SAMPLE).rows_added == 710
     return folder
 

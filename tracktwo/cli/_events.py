@@ -176,7 +176,7 @@ def export(
     first, last = (None if d is None else d.date() for d in (since, until))
     if first is not None and last is not None and first > last:
         raise InputError(f"--since {first.isoformat()} is after --until {last.isoformat()}")
-    with EventStore(state.home, read_only=True) as store, progress_bar("exporting") as bar:
+    with EventStore(state.home, wait=store_wait()) as store, progress_bar("exporting") as bar:
         done = export_events(store, to, since=first, until=last, dyads=dyads,
                              on_progress=bar.update)  # fmt: skip
     err_console.print(f"Exported {done.rows} event(s) to {escape(str(done.path))} ({done.fmt}).",
