@@ -6,10 +6,11 @@ How a page's examples are read and run:
 * A block is a fenced ```` ```console ```` block. Each line starting with ``$ `` is a command;
   the lines after it, up to the next ``$`` line, are its expected output (blank lines at either
   end dropped). A command shown without output must exit 0; one whose output starts with
-  ``Error:`` must fail with that message.
+  ``Error:`` (a domain error) or ``Usage:`` (a usage error) must fail with that message.
 * ``...`` stands for anything: alone on a line it matches any number of lines, inside a line
   any fragment (``"created_at": "..."``). Trailing whitespace is ignored on both sides.
-* A command is ``[VAR=value ...] tracktwo ARGS [# comment] [| head -N | tail -N | grep -E RE]``;
+* A command is ``[VAR=value ...] tracktwo ARGS [# comment] [| head -N | tail -N | grep -E RE]``
+  or ``... > FILE`` (stdout to FILE), or ``python ARGS`` (run by this interpreter, in a child);
   it runs in-process (``tracktwo.cli.main``, as the console script does) in a fresh temporary
   folder per page, holding ``tracktwo-data`` (a copy of the demo's data directory, built once per
   session), and ``tracktwo/`` and ``tests/`` linked from the repository, so the paths of the
@@ -134,6 +135,7 @@ class Parsed:
     env: dict[str, str]
     args: list[str]
     filters: list[list[str]]
+    to_file: str | None = None  # ``> FILE``: stdout goes there, stderr stays on the screen
 
 
 def parse(text: str) -> Parsed | None:
@@ -147,6 +149,11 @@ def parse(text: str) -> Parsed | None:
     while words and ASSIGNMENT.match(words[0]):
         name, _, value = words.pop(0).partition("=")
         env[name] = value
+    if words[:1] == ["python"] and not any(w in words for w in ("|", "&", ">", "<", ";")):
+        return Parsed(env, words, [])  # run by this interpreter, in the example's folder
+    to_file = None
+    if len(words) > 2 and words[-2] == ">":
+        to_file, words = words[-1], words[:-2]
     if not words or words[0] != "tracktwo" or any(w in words for w in ("&", ">", "<", ";")):
         return None
     pieces: list[list[str]] = [[]]
@@ -160,7 +167,7 @@ def parse(text: str) -> Parsed | None:
     filters = pieces[1:]
     if not all(f and f[0] in ("head", "tail", "grep") for f in filters):
         return None
-    return Parsed(env, pieces[0], filters)
+    return Parsed(env, pieces[0], filters, to_file)
 
 
 def _filter(output: str, command: list[str]) -> str:
@@ -174,19 +181,30 @@ def _filter(output: str, command: list[str]) -> str:
     return "".join(line + "\n" for line in kept)
 
 
+def run_python(parsed: Parsed, cwd: Path) -> tuple[int, str]:
+    """(exit status, stdout and stderr) of a ``python ...`` example, run by this interpreter
+    in the example's folder (which links ``tracktwo/``, so ``python -m tracktwo`` works)."""
+    env = {**os.environ, "TRACKTWO_HOME": str(cwd / "tracktwo-data"), **parsed.env}
+    done = subprocess.run([sys.executable, *parsed.args[1:]], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    return done.returncode, done.stdout + done.stderr
+
+
 def run(parsed: Parsed, cwd: Path) -> tuple[int, str]:
     """(exit status, what a terminal shows: stdout and stderr interleaved) of the command, run
     through ``tracktwo.cli.main`` as the console script runs it (its error handling too)."""
+    if parsed.args[0] == "python":
+        return run_python(parsed, cwd)
     env = {"TRACKTWO_HOME": str(cwd / "tracktwo-data"), **parsed.env}
     saved = {name: os.environ.get(name) for name in env}
     saved_argv, previous = sys.argv, Path.cwd()
-    screen = io.StringIO()
+    screen, data = io.StringIO(), io.StringIO()
     code = 0
     os.environ.update(env)
     sys.argv = ["tracktwo", *parsed.args]
     os.chdir(cwd)
     try:
-        with redirect_stdout(screen), redirect_stderr(screen):
+        with redirect_stdout(data if parsed.to_file else screen), redirect_stderr(screen):
             main()
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
@@ -198,10 +216,16 @@ def run(parsed: Parsed, cwd: Path) -> tuple[int, str]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+    if parsed.to_file:
+        (cwd / parsed.to_file).write_text(data.getvalue(), encoding="utf-8")
     output = screen.getvalue()
     for command in parsed.filters:
         output = _filter(output, command)
     return code, output
+
+
+# what a failing command prints first: a domain error, or the usage of a usage error
+FAILURE_STARTS = ("Error:", "Usage:")
 
 
 def check(command: Command, cwd: Path) -> str | None:
@@ -210,7 +234,7 @@ def check(command: Command, cwd: Path) -> str | None:
     if parsed is None:
         return "this test cannot run it: mark the block <!-- illustrative: REASON -->"
     code, output = run(parsed, cwd)
-    failing = bool(command.expected) and command.expected[0].startswith("Error:")
+    failing = bool(command.expected) and command.expected[0].startswith(FAILURE_STARTS)
     if failing != (code != 0):
         want = "to fail" if failing else "to exit 0"
         return f"expected it {want}, exit status {code}:\n{output}"
