@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from tracktwo.cli import app
 from tracktwo.cli._output import emit
+from tracktwo.store import EventStore
 
 ROOT = Path(__file__).parent.parent
 
@@ -115,7 +116,10 @@ def test_python_dash_m_version_and_usage_error(tmp_path):
     assert missing.returncode == 2
     assert "Usage: tracktwo pulse" in missing.stderr and "country_b" in missing.stderr
     assert "Unexpected error" not in missing.stderr and missing.stdout == ""
-    # a domain error from the real entry point: one line on stderr
+    # a domain error from the real entry point: one line on stderr (on an empty store: a
+    # missing one is its own error, since read commands no longer create it)
+    with EventStore(tmp_path / "h", write=True):
+        pass
     unknown = _run_module("--home", str(tmp_path / "h"), "pulse", "KHM", "XYZ", cwd=tmp_path)
     assert unknown.returncode == 2
     assert unknown.stderr.strip().splitlines() == [
