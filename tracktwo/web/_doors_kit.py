@@ -24,15 +24,7 @@ from tracktwo.accounts import Account
 from tracktwo.web._actions import Id, as_json
 from tracktwo.web._actions import action as declare
 from tracktwo.web._auth import API_ERRORS, BEARER, AuthError, account_of, check_csrf
-from tracktwo.web._downloads import (
-    DOWNLOAD_PARAMS,
-    Table,
-    csv_bytes,
-    csv_response,
-    downloadable,
-    rows_of,
-    table_named,
-)
+from tracktwo.web._downloads import Table, chosen_table, csv_response, downloadable, table_csv
 
 __all__ = ["ERRORS", "Id", "Member", "action", "member", "personal_page", "router"]
 
@@ -62,13 +54,11 @@ def personal_page(path: str, template: str, tables: Sequence[Table] = (), **api:
     def register(view: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
         @functools.wraps(view)
         def twin(*args: Any, **kwargs: Any) -> Response:
-            fmt, name = (kwargs.pop(p, None) for p in DOWNLOAD_PARAMS)
+            chosen = chosen_table(tables, kwargs)
             data = view(*args, **kwargs)
-            if fmt != "csv":
+            if chosen is None:
                 return as_json(data)
-            chosen = table_named(tables, name)
-            body = csv_bytes(rows_of(data, chosen), chosen.columns)
-            return csv_response(body, kwargs["request"].url.path, chosen.name)
+            return csv_response(table_csv(data, chosen), kwargs["request"].url.path, chosen.name)
 
         if tables:  # the twin's signature gains format and table (in OpenAPI too)
             twin.__signature__ = downloadable(view, tables)  # type: ignore[attr-defined]

@@ -37,11 +37,13 @@ from tracktwo._json import plain
 __all__ = [
     "DOWNLOAD_PARAMS",
     "Table",
+    "chosen_table",
     "csv_bytes",
     "csv_response",
     "download_links",
     "downloadable",
     "rows_of",
+    "table_csv",
     "table_named",
 ]
 
@@ -120,6 +122,18 @@ def csv_response(body: bytes, path: str, table: str) -> Response:
 def table_named(tables: Sequence[Table], name: str | None) -> Table:
     """The table asked for, or the page's first (the schema has already refused others)."""
     return next((t for t in tables if t.name == name), tables[0])
+
+
+def chosen_table(tables: Sequence[Table], kwargs: dict[str, Any]) -> Table | None:
+    """Takes a twin's download parameters out of ``kwargs`` (the view does not know them):
+    the table asked for as CSV, or None when the twin answers JSON."""
+    fmt, name = (kwargs.pop(p, None) for p in DOWNLOAD_PARAMS)
+    return table_named(tables, name) if fmt == "csv" else None
+
+
+def table_csv(data: Mapping[str, Any], table: Table) -> bytes:
+    """One table of a page's data as a CSV download's body."""
+    return csv_bytes(rows_of(data, table), table.columns)
 
 
 def downloadable(view: Callable[..., Any], tables: Sequence[Table]) -> inspect.Signature:

@@ -24,15 +24,7 @@ from tracktwo.web import _charts
 from tracktwo.web._actors_view import MAX_PER_PAGE, PER_PAGE, actors_view
 from tracktwo.web._auth import API_ERRORS, BEARER, reader, sources_of
 from tracktwo.web._compare_view import compare_view
-from tracktwo.web._downloads import (
-    DOWNLOAD_PARAMS,
-    Table,
-    csv_bytes,
-    csv_response,
-    downloadable,
-    rows_of,
-    table_named,
-)
+from tracktwo.web._downloads import Table, chosen_table, csv_response, downloadable, table_csv
 from tracktwo.web._match_views import network_view, recommendations_view
 from tracktwo.web._tables import (
     ACTOR_TABLES,
@@ -81,10 +73,10 @@ def page(
             # a twin depends on its URL, the data version and the day (effective statuses):
             # a repeated request is answered from the cache on the event loop, encoded once
             request: Request = kwargs["request"]
-            fmt, name = (kwargs.pop(p, None) for p in DOWNLOAD_PARAMS)
-            chosen = table_named(tables, name) if fmt == "csv" else None
+            chosen = chosen_table(tables, kwargs)
             sources = sources_of(request)
-            key = (fmt or "json", request.url.path, request.url.query, date.today())
+            kind = "json" if chosen is None else "csv"
+            key = (kind, request.url.path, request.url.query, date.today())
             body: bytes | None = sources.peek(key)
             if body is None:
                 body = await run_in_threadpool(
@@ -116,7 +108,7 @@ def page(
 def _encode(data: dict[str, Any], table: Table | None) -> bytes:
     """The twin's body: the page's public data as JSON, or one table of it as CSV."""
     if table is not None:
-        return csv_bytes(rows_of(data, table), table.columns)
+        return table_csv(data, table)
     public = {k: v for k, v in data.items() if not k.startswith("_")}  # frames: the charts'
     return json.dumps(public, ensure_ascii=False, allow_nan=False,
                       separators=(",", ":")).encode()  # fmt: skip
