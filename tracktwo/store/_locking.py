@@ -178,8 +178,8 @@ def missing_store(path: Path) -> NotFoundError:
     """The error of a reader whose store file does not exist yet: the path and the cure."""
     return NotFoundError(
         f"no event store at {path}: create it with `tracktwo events ingest FILE...` (your "
-        "event files) or `tracktwo demo --no-serve` (the shipped Cambodia–US data), or open "
-        "it for writing (EventStore(home, write=True))"
+        "event files) or `tracktwo demo --no-serve` (the shipped Cambodia–US data); from "
+        "Python, EventStore(home, write=True) starts an empty one"
     )
 
 
