@@ -58,7 +58,14 @@ def _cell(text: str) -> str:
 
 def _store_section() -> list[str]:
     event_notes = {name: meaning for name, _kind, meaning in EVENT_COLUMNS}
-    lines = ["## Event store (`events.duckdb`)", ""]
+    lines = [
+        "## Event store (`snapshot/`, and the writer's `events.duckdb`)",
+        "",
+        "Readers see these tables as views over the Parquet files of the published snapshot "
+        "(`snapshot/manifest.json` names them); the one writer keeps them in its working file "
+        "`events.duckdb` ([architecture.md](architecture.md#the-event-store)).",
+        "",
+    ]
     table = None
     for column in event_store_columns():
         if column.table != table:

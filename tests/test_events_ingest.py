@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tracktwo import FileFormatError
-from tracktwo.events._ingest import IngestReport, ingest_file, ingest_paths
+from tracktwo.events import IngestReport, ingest_file, ingest_paths
 from tracktwo.events._synth import write_synthetic_gdelt2
 from tracktwo.store import EventStore
 

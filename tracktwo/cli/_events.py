@@ -12,7 +12,7 @@ import pandas as pd
 import typer
 from rich.markup import escape
 
-from tracktwo._errors import FileFormatError, InputError
+from tracktwo._errors import InputError
 from tracktwo.cli._app import app, state
 from tracktwo.cli._common import progress_bar
 from tracktwo.cli._output import (
@@ -24,7 +24,8 @@ from tracktwo.cli._output import (
     output_options,
 )
 from tracktwo.events import (
-    IngestReport,
+    DEFAULT_BATCH_FILES,
+    DEFAULT_BATCH_SECONDS,
     event_export_format,
     export_events,
     ingest_paths,
@@ -52,19 +53,28 @@ def ingest(
         str | None,
         typer.Option(help="The data set the files belong to (e.g. icews18); default: format."),
     ] = None,
+    batch_files: Annotated[
+        int,
+        typer.Option(min=1, help="Commit (and publish for readers) every N files."),
+    ] = DEFAULT_BATCH_FILES,
+    batch_seconds: Annotated[
+        float,
+        typer.Option(min=0, help="... or every S seconds, whichever comes first."),
+    ] = DEFAULT_BATCH_SECONDS,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Ingest event files: each all-or-nothing; bad rows go to the quarantine."""
+    """Ingest event files, committed in batches: each batch all-or-nothing, a file that
+    cannot be read is refused alone; bad rows go to the quarantine."""
     if not paths:
         raise InputError("give at least one file to ingest")
     with EventStore(state.home, write=True) as store, progress_bar("ingesting", len(paths)) as bar:
 
-        def done(path: Path, outcome: IngestReport | FileFormatError) -> None:
+        def read(path: Path) -> None:
             bar.advance(path.name)
 
         reports, failures = ingest_paths(
-            store, paths, taxonomy=load_taxonomy(state.taxonomy), on_file_done=done,
-            source=source,
+            store, paths, taxonomy=load_taxonomy(state.taxonomy), on_file_read=read,
+            source=source, batch_files=batch_files, batch_seconds=batch_seconds,
         )  # fmt: skip
     emit([r.as_row() for r in reports], fmt, title="Ingested")
     for failure in failures:

@@ -1,5 +1,11 @@
 """Event data: formats, ingest, fetch, quarantine and export."""
 
+from tracktwo.events._batch import (
+    DEFAULT_BATCH_FILES,
+    DEFAULT_BATCH_SECONDS,
+    IngestBatch,
+    ingest_paths,
+)
 from tracktwo.events._export import (
     EVENT_EXPORT_FORMATS,
     EventExport,
@@ -25,7 +31,6 @@ from tracktwo.events._ingest import (
     IngestReport,
     check_source_name,
     ingest_file,
-    ingest_paths,
 )
 from tracktwo.events._quarantine import QuarantinedRow
 from tracktwo.events._status import (
@@ -37,12 +42,15 @@ from tracktwo.events._status import (
 from tracktwo.events._synth import write_synthetic_gdelt2
 
 __all__ = [
+    "DEFAULT_BATCH_FILES",
+    "DEFAULT_BATCH_SECONDS",
     "DEFAULT_MASTERLIST",
     "EVENT_EXPORT_FORMATS",
     "MASTERLIST_ENV",
     "REEMISSION_WINDOW_MINUTES",
     "EventExport",
     "FetchReport",
+    "IngestBatch",
     "IngestReport",
     "QuarantinedRow",
     "check_source_name",

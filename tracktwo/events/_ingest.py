@@ -23,7 +23,7 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -54,9 +54,11 @@ from tracktwo.taxonomy import Taxonomy, load_taxonomy
 __all__ = [
     "REEMISSION_WINDOW_MINUTES",
     "IngestReport",
+    "StagedFile",
     "check_source_name",
     "ingest_file",
-    "ingest_paths",
+    "stage_file",
+    "store_staged",
 ]
 
 REEMISSION_WINDOW_MINUTES = 90
@@ -195,6 +197,77 @@ def _sha256_in_background(path: Path) -> Callable[[], str]:
     return digest
 
 
+@dataclass
+class StagedFile:
+    """One file read into a staging table, waiting to be stored (tracktwo.events._batch)."""
+
+    path: Path
+    source_file: str
+    source_format: str
+    source: str
+    quarantined: list[QuarantinedRow]
+    usable: int
+    sha256: Callable[[], str]
+
+
+def stage_file(
+    store: EventStore,
+    path: str | os.PathLike[str],
+    *,
+    taxonomy: Taxonomy | None = None,
+    source_name: str | None = None,
+    source: str | None = None,
+) -> StagedFile:
+    """Read one event file (plain, .gz or .zip) into the staging table, storing nothing.
+    FileFormatError when it cannot be read at all. Runs outside any transaction: a DuckDB
+    error inside one would abort it, and with it the other files of a batch."""
+    path = Path(path)
+    chosen_source = check_source_name(source)
+    taxonomy = taxonomy or load_taxonomy()
+    source_file = source_name or path.name
+    con = store.con
+    scratch = store.home / "tmp"
+    with plain_file(path, scratch) as plain:
+        detected = _detect(first_line(plain, Path(source_file)), source_file)
+        ensure_cameo_codes(con, taxonomy.cameo)
+        sha256 = _sha256_in_background(path)
+        if detected == "icews":
+            source_format = "icews"
+            quarantined = _stage_icews(con, plain, source_file, taxonomy)
+        else:
+            source_format, quarantined = _stage_gdelt(con, plain, int(detected), source_file,
+                                                      scratch)  # fmt: skip
+    return StagedFile(
+        path=path, source_file=source_file, source_format=source_format,
+        source=chosen_source or source_format, quarantined=quarantined,
+        usable=usable_staged_count(con), sha256=sha256,
+    )  # fmt: skip
+
+
+def store_staged(store: EventStore, staged: StagedFile) -> IngestReport:
+    """Store the file in the staging table: inside the caller's transaction."""
+    con = store.con
+    before = store.count("events")
+    reemissions = insert_staged_events(con, REEMISSION_WINDOW_MINUTES)
+    added = store.count("events") - before
+    _record_sources(con, staged.source_file, staged.source, seen_before=staged.usable > added)
+    _store_quarantine(con, staged.source_file, staged.quarantined)
+    report = IngestReport(
+        source_file=staged.source_file,
+        path=str(staged.path),
+        source_format=staged.source_format,
+        rows_read=staged.usable + len(staged.quarantined),
+        rows_added=added,
+        rows_already_stored=staged.usable - added,
+        rows_quarantined=len(staged.quarantined),
+        reemissions=reemissions,
+        source=staged.source,
+    )
+    _record_file(con, report, staged.sha256())
+    drop_staging(con)
+    return report
+
+
 def ingest_file(
     store: EventStore,
     path: str | os.PathLike[str],
@@ -206,47 +279,13 @@ def ingest_file(
     """Ingest one event file (plain, .gz or .zip). All-or-nothing: on error nothing is kept.
 
     ``source`` names the data set the file belongs to (``icews18``), by default its format;
-    per-source totals (``import_source_totals``) use the same name."""
-    path = Path(path)
-    chosen_source = check_source_name(source)
-    taxonomy = taxonomy or load_taxonomy()
-    source_file = source_name or path.name
-    con = store.con
-    scratch = store.home / "tmp"
-    with plain_file(path, scratch) as plain:
-        detected = _detect(first_line(plain, Path(source_file)), source_file)
-        ensure_cameo_codes(con, taxonomy.cameo)
-        before = store.count("events")
-        sha256 = _sha256_in_background(path)
-        # staging happens outside the transaction (temp tables only): inside it, the insert
-        # into `events` took twice as long; nothing reaches the store before BEGIN
-        if detected == "icews":
-            source_format = "icews"
-            quarantined = _stage_icews(con, plain, source_file, taxonomy)
-        else:
-            source_format, quarantined = _stage_gdelt(con, plain, int(detected), source_file,
-                                                      scratch)  # fmt: skip
-        staged_ok = usable_staged_count(con)
-        file_source = chosen_source or source_format
-        with store.transaction():
-            reemissions = insert_staged_events(con, REEMISSION_WINDOW_MINUTES)
-            added = store.count("events") - before
-            _record_sources(con, source_file, file_source, seen_before=staged_ok > added)
-            _store_quarantine(con, source_file, quarantined)
-            report = IngestReport(
-                source_file=source_file,
-                path=str(path),
-                source_format=source_format,
-                rows_read=staged_ok + len(quarantined),
-                rows_added=added,
-                rows_already_stored=staged_ok - added,
-                rows_quarantined=len(quarantined),
-                reemissions=reemissions,
-                source=file_source,
-            )
-            _record_file(con, report, sha256())
-            drop_staging(con)
-    return report
+    per-source totals (``import_source_totals``) use the same name. Many files: ingest_paths
+    (or IngestBatch), which commits them in batches."""
+    staged = stage_file(store, path, taxonomy=taxonomy, source_name=source_name, source=source)
+    # staging happens outside the transaction (temp tables only): inside it, the insert
+    # into `events` took twice as long; nothing reaches the store before BEGIN
+    with store.transaction():
+        return store_staged(store, staged)
 
 
 def _store_quarantine(
@@ -266,33 +305,3 @@ def _record_file(con: duckdb.DuckDBPyConnection, report: IngestReport, sha256: s
             report.rows_added, report.rows_already_stored, report.rows_quarantined, datetime.now(),
         ],
     )  # fmt: skip
-
-
-def ingest_paths(
-    store: EventStore,
-    paths: Iterable[str | os.PathLike[str]],
-    *,
-    taxonomy: Taxonomy | None = None,
-    on_file_done: Callable[[Path, IngestReport | FileFormatError], None] | None = None,
-    stop_on_error: bool = False,
-    source: str | None = None,
-) -> tuple[list[IngestReport], list[FileFormatError]]:
-    """Ingest several files, each all-or-nothing; a failed file does not stop the others.
-    ``source`` (one name for all of them) as for ``ingest_file``."""
-    reports: list[IngestReport] = []
-    failures: list[FileFormatError] = []
-    for raw_path in paths:
-        path = Path(raw_path)
-        try:
-            report = ingest_file(store, path, taxonomy=taxonomy, source=source)
-        except FileFormatError as exc:
-            failures.append(exc)
-            if on_file_done:
-                on_file_done(path, exc)
-            if stop_on_error:
-                break
-            continue
-        reports.append(report)
-        if on_file_done:
-            on_file_done(path, report)
-    return reports, failures

@@ -19,7 +19,7 @@ from tracktwo.store._registry_sql import (
     reset_serial_sequence,
     set_sqlite_pragmas,
 )
-from tracktwo.store._schema import COLUMN_NOTES, EVENT_COLUMNS, TABLE_NOTES, TABLES
+from tracktwo.store._schema import COLUMN_NOTES, EVENT_COLUMNS, TABLE_NOTES, TABLES, WRITER_TABLES
 
 if TYPE_CHECKING:
     from tracktwo.store._arrow_sql import insert_arrow, replace_arrow_rows
@@ -60,17 +60,21 @@ if TYPE_CHECKING:
         stored_source_totals,
     )
     from tracktwo.store._schema_doc import StoredColumn, event_store_columns
+    from tracktwo.store._snapshot import SNAPSHOT_DIR, Manifest, read_manifest
     from tracktwo.store._staging_sql import (
         STAGING_TABLE,
         CsvReject,
         GdeltRead,
         clear_csv_rejects,
         csv_rejects,
+        drop_parked,
         drop_staging,
         ensure_cameo_codes,
+        park_staging,
         stage_arrow_events,
         stage_gdelt_csv,
         staged_problem_keys,
+        unpark_staging,
         usable_staged_count,
     )
     from tracktwo.store._votes_sql import (
@@ -103,6 +107,9 @@ _LAZY = {
     "signal_pairs": "_dashboard",
     "voting_countries": "_dashboard",
     "STORE_FILE": "_duckdb",
+    "SNAPSHOT_DIR": "_snapshot",
+    "Manifest": "_snapshot",
+    "read_manifest": "_snapshot",
     "EventStore": "_duckdb",
     "ENGINES": "_engines",
     "events_table": "_engines",
@@ -141,7 +148,10 @@ _LAZY = {
     "GdeltRead": "_staging_sql",
     "clear_csv_rejects": "_staging_sql",
     "csv_rejects": "_staging_sql",
+    "drop_parked": "_staging_sql",
     "drop_staging": "_staging_sql",
+    "park_staging": "_staging_sql",
+    "unpark_staging": "_staging_sql",
     "ensure_cameo_codes": "_staging_sql",
     "stage_arrow_events": "_staging_sql",
     "stage_gdelt_csv": "_staging_sql",
@@ -172,14 +182,17 @@ __all__ = [
     "ENGINES",
     "EVENT_COLUMNS",
     "MAX_ID",
+    "SNAPSHOT_DIR",
     "STAGING_TABLE",
     "STORE_FILE",
     "STORE_WAIT_ENV",
     "TABLES",
     "TABLE_NOTES",
+    "WRITER_TABLES",
     "CsvReject",
     "EventStore",
     "GdeltRead",
+    "Manifest",
     "StoreBusyError",
     "StoredColumn",
     "actor_profile_rows",
@@ -191,6 +204,7 @@ __all__ = [
     "common_roll_calls_by_session",
     "coverage_row_count",
     "csv_rejects",
+    "drop_parked",
     "drop_staging",
     "ensure_cameo_codes",
     "event_date_span",
@@ -215,9 +229,11 @@ __all__ = [
     "last_vote_date",
     "mark_file_fetched",
     "paired_votes",
+    "park_staging",
     "positions_in_sessions",
     "previous_fetch",
     "quarantined_rows",
+    "read_manifest",
     "record_event_sources",
     "registry_fingerprint",
     "replace_arrow_rows",
@@ -241,6 +257,7 @@ __all__ = [
     "stored_ideal_points",
     "stored_rcids",
     "stored_source_totals",
+    "unpark_staging",
     "usable_staged_count",
     "vote_count",
     "vote_table_digests",

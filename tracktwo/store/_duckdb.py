@@ -1,18 +1,28 @@
-"""The embedded event store: one DuckDB file in the data directory, queried through Ibis."""
+"""The embedded event store: a working DuckDB file for its one writer, a published Parquet
+snapshot for every reader, queried through Ibis (docs/architecture.md, "The event store")."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import ibis
 
 from tracktwo._config import resolve_home
-from tracktwo.store._locking import WriterLock, connect, say_waiting
-from tracktwo.store._schema import TABLES
+from tracktwo.store._locking import WriterLock, connect, missing_store, say_waiting
+from tracktwo.store._schema import TABLES, WRITER_TABLES
+from tracktwo.store._snapshot import (
+    SNAPSHOT_DIR,
+    Manifest,
+    attach_snapshot,
+    publish,
+    read_manifest,
+    snapshot_files,
+)
 
 __all__ = ["STORE_FILE", "EventStore"]
 
@@ -20,21 +30,24 @@ STORE_FILE = "events.duckdb"
 
 
 class EventStore:
-    """A DuckDB file holding events, quarantine, votes, signals and coverage tables.
+    """The events, quarantine, votes, signals and coverage tables of one data directory.
 
-    ``store.con`` is the raw DuckDB connection (used for loading and transactions);
-    ``store.table(name)`` gives an Ibis table for queries.
+    ``store.con`` is a DuckDB connection (raw SQL, loading, transactions); ``store.table(name)``
+    gives an Ibis table for queries.
 
-    **Read-only by default**: ``EventStore(home)`` only reads, and any number of processes
-    may read at once (the dashboard, the read commands, notebooks, R). A store that does
-    not exist yet is a ``NotFoundError`` naming the file and how to create it. While a
-    writer holds the file, or waits for it, a reader retries for ``wait`` seconds (default
-    0: the dashboard answers 503 at once; the command line and ``tracktwo.open`` pass
-    ``TRACKTWO_STORE_WAIT``), then raises ``StoreBusyError``.
+    **Read-only by default**: ``EventStore(home)`` reads the published snapshot (Parquet files
+    named by ``snapshot/manifest.json``) through views in a private in-memory DuckDB
+    connection. It never waits for a writer and never makes one wait, and it sees the store
+    as of one commit, whatever is written meanwhile. A store that does not exist yet is a
+    ``NotFoundError`` naming the folder and how to create it. ``wait`` only matters for a
+    store written by an older tracktwo, which has no snapshot yet: the reader publishes one
+    first, as a writer would, waiting up to ``wait`` seconds for the writer lock.
 
-    **Writing** needs ``EventStore(home, write=True)``: it creates the file and its tables,
-    and waits up to ``wait`` seconds (default ``TRACKTWO_STORE_WAIT``, 60) for the readers
-    to finish, calling ``on_wait`` once. See tracktwo.store._locking.
+    **Writing** needs ``EventStore(home, write=True)``: it opens (or creates) the working file
+    ``events.duckdb``, which only writers ever open, one at a time: a second writer waits up
+    to ``wait`` seconds (default ``TRACKTWO_STORE_WAIT``, 60), calling ``on_wait`` once, then
+    gets ``StoreBusyError``. Every commit (the end of the outermost ``transaction()``, and
+    ``close()``) publishes a new snapshot (tracktwo.store._snapshot).
 
     ``read_only`` is the older spelling, kept so code written for it still runs:
     ``read_only=False`` is ``write=True``.
@@ -58,9 +71,14 @@ class EventStore:
         self.path = self.home / STORE_FILE
         self.read_only = not write
         self._writer = WriterLock(self.path)
-        self.con = connect(
-            self.path, read_only=self.read_only, lock=self._writer, wait=wait, on_wait=on_wait
-        )
+        self._depth = 0  # nested transaction() blocks: the outermost one commits
+        self._configured = False
+        self.manifest: Manifest | None = None
+        if write:
+            self.con = connect(self.path, lock=self._writer, wait=wait, on_wait=on_wait)
+        else:
+            self.manifest = self._current_snapshot(wait, on_wait)
+            self.con = duckdb.connect()
         try:
             self._configure(memory_limit)
         except BaseException:
@@ -68,14 +86,51 @@ class EventStore:
             raise
         self.ibis = ibis.duckdb.from_connection(self.con)
 
+    def _current_snapshot(self, wait: float | None, on_wait: Callable[[], None] | None) -> Manifest:
+        manifest = read_manifest(self.home)
+        if manifest is not None:
+            return manifest
+        if not self.path.is_file():
+            raise missing_store(self.path)
+        # written by a tracktwo older than the snapshot: publish its first one, once
+        EventStore(self.home, write=True, wait=wait or 0.0, on_wait=on_wait).close()
+        published = read_manifest(self.home)
+        if published is None:  # pragma: no cover - the writer always publishes
+            raise missing_store(self.path)
+        return published
+
     def _configure(self, memory_limit: str) -> None:
         # bounded memory whatever the input size; insertion order is not needed for inserts
         self.con.execute(f"SET memory_limit='{memory_limit}'")
         self.con.execute("SET preserve_insertion_order=false")
         self.con.execute(f"SET temp_directory='{self.home / 'tmp'}'")
-        if not self.read_only:
-            for ddl in TABLES.values():
-                self.con.execute(ddl)
+        self.con.execute("SET enable_progress_bar=false")  # progress is tracktwo's to draw
+        if self.read_only:
+            self.con.execute("SET parquet_metadata_cache=true")
+            assert self.manifest is not None
+            attach_snapshot(self.con, self.home, self.manifest)
+            return
+        for ddl in [*TABLES.values(), *WRITER_TABLES.values()]:
+            self.con.execute(ddl)
+        self._configured = True
+        self.publish()  # catch up after a writer killed between a commit and its publish
+
+    @property
+    def snapshot_dir(self) -> Path:
+        return self.home / SNAPSHOT_DIR
+
+    def files(self, table: str) -> list[Path]:
+        """The Parquet files holding ``table`` in the snapshot this store reads (a writer:
+        the one it last published)."""
+        manifest = self.manifest if self.read_only else read_manifest(self.home)
+        return snapshot_files(self.home, manifest, table) if manifest is not None else []
+
+    def publish(self) -> Manifest:
+        """Publish the committed state for readers (a writer does it at every commit)."""
+        if self.read_only:
+            raise TypeError("a read-only EventStore has nothing to publish")
+        self.manifest = publish(self.con, self.home)
+        return self.manifest
 
     def table(self, name: str) -> Any:
         return self.ibis.table(name)
@@ -84,8 +139,8 @@ class EventStore:
         """All of ``names`` exist: a store written by an older tracktwo gets new tables only
         on its next read-write opening, so read-only code checks before it queries them."""
         placeholders = ", ".join("?" for _ in names)
-        found = self.con.execute(
-            f"SELECT count(DISTINCT table_name) FROM duckdb_tables() "
+        found = self.con.execute(  # views too: a reader's tables are views of the snapshot
+            f"SELECT count(DISTINCT table_name) FROM information_schema.tables "
             f"WHERE table_name IN ({placeholders})",
             list(names),
         ).fetchall()
@@ -97,20 +152,38 @@ class EventStore:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All-or-nothing: everything inside commits together or not at all."""
+        """All-or-nothing: everything inside commits together or not at all, and is then
+        published. A ``transaction()`` inside another joins it (a batch of files and the
+        fetch ledger rows of those files commit together)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.con
+            finally:
+                self._depth -= 1
+            return
         self.con.execute("BEGIN TRANSACTION")
+        self._depth = 1
         try:
             yield self.con
         except BaseException:
+            self._depth = 0
             self.con.execute("ROLLBACK")
             raise
+        self._depth = 0
         self.con.execute("COMMIT")
+        if not self.read_only:
+            self.publish()
 
     def close(self) -> None:
         try:
-            self.con.close()
+            if not self.read_only and self._configured and self._depth == 0:
+                self.publish()  # what was written outside transaction() blocks
         finally:
-            self._writer.release()
+            try:
+                self.con.close()
+            finally:
+                self._writer.release()
 
     def __enter__(self) -> EventStore:
         return self

@@ -12,6 +12,7 @@ import pandas as pd
 
 from tracktwo.store._duckdb import EventStore
 from tracktwo.store._schema import EVENT_COLUMNS
+from tracktwo.store._snapshot import mark_dirty_months
 from tracktwo.store._staging_sql import STAGING_TABLE, usable_staged_count
 
 __all__ = [
@@ -37,6 +38,41 @@ _KEY = "hash(actor1_code, actor2_code, event_code, source_url)"
 # -- storing a staged file ---------------------------------------------------------------
 
 
+def _literal(value: object) -> str:
+    """A bound (an integer, a date or a timestamp) written into the SQL: DuckDB prunes row
+    groups by their min/max only for constants."""
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _stored_uids(con: duckdb.DuckDBPyConnection, staged: str) -> str:
+    """A query for the uids of the stored events that can share a uid with the staged rows,
+    bounded so its cost does not grow with the store: a GDELT uid is its GLOBALEVENTID (the
+    stored ids between the staged ones' min and max), an ICEWS uid hashes the event's date
+    (the stored events without an id between the staged dates). GDELT's ids rise with time
+    and files are stored in the order read, so DuckDB skips every row group out of range."""
+    low, high, first, last, undated_ids = con.execute(
+        f"""SELECT min(global_event_id), max(global_event_id),
+                   min(event_date) FILTER (WHERE global_event_id IS NULL),
+                   max(event_date) FILTER (WHERE global_event_id IS NULL),
+                   count(*) FILTER (WHERE global_event_id IS NULL)
+            FROM {staged} WHERE _problem IS NULL"""
+    ).fetchall()[0]
+    parts = []
+    if low is not None:
+        parts.append(
+            "SELECT event_uid FROM events WHERE global_event_id BETWEEN "
+            f"{_literal(int(low))} AND {_literal(int(high))}"
+        )
+    if undated_ids:
+        parts.append(
+            "SELECT event_uid FROM events WHERE global_event_id IS NULL AND event_date BETWEEN "
+            f"{_literal(first)} AND {_literal(last)}"
+        )
+    return " UNION ALL ".join(parts) or "SELECT NULL::VARCHAR AS event_uid WHERE false"
+
+
 def _new_rows(con: duckdb.DuckDBPyConnection) -> None:
     """``new_rows``: staged rows not stored yet (first copy of a repeated id), narrow.
 
@@ -53,19 +89,38 @@ def _new_rows(con: duckdb.DuckDBPyConnection) -> None:
         f"""CREATE OR REPLACE TEMP TABLE new_rows AS
         SELECT rowid AS rid, event_uid, date_added, _k AS k
         FROM {staged}
-        WHERE _problem IS NULL AND event_uid NOT IN (SELECT event_uid FROM events)
+        WHERE _problem IS NULL AND event_uid NOT IN ({_stored_uids(con, staged)})
         {first_copy if repeats else ""}"""
     )
 
 
-def _reemission_flags(con: duckdb.DuckDBPyConnection, window_minutes: int) -> None:
-    """``flags``: the rule applied to the new rows and the stored rows sharing their keys."""
+def _reemission_flags(con: duckdb.DuckDBPyConnection, window_minutes: int) -> str:
+    """``flags``: the rule applied to the new rows and the stored rows sharing their keys.
+
+    Only stored rows added within one window of the new rows can matter: the flag of a new
+    row added at t depends on the previous row of its group, which counts only if added
+    after t - window, and a new row changes the flag of a stored row only if that one was
+    added by t + window. The stored rows added before the first new one keep their flags
+    (``keep``): their predecessors may lie outside the rows read, and no new row precedes
+    them. So the cost is that of the rows near the file in time, not of the store. Returns
+    that bound on date_added, for the update of the stored rows."""
+    first, last = con.execute(
+        "SELECT min(date_added), max(date_added) FROM new_rows WHERE k IS NOT NULL"
+    ).fetchall()[0]
+    window = f"INTERVAL {int(window_minutes)} MINUTE"
+    near = (
+        f"date_added BETWEEN {_literal(first)}::TIMESTAMP - {window} "
+        f"AND {_literal(last)}::TIMESTAMP + {window}"
+        if first is not None
+        else "false"
+    )
+    keep = f"date_added < {_literal(first)}::TIMESTAMP" if first is not None else "true"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE flags AS
         WITH stored AS (
-            SELECT e.event_uid, e.date_added, e.k
-            FROM (SELECT event_uid, date_added, {_KEY} AS k FROM events
-                  WHERE source_url IS NOT NULL) e
+            SELECT e.event_uid, e.date_added, e.k, e.event_date, e.is_reemission
+            FROM (SELECT event_uid, date_added, {_KEY} AS k, event_date, is_reemission
+                  FROM events WHERE source_url IS NOT NULL AND {near}) e
             SEMI JOIN (SELECT DISTINCT k FROM new_rows WHERE k IS NOT NULL) USING (k)
         ),
         -- only groups of two or more events can hold a re-emission: the window sorts
@@ -76,16 +131,21 @@ def _reemission_flags(con: duckdb.DuckDBPyConnection, window_minutes: int) -> No
             GROUP BY k HAVING count(*) > 1
         ),
         candidates AS (
-            SELECT rid, event_uid, date_added, k FROM new_rows SEMI JOIN shared USING (k)
+            SELECT rid, event_uid, date_added, k, NULL::DATE AS event_date, NULL::BOOLEAN AS was
+            FROM new_rows SEMI JOIN shared USING (k)
             UNION ALL
-            SELECT NULL AS rid, event_uid, date_added, k FROM stored SEMI JOIN shared USING (k)
+            SELECT NULL AS rid, event_uid, date_added, k, event_date, is_reemission AS was
+            FROM stored SEMI JOIN shared USING (k)
         )
-        SELECT rid, event_uid,
-               coalesce(date_added - lag(date_added) OVER (
-                   PARTITION BY k ORDER BY date_added, event_uid
-               ) <= INTERVAL {int(window_minutes)} MINUTE, false) AS flag
-        FROM candidates"""
+        SELECT rid, event_uid, flag, event_date, was FROM (
+            SELECT rid, event_uid, date_added, event_date, was,
+                   coalesce(date_added - lag(date_added) OVER (
+                       PARTITION BY k ORDER BY date_added, event_uid
+                   ) <= {window}, false) AS flag
+            FROM candidates)
+        WHERE rid IS NOT NULL OR NOT ({keep})"""
     )
+    return near
 
 
 def insert_staged_events(con: duckdb.DuckDBPyConnection, window_minutes: int) -> int:
@@ -97,7 +157,7 @@ def insert_staged_events(con: duckdb.DuckDBPyConnection, window_minutes: int) ->
     the commit as slow as the insert itself.
     """
     _new_rows(con)
-    _reemission_flags(con, window_minutes)
+    near = _reemission_flags(con, window_minutes)
     columns = [name for name, _, _ in EVENT_COLUMNS if name != "is_reemission"]
     selected = ", ".join(f"s.{name}" for name in columns)
     # semi-joins on small integer sets, not joins: the wide staging rows stream straight
@@ -117,11 +177,14 @@ def insert_staged_events(con: duckdb.DuckDBPyConnection, window_minutes: int) ->
         FROM {STAGING_TABLE} s
         WHERE {which}"""
     )
-    con.execute(
-        """UPDATE events SET is_reemission = f.flag
-        FROM (SELECT event_uid, flag FROM flags WHERE rid IS NULL) f
-        WHERE events.event_uid = f.event_uid AND events.is_reemission IS DISTINCT FROM f.flag"""
-    )
+    changed = "FROM flags WHERE rid IS NULL AND was IS DISTINCT FROM flag"
+    if _count(con, f"SELECT count(*) {changed}"):
+        mark_dirty_months(con, f"SELECT DISTINCT event_date {changed}")  # rewritten at publish
+        con.execute(
+            f"""UPDATE events SET is_reemission = f.flag
+            FROM (SELECT event_uid, flag {changed}) f
+            WHERE events.event_uid = f.event_uid AND events.{near}"""
+        )
     flagged = _count(con, "SELECT count(*) FROM flagged_new")
     for table in ("new_rows", "flags", "flagged_new"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -152,7 +215,9 @@ def record_event_sources(con: duckdb.DuckDBPyConnection, source: str) -> None:
     con.execute(
         f"""INSERT INTO event_sources
         SELECT DISTINCT s.event_uid, ? FROM {STAGING_TABLE} s
-        JOIN events e ON e.event_uid = s.event_uid
+        JOIN (SELECT event_uid, source_file, source_format FROM events
+              WHERE event_uid IN ({_stored_uids(con, STAGING_TABLE)})) e
+          ON e.event_uid = s.event_uid
         LEFT JOIN source_files f ON f.source_file = e.source_file
         WHERE s._problem IS NULL AND coalesce(f.source, e.source_format) <> ?
           AND NOT EXISTS (SELECT 1 FROM event_sources x

@@ -7,7 +7,7 @@ that it is current).
 
 from __future__ import annotations
 
-__all__ = ["COLUMN_NOTES", "EVENT_COLUMNS", "TABLES", "TABLE_NOTES"]
+__all__ = ["COLUMN_NOTES", "EVENT_COLUMNS", "TABLES", "TABLE_NOTES", "WRITER_TABLES"]
 
 # (name, DuckDB type, meaning) for every column of `events`, in order.
 EVENT_COLUMNS: list[tuple[str, str, str]] = [
@@ -101,6 +101,11 @@ TABLES: dict[str, str] = {
 )""",
 }
 
+# tables of the writer's working file only: never published to readers
+WRITER_TABLES: dict[str, str] = {
+    "snapshot_dirty_months": "CREATE TABLE IF NOT EXISTS snapshot_dirty_months (month VARCHAR)",
+}
+
 # what each table holds (one line each; docs/schema.md shows them)
 TABLE_NOTES: dict[str, str] = {
     "events": "one row per stored event (GDELT 1.0, 2.0 or ICEWS), in the canonical columns",
@@ -118,6 +123,9 @@ TABLE_NOTES: dict[str, str] = {
     "fetched_files": "the ledger of `events fetch`: each GDELT file, its checksum and outcome",
     "ideal_points": "the cached UN ideal-point fit: one row per country and session",
     "ideal_point_fits": "what the cached fit was fitted on (reused until the votes change)",
+    "snapshot_dirty_months": "in the writer's working file only, never published: months "
+    "whose stored events an ingest changed in place (re-emission flags), rewritten in the "
+    "snapshot at the next publish",
 }
 
 # (table, column) -> meaning, for the tables other than `events` (whose meanings are in
@@ -174,6 +182,7 @@ COLUMN_NOTES: dict[str, dict[str, str]] = {
         "ci_high": "95% interval, upper end",
         "roll_calls": "roll calls the country voted on that session",
     },
+    "snapshot_dirty_months": {"month": "the month, YYYY-MM"},
     "ideal_point_fits": {
         "fingerprint": "digest of the votes fitted on",
         "seconds": "how long the fit took",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from tracktwo.store._schema import TABLES
+from tracktwo.store._schema import TABLES, WRITER_TABLES
 
 __all__ = ["StoredColumn", "event_store_columns"]
 
@@ -21,11 +21,11 @@ class StoredColumn:
 
 
 def event_store_columns() -> list[StoredColumn]:
-    """Every column of every table of ``TABLES``, in table and column order, read back from
-    an in-memory DuckDB after running the DDL."""
+    """Every column of every table of ``TABLES`` and ``WRITER_TABLES``, in table and
+    column order, read back from an in-memory DuckDB after running the DDL."""
     con = duckdb.connect(":memory:")
     try:
-        for ddl in TABLES.values():
+        for ddl in [*TABLES.values(), *WRITER_TABLES.values()]:
             con.execute(ddl)
         rows = con.execute(
             "SELECT table_name, column_name, data_type, is_nullable = 'YES' "
@@ -33,6 +33,6 @@ def event_store_columns() -> list[StoredColumn]:
         ).fetchall()
     finally:
         con.close()
-    order = {name: index for index, name in enumerate(TABLES)}
+    order = {name: index for index, name in enumerate([*TABLES, *WRITER_TABLES])}
     found = [StoredColumn(str(t), str(c), str(k), bool(n)) for t, c, k, n in rows]
     return sorted(found, key=lambda column: order[column.table])  # stable: columns stay in order

@@ -24,11 +24,14 @@ __all__ = [
     "GdeltRead",
     "clear_csv_rejects",
     "csv_rejects",
+    "drop_parked",
     "drop_staging",
     "ensure_cameo_codes",
+    "park_staging",
     "stage_arrow_events",
     "stage_gdelt_csv",
     "staged_problem_keys",
+    "unpark_staging",
     "usable_staged_count",
 ]
 
@@ -60,6 +63,22 @@ def ensure_cameo_codes(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> 
 
 def drop_staging(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"DROP TABLE IF EXISTS {STAGING_TABLE}")
+
+
+def park_staging(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Keep the staging table under ``name`` while the next file is staged (a batch)."""
+    con.execute(f"DROP TABLE IF EXISTS {name}")
+    con.execute(f"ALTER TABLE {STAGING_TABLE} RENAME TO {name}")
+
+
+def drop_parked(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def unpark_staging(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Make the table parked as ``name`` the staging table again, to store it."""
+    drop_staging(con)
+    con.execute(f"ALTER TABLE {name} RENAME TO {STAGING_TABLE}")
 
 
 def stage_arrow_events(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
