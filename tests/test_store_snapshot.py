@@ -1,0 +1,271 @@
+"""The published snapshot (issue 17): readers never wait, a killed writer loses no snapshot.
+
+The data: the real GDELT 1.0 sample (tests/data/gdelt_v1_sample.tsv, 710 events, all distinct
+GLOBALEVENTIDs) cut into 20 files of consecutive lines. Every expected figure is worked out
+from those lines with plain Python: the ids, the months of SQLDATE.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tracktwo.events import IngestBatch, ingest_file, ingest_paths
+from tracktwo.store import SNAPSHOT_DIR, EventStore, read_manifest
+
+SAMPLE = Path(__file__).parent / "data" / "gdelt_v1_sample.tsv"
+CLI = [sys.executable, "-c", "from tracktwo.cli import main; main()"]
+PIECES = 20
+
+
+def _lines() -> list[str]:
+    return [line for line in SAMPLE.read_text(encoding="utf-8").split("\n") if line]
+
+
+def split_sample(folder: Path, pieces: int = PIECES) -> list[Path]:
+    """The sample cut into ``pieces`` files of consecutive lines, in order."""
+    lines = _lines()
+    size = -(-len(lines) // pieces)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index in range(pieces):
+        path = folder / f"part{index:02d}.tsv"
+        path.write_text(
+            "".join(line + "\n" for line in lines[index * size : (index + 1) * size]),
+            encoding="utf-8",
+        )
+        paths.append(path)
+    return paths
+
+
+def ids_of(paths: list[Path]) -> set[str]:
+    return {"gdelt:" + line.split("\t")[0] for path in paths for line in _read(path)}
+
+
+def _read(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").split("\n") if line]
+
+
+def stored_uids(home: Path) -> set[str]:
+    with EventStore(home) as reader:
+        return {row[0] for row in reader.con.execute("SELECT event_uid FROM events").fetchall()}
+
+
+def test_the_sample_is_what_its_source_file_says() -> None:
+    lines = _lines()
+    assert len(lines) == 710 == len({line.split("\t")[0] for line in lines})
+
+
+def test_a_reader_keeps_the_snapshot_it_opened_while_the_writer_commits(tmp_path: Path) -> None:
+    paths = split_sample(tmp_path / "in")
+    with EventStore(tmp_path / "h", write=True) as writer:
+        ingest_file(writer, paths[0])
+        first = EventStore(tmp_path / "h")  # opened now: it sees part00 only
+        ingest_file(writer, paths[1])
+        with EventStore(tmp_path / "h") as second:
+            assert second.count("events") == len(ids_of(paths[:2])) == 72
+        assert first.count("events") == len(ids_of(paths[:1])) == 36  # not a row more
+        first.close()
+
+
+def test_the_snapshot_is_parquet_by_month_named_by_the_manifest(tmp_path: Path) -> None:
+    with EventStore(tmp_path, write=True) as writer:
+        ingest_file(writer, SAMPLE)
+    manifest = read_manifest(tmp_path)
+    assert manifest is not None
+    months = {f"{line.split(chr(9))[1][:4]}-{line.split(chr(9))[1][4:6]}" for line in _lines()}
+    assert months == {"1982-01", "1982-12", "2006-07", "2015-07", "2016-06", "2016-07"}
+    event_files = [name for name in manifest.tables["events"] if "month=" in name]
+    assert {name.split("/")[1] for name in event_files} == {f"month={m}" for m in months}
+    assert manifest.events_rows == 710
+    # what a user of R or plain DuckDB does: read the files the manifest names
+    import duckdb
+
+    files = [str(tmp_path / SNAPSHOT_DIR / name) for name in manifest.tables["events"]]
+    count = duckdb.execute("SELECT count(*) FROM read_parquet(?)", [files]).fetchall()[0][0]
+    assert count == 710
+
+
+def test_a_commit_writes_only_what_changed(tmp_path: Path) -> None:
+    paths = split_sample(tmp_path / "in")
+    with EventStore(tmp_path / "h", write=True) as writer:
+        ingest_file(writer, paths[0])
+        before = read_manifest(tmp_path / "h")
+        ingest_file(writer, paths[1])
+        after = read_manifest(tmp_path / "h")
+    assert before is not None and after is not None and after.version > before.version
+    # the first commit's event files stay, the second one's are added beside them
+    assert set(before.tables["events"]) < set(after.tables["events"])
+    # tables the ingest did not touch keep their file; ingested_files got a new one
+    assert after.tables["votes"] == before.tables["votes"]
+    assert after.tables["ingested_files"] != before.tables["ingested_files"]
+
+
+def test_a_month_of_many_commits_is_compacted(tmp_path: Path) -> None:
+    paths = split_sample(tmp_path / "in")[:14]  # lines 1-504: all 2016-07 but a few
+    with EventStore(tmp_path / "h", write=True) as writer:
+        for path in paths:
+            ingest_file(writer, path)
+    manifest = read_manifest(tmp_path / "h")
+    assert manifest is not None
+    july = [n for n in manifest.tables["events"] if "month=2016-07" in n]
+    assert 1 <= len(july) <= 9  # at most MAX_MONTH_FILES (8) plus the latest commit's file
+    assert stored_uids(tmp_path / "h") == ids_of(paths)
+
+
+def test_a_flag_changed_on_a_stored_event_reaches_the_readers(tmp_path: Path) -> None:
+    from test_events_ingest import URL_A, _emission, write_lines
+
+    home = tmp_path / "h"
+    first = _emission("101", "20180924100000", URL_A)  # 10:00
+    later = _emission("106", "20180924120000", URL_A)  # 12:00, 120 min after: not flagged
+    middle = _emission("107", "20180924110000", URL_A)  # 11:00 fills the gap: both flagged
+    with EventStore(home, write=True) as writer:
+        ingest_file(writer, write_lines(tmp_path / "f1.tsv", [first, later]))
+        ingest_file(writer, write_lines(tmp_path / "f2.tsv", [middle]))
+    with EventStore(home) as reader:
+        rows = reader.con.execute("SELECT event_uid FROM events WHERE is_reemission").fetchall()
+    assert {row[0] for row in rows} == {"gdelt:106", "gdelt:107"}
+
+
+def test_a_batch_commits_its_files_together(tmp_path: Path) -> None:
+    paths = split_sample(tmp_path / "in")
+    home = tmp_path / "h"
+    seen: list[int] = []
+    with EventStore(home, write=True) as writer:
+        commits: list[list[str]] = []
+        batch = IngestBatch(
+            writer, max_files=3, on_commit=lambda r: commits.append([x.source_file for x in r])
+        )
+        for path in paths[:7]:
+            batch.add(path)
+            with EventStore(home) as reader:
+                seen.append(reader.count("events"))
+        batch.commit()
+    names = [p.name for p in paths]
+    assert commits == [names[0:3], names[3:6], names[6:7]]  # the last one at commit()
+    # readers saw nothing of a batch until it committed: 0, 0, 108 (3 x 36), ... 216
+    assert seen == [0, 0, 108, 108, 108, 216, 216]
+    assert stored_uids(home) == ids_of(paths[:7])
+
+
+def test_a_file_that_cannot_be_read_leaves_its_batch_going(tmp_path: Path) -> None:
+    paths = split_sample(tmp_path / "in")[:3]
+    bad = tmp_path / "in" / "bad.tsv"
+    bad.write_text("not\tan\tevent\tfile\n")
+    with EventStore(tmp_path / "h", write=True) as writer:
+        reports, failures = ingest_paths(writer, [paths[0], bad, paths[1], paths[2]],
+                                         batch_files=10)  # fmt: skip
+    assert [r.source_file for r in reports] == [p.name for p in paths]
+    assert len(failures) == 1 and "bad.tsv" in str(failures[0])
+    assert stored_uids(tmp_path / "h") == ids_of(paths)
+
+
+# -- a writer killed with SIGKILL ---------------------------------------------------------------
+
+
+def _ingest_command(home: Path, paths: list[Path], batch: int) -> list[str]:
+    return [*CLI, "--home", str(home), "events", "ingest", *map(str, paths),
+            "--batch-files", str(batch), "--format", "json"]  # fmt: skip
+
+
+def _consistent(home: Path, paths: list[Path]) -> int:
+    """The snapshot holds exactly the events of the files it lists as ingested."""
+    with EventStore(home) as reader:
+        files = [r[0] for r in reader.con.execute(
+            "SELECT DISTINCT source_file FROM ingested_files").fetchall()]  # fmt: skip
+        added = reader.con.execute(
+            "SELECT coalesce(sum(rows_added), 0) FROM ingested_files").fetchall()[0][0]  # fmt: skip
+        uids = {r[0] for r in reader.con.execute("SELECT event_uid FROM events").fetchall()}
+    by_name = {path.name: path for path in paths}
+    assert uids == ids_of([by_name[name] for name in files])
+    assert added == len(uids)
+    return len(files)
+
+
+def test_a_writer_killed_at_any_point_leaves_the_last_snapshot(tmp_path: Path) -> None:
+    paths = split_sample(tmp_path / "in")
+    home = tmp_path / "h"
+    EventStore(home, write=True).close()
+    kills = 0
+    for delay in (0.0, 0.2):
+        start = (read_manifest(home) or pytest.fail("no snapshot")).version
+        child = subprocess.Popen(_ingest_command(home, paths, 2), stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + 120
+        while child.poll() is None and time.monotonic() < deadline:
+            manifest = read_manifest(home)
+            if manifest is not None and manifest.version > start:
+                break
+            time.sleep(0.01)
+        time.sleep(delay)  # a second batch is being read, stored or published
+        if child.poll() is None:
+            os.kill(child.pid, signal.SIGKILL)
+            kills += 1
+        child.wait(timeout=60)
+        files = _consistent(home, paths)  # read while nobody has repaired anything
+        assert files % 2 == 0  # whole batches of two files only
+    assert kills >= 1
+    done = subprocess.run(_ingest_command(home, paths, 2), capture_output=True, text=True,
+                          timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert _consistent(home, paths) == PIECES
+    assert stored_uids(home) == ids_of(paths) and len(ids_of(paths)) == 710
+
+
+# -- readers while a real ingest runs --------------------------------------------------------
+
+
+def test_the_dashboard_and_readers_answer_while_an_ingest_writes(
+    web_home: Path, tmp_path: Path
+) -> None:
+    from _web import live_server
+
+    paths = split_sample(tmp_path / "in")[:6]  # six commits of 36 events
+    with EventStore(web_home) as reader:
+        before = reader.count("events")
+    statuses: list[int] = []
+    counts: list[int] = []
+    stop = threading.Event()
+
+    def ask(base: str) -> None:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            while not stop.is_set():
+                statuses.append(client.get("/api/pairs/KHM/USA").status_code)
+
+    def count() -> None:
+        while not stop.is_set():
+            with EventStore(web_home) as store:
+                counts.append(store.count("events"))
+
+    with live_server(web_home) as base:
+        workers = [threading.Thread(target=ask, args=(base,)) for _ in range(2)]
+        workers.append(threading.Thread(target=count))
+        for worker in workers:
+            worker.start()
+        try:
+            no_wait = {**os.environ, "TRACKTWO_STORE_WAIT": "0"}
+            command = _ingest_command(web_home, paths, 1)
+            done = subprocess.run(command, capture_output=True, text=True, timeout=300,
+                                  env=no_wait)  # fmt: skip
+        finally:
+            stop.set()
+            for worker in workers:
+                worker.join(timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "waiting" not in done.stderr  # the writer never waited for a reader
+    assert sum(r["rows_added"] for r in json.loads(done.stdout)) == 6 * 36
+    assert statuses and set(statuses) == {200}  # no 503, no error
+    assert counts == sorted(counts)  # each reader saw whole commits, in order
+    assert set(counts) <= {before + 36 * k for k in range(7)}
+    with EventStore(web_home) as reader:
+        assert reader.count("events") == before + 6 * 36
