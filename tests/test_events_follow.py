@@ -456,7 +456,7 @@ def test_cli_every_prints_one_line_a_round(env: Path, gdelt: Gdelt) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
     assert [ln.split(",")[0] for ln in lines] == ["round 1", "round 2"]
-    assert "1 new files up to 20180301000000 (list: lastupdate.txt): 1 fetched" in lines[0]
+    assert "1 new file up to 20180301000000 (list: lastupdate.txt): 1 fetched" in lines[0]
     assert ": 0 new files" in lines[1]
     assert result.stdout == ""
 

@@ -74,7 +74,8 @@ def round_line(number: int, report: FetchReport) -> str:
     now = datetime.now().astimezone().strftime("%H:%M:%S %Z")
     through = f" up to {report.through:%Y%m%d%H%M%S}" if report.through else ""
     return (
-        f"round {number}, {now}: {report.expected} new files{through} "
+        f"round {number}, {now}: {report.expected} new file{'' if report.expected == 1 else 's'}"
+        f"{through} "
         f"(list: {report.list_source}): {report.fetched} fetched, "
         f"{report.already_fetched} already fetched, {len(report.missing)} missing, "
         f"{len(report.corrupt)} corrupt; {report.rows_kept} rows kept"
