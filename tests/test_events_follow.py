@@ -29,8 +29,13 @@ from typer.testing import CliRunner
 
 from tracktwo._errors import FetchError, InputError
 from tracktwo.cli._fetch import register
-from tracktwo.events import fetch_gdelt, follow_gdelt, parse_interval, write_synthetic_gdelt2
-from tracktwo.events._fetch import FetchReport
+from tracktwo.events import (
+    FetchReport,
+    fetch_gdelt,
+    follow_gdelt,
+    parse_interval,
+    write_synthetic_gdelt2,
+)
 from tracktwo.events._gdelt_http import backoff
 from tracktwo.store import EventStore
 
@@ -402,6 +407,37 @@ def test_a_range_fetch_stays_within_jobs(store: EventStore, gdelt: Gdelt, export
         "SELECT source_file FROM ingested_files ORDER BY ingested_at"
     ).fetchall()
     assert [row[0] for row in sources] == [f"{s}.export.CSV.zip" for s in S]
+
+
+def test_a_local_lastupdate_file_and_a_corrupt_file(
+    store: EventStore, gdelt: Gdelt, exports: Exports, tmp_path: Path
+) -> None:
+    gdelt.publish(S[0], S[1])
+    listing = tmp_path / "lastupdate.txt"
+    good, *siblings = gdelt.lines(S[1])
+    size, _, url = good.split()
+    listing.write_text("\n".join([f"{size} {'0' * 32} {url}", *siblings]) + "\n")
+    report = _follow(store, gdelt, lastupdate=str(listing))
+    assert _counts(report) == (1, 0, 0, 0, 1)
+    assert report.corrupt[0][0] == gdelt.export_url(S[1]) and "MD5" in report.corrupt[0][1]
+    assert gdelt.gets["lastupdate.txt"] == 0 and _stored_ids(store) == []
+    # the served lastupdate.txt has the right MD5: the corrupt newest file is tried again
+    again = _follow(store, gdelt)
+    assert _counts(again) == (1, 1, 0, 0, 0)
+    assert _stored_ids(store) == exports.ids([S[1]])
+
+
+def test_a_copy_from_another_url_is_not_used(store: EventStore, gdelt: Gdelt) -> None:
+    gdelt.publish(*S[:3])
+    folder = store.home / "cache"
+    folder.mkdir(parents=True)
+    (folder / "gdelt-masterfilelist.txt").write_text("\n".join(gdelt.lines(S[0])) + "\n")
+    meta = {"url": "http://mirror.example/masterfilelist.txt", "etag": gdelt.etag()}
+    (folder / "gdelt-masterfilelist.json").write_text(json.dumps(meta))
+    report = fetch_gdelt(store, since=date(2018, 3, 1), until=date(2018, 3, 1), dyads=[],
+                         masterlist=gdelt.url("masterfilelist.txt"), ingest=False)  # fmt: skip
+    assert gdelt.status_of("masterfilelist.txt") == [200]  # asked without If-None-Match
+    assert report.list_source == "downloaded" and report.expected == 3
 
 
 def test_backoff_and_intervals() -> None:
