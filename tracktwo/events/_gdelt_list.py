@@ -241,6 +241,8 @@ class MasterCache:
             if response.status_code == 304 and headers:
                 return "not modified"
             response.raise_for_status()
+            if response.status_code != 200:  # a 304 we did not ask for, a 204: no list in it
+                raise Missing(f"HTTP {response.status_code}")
             self.path.parent.mkdir(parents=True, exist_ok=True)
             part = self.path.with_name(self.path.name + ".part")
             with open(part, "wb") as out:
