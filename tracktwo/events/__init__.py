@@ -13,11 +13,18 @@ from tracktwo.events._export import (
     export_events,
 )
 from tracktwo.events._fetch import (
+    DEFAULT_JOBS,
     DEFAULT_MASTERLIST,
     MASTERLIST_ENV,
     FetchReport,
     fetch_gdelt,
     parse_dyads,
+)
+from tracktwo.events._follow import (
+    DEFAULT_LASTUPDATE,
+    LASTUPDATE_ENV,
+    follow_gdelt,
+    parse_interval,
 )
 from tracktwo.events._icews import (
     countryless_by_design,
@@ -44,8 +51,11 @@ from tracktwo.events._synth import write_synthetic_gdelt2
 __all__ = [
     "DEFAULT_BATCH_FILES",
     "DEFAULT_BATCH_SECONDS",
+    "DEFAULT_JOBS",
+    "DEFAULT_LASTUPDATE",
     "DEFAULT_MASTERLIST",
     "EVENT_EXPORT_FORMATS",
+    "LASTUPDATE_ENV",
     "MASTERLIST_ENV",
     "REEMISSION_WINDOW_MINUTES",
     "EventExport",
@@ -58,10 +68,12 @@ __all__ = [
     "event_export_format",
     "export_events",
     "fetch_gdelt",
+    "follow_gdelt",
     "ingest_file",
     "ingest_paths",
     "is_icews_header",
     "parse_dyads",
+    "parse_interval",
     "quarantine_rows",
     "read_icews",
     "source_status",

@@ -2,24 +2,23 @@
 
 GDELT publishes ``masterfilelist.txt``: one line per file, ``SIZE MD5 URL``. Every
 15 minutes adds three files (``.export.CSV.zip``, ``.mentions.CSV.zip``, ``.gkg.csv.zip``);
-only the event exports are fetched here. For each export whose time stamp falls within
-the requested days the file is streamed to ``<download_dir>/<name>.part``, checked against
-the listed size and MD5, filtered down to the requested dyads (byte-exact lines), and the
-small filtered file is ingested. The ``fetched_files`` table remembers every outcome;
-a file already recorded as ``fetched`` with the same MD5 is skipped on the next run,
-which is how an interrupted run resumes.
+only the event exports are fetched here. The list is kept in the data directory and refreshed
+with a conditional request (tracktwo.events._gdelt_list). For each export whose time stamp
+falls within the requested days the file is streamed to ``<download_dir>/<name>.part`` by a
+pool of ``jobs`` threads (tracktwo.events._gdelt_http); this thread then takes them back in
+file order, checks each against the listed size and MD5, filters it down to the requested
+dyads (byte-exact lines) and ingests the small filtered file. Only this thread writes to the
+store. The ``fetched_files`` table remembers every outcome; a file already recorded as
+``fetched`` with the same MD5 is skipped on the next run, which is how an interrupted run
+resumes. ``events fetch --follow`` (tracktwo.events._follow) reuses all of this per round.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
-import time
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -28,54 +27,58 @@ from typing import Any
 import httpx
 
 from tracktwo._errors import FetchError, InputError
+from tracktwo.events._gdelt_http import (
+    DEFAULT_JOBS,
+    Downloaded,
+    Missing,
+    download,
+    download_in_order,
+    http_client,
+)
+from tracktwo.events._gdelt_list import (
+    Keep,
+    MasterCache,
+    MasterEntry,
+    is_url,
+    parse_masterlist,
+    read_local_masterlist,
+)
 from tracktwo.store import EventStore, mark_file_fetched, previous_fetch, replace_fetched_file
 
 __all__ = [
+    "DEFAULT_JOBS",
     "DEFAULT_MASTERLIST",
     "MASTERLIST_ENV",
+    "Dyad",
+    "FetchOptions",
     "FetchReport",
     "MasterEntry",
+    "Progress",
+    "dyad_label",
+    "fetch_entries",
     "fetch_gdelt",
+    "ingest_kept_file",
+    "load_range",
+    "one_per_url",
     "parse_dyads",
     "parse_masterlist",
 ]
 
 DEFAULT_MASTERLIST = "http://data.gdeltproject.org/gdeltv2/masterfilelist.txt"
 MASTERLIST_ENV = "TRACKTWO_GDELT_MASTERLIST"
-EXPORT_SUFFIX = ".export.CSV.zip"
 
 # 0-based columns of Actor1CountryCode / Actor2CountryCode in a GDELT 2.0 export
 _ACTOR1_COUNTRY = 7
 _ACTOR2_COUNTRY = 17
-_MD5_PATTERN = re.compile(r"^[0-9a-fA-F]{32}$")
-_STAMP_PATTERN = re.compile(r"^(\d{14})\.")
-_CHUNK = 1 << 16
-_GONE = {404, 410}  # the server says the file is not there: retrying will not help
 
 Dyad = tuple[str, str]
 
 
-@dataclass(frozen=True, slots=True)
-class MasterEntry:
-    """One line of the master file list: the file's size in bytes, its MD5, URL and time stamp."""
-
-    size: int
-    md5: str
-    url: str
-    stamp: datetime
-
-    @property
-    def name(self) -> str:
-        return self.url.rsplit("/", 1)[-1]
-
-    @property
-    def is_export(self) -> bool:
-        return self.name.endswith(EXPORT_SUFFIX)
-
-
 @dataclass
 class FetchReport:
-    """What a fetch run found: how many export files were expected and what became of them."""
+    """What a fetch run (or one follow round) found: how many export files were expected and
+    what became of them. Every expected file is counted once: fetched, already fetched,
+    missing or corrupt."""
 
     expected: int = 0
     fetched: int = 0
@@ -84,6 +87,11 @@ class FetchReport:
     corrupt: list[tuple[str, str]] = field(default_factory=list)
     rows_kept: int = 0
     malformed_list_lines: int = 0
+    # where the list of files came from this time: "downloaded", "not modified" (a 304 kept
+    # the cached copy), "cached", "lastupdate.txt" or "local file"
+    list_source: str = ""
+    # a follow round: the newest file lastupdate.txt names (None for a range fetch)
+    through: datetime | None = None
 
     @property
     def complete(self) -> bool:
@@ -93,7 +101,7 @@ class FetchReport:
 
     def as_rows(self) -> list[dict[str, Any]]:
         """The summary as (measure, value) rows for ``tracktwo.cli._output.emit``."""
-        return [
+        rows: list[dict[str, Any]] = [
             {"measure": "expected files", "value": self.expected},
             {"measure": "fetched (this run)", "value": self.fetched},
             {"measure": "already fetched", "value": self.already_fetched},
@@ -103,6 +111,10 @@ class FetchReport:
             {"measure": "malformed list lines", "value": self.malformed_list_lines},
             {"measure": "complete", "value": "yes" if self.complete else "no"},
         ]
+        if self.through is not None:  # a follow round says how far it got and how
+            rows.append({"measure": "newest file", "value": f"{self.through:%Y%m%d%H%M%S}"})
+            rows.append({"measure": "file list", "value": self.list_source})
+        return rows
 
     def problem_rows(self) -> list[dict[str, Any]]:
         """One row per missing or corrupt file: status, url, reason."""
@@ -114,98 +126,16 @@ class FetchReport:
 # --------------------------------------------------------------------------- the master list
 
 
-def _parse_line(line: str) -> MasterEntry | None:
-    """One ``SIZE MD5 URL`` line, or None when it is malformed (GDELT's list has a few)."""
-    parts = line.split()
-    if len(parts) != 3 or not parts[0].isdigit() or not _MD5_PATTERN.match(parts[1]):
-        return None
-    url = parts[2]
-    match = _STAMP_PATTERN.match(url.rsplit("/", 1)[-1])
-    if not url.startswith(("http://", "https://")) or not match:
-        return None
-    digits = match.group(1)
-    try:  # datetime() on slices: several times faster than strptime over a million lines
-        stamp = datetime(
-            int(digits[0:4]), int(digits[4:6]), int(digits[6:8]),
-            int(digits[8:10]), int(digits[10:12]), int(digits[12:14]),
-        )  # fmt: skip
-    except ValueError:
-        return None
-    return MasterEntry(size=int(parts[0]), md5=parts[1].lower(), url=url, stamp=stamp)
-
-
-def _scan_masterlist(
-    lines: Iterable[str], keep: Callable[[MasterEntry], bool] | None = None
-) -> tuple[list[MasterEntry], int]:
-    """The well-formed entries ``keep`` accepts (all if None), and how many lines were malformed.
-
-    Filtering while reading matters: the full GDELT list has about a million lines.
-    """
-    entries: list[MasterEntry] = []
-    malformed = 0
-    pending_blank = 0  # blank lines count only when a real line follows (not trailing ones)
-    for line in lines:
-        if not line.strip():
-            pending_blank += 1
-            continue
-        malformed += pending_blank
-        pending_blank = 0
-        entry = _parse_line(line)
-        if entry is None:
-            malformed += 1
-        elif keep is None or keep(entry):
-            entries.append(entry)
-    return entries, malformed
-
-
-def parse_masterlist(text: str) -> list[MasterEntry]:
-    """All well-formed entries of a master file list (every kind of file); bad lines skipped."""
-    return _scan_masterlist(text.splitlines())[0]
-
-
-def _is_url(location: str) -> bool:
-    return location.startswith(("http://", "https://"))
-
-
-Keep = Callable[[MasterEntry], bool]
-
-
-def _read_local_masterlist(location: str, keep: Keep) -> tuple[list[MasterEntry], int]:
-    path = Path(location.removeprefix("file://")).expanduser()
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return _scan_masterlist(handle, keep)
-    except OSError as exc:
-        raise FetchError(f"cannot read the master file list {path}: {exc.strerror}") from exc
-
-
-def _download_masterlist(
-    client: httpx.Client, url: str, keep: Keep, retries: int, retry_wait: float
-) -> tuple[list[MasterEntry], int]:
-    """Stream the list line by line (it is ~100 MB for all of GDELT 2.0); retry whole."""
-    reason = ""
-    for attempt in range(retries + 1):
-        if attempt:
-            time.sleep(retry_wait * attempt)
-        try:
-            with client.stream("GET", url) as response:
-                if response.status_code != 200:
-                    reason = f"HTTP {response.status_code}"
-                    if response.status_code in _GONE:
-                        break
-                    continue
-                return _scan_masterlist(response.iter_lines(), keep)
-        except httpx.HTTPError as exc:
-            reason = f"{type(exc).__name__}: {exc}"
-    raise FetchError(f"cannot download the master file list {url}: {reason}")
-
-
-def _load_masterlist(
-    client: httpx.Client, location: str, keep: Keep, retries: int, retry_wait: float
-) -> tuple[list[MasterEntry], int]:
-    if _is_url(location):
-        return _download_masterlist(client, location, keep, retries, retry_wait)
-    return _read_local_masterlist(location, keep)
+def load_range(
+    client: httpx.Client, home: Path, location: str, keep: Keep, *, retries: int, wait: float
+) -> tuple[list[MasterEntry], int, str]:
+    """The entries ``keep`` accepts, the malformed lines, and where the list came from: a URL
+    through the cached copy in ``home`` (refreshed conditionally), or a local file as is."""
+    if not is_url(location):
+        return (*read_local_masterlist(location, keep), "local file")
+    cache = MasterCache(home, location)
+    cache.refresh(client, retries=retries, wait=wait)
+    return (*cache.scan(keep), cache.outcome)
 
 
 def _exports_between(since: date, until: date) -> Keep:
@@ -215,7 +145,7 @@ def _exports_between(since: date, until: date) -> Keep:
     return keep
 
 
-def _one_per_url(entries: Iterable[MasterEntry]) -> list[MasterEntry]:
+def one_per_url(entries: Iterable[MasterEntry]) -> list[MasterEntry]:
     """Oldest first; a URL listed twice is fetched once (the last listing wins)."""
     chosen = {e.url: e for e in entries}
     return sorted(chosen.values(), key=lambda e: (e.stamp, e.url))
@@ -245,7 +175,7 @@ def parse_dyads(values: Sequence[str], *, option: str = "--dyad") -> list[Dyad]:
     return dyads
 
 
-def _dyad_label(dyads: Sequence[Dyad]) -> str:
+def dyad_label(dyads: Sequence[Dyad]) -> str:
     return "_".join(f"{a}-{b}" for a, b in dyads) if dyads else "all"
 
 
@@ -286,43 +216,6 @@ class _Corrupt(Exception):
     """The file arrived but is not what the list promised."""
 
 
-class _Missing(Exception):
-    """The file could not be downloaded."""
-
-
-def _stream_to(client: httpx.Client, url: str, part: Path) -> tuple[int, str]:
-    """Download into ``part``; return (bytes written, MD5). Raises _Missing on HTTP 404/410."""
-    digest = hashlib.md5(usedforsecurity=False)
-    size = 0
-    with client.stream("GET", url) as response:
-        if response.status_code in _GONE:
-            raise _Missing(f"HTTP {response.status_code}")
-        response.raise_for_status()
-        with open(part, "wb") as out:
-            for chunk in response.iter_bytes(_CHUNK):
-                out.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
-    return size, digest.hexdigest()
-
-
-def _download(
-    client: httpx.Client, entry: MasterEntry, part: Path, retries: int, retry_wait: float
-) -> tuple[int, str]:
-    """Download with retries on server and connection errors; _Missing once they run out."""
-    reason = ""
-    for attempt in range(retries + 1):
-        if attempt:
-            time.sleep(retry_wait * attempt)
-        try:
-            return _stream_to(client, entry.url, part)
-        except httpx.HTTPStatusError as exc:
-            reason = f"HTTP {exc.response.status_code}"
-        except httpx.HTTPError as exc:
-            reason = f"{type(exc).__name__}: {exc}"
-    raise _Missing(f"gave up after {retries + 1} attempts: {reason}")
-
-
 def _verify(entry: MasterEntry, size: int, md5: str) -> None:
     if size != entry.size:
         raise _Corrupt(f"size {size} bytes, the list says {entry.size}")
@@ -357,7 +250,8 @@ def _row_matches(line: bytes, pairs: set[tuple[bytes, bytes]]) -> bool:
     return (fields[_ACTOR1_COUNTRY], fields[_ACTOR2_COUNTRY]) in pairs
 
 
-def _ingest(store: EventStore, path: Path, source_name: str) -> None:
+def ingest_kept_file(store: EventStore, path: Path, source_name: str) -> None:
+    """Ingest one filtered file: the one call per kept file (batched commits will go here)."""
     from tracktwo.events._ingest import ingest_file  # the lead's module; imported when used
 
     try:
@@ -368,10 +262,14 @@ def _ingest(store: EventStore, path: Path, source_name: str) -> None:
 
 # --------------------------------------------------------------------------- the run
 
+Progress = Callable[[int, int], None]
+_SKIP, _REUSE, _DOWNLOAD = "skip", "reuse", "download"
+
 
 @dataclass
 class _Run:
-    """Everything one fetch run needs, so the per-file steps take one argument."""
+    """Everything one fetch run needs, so the per-file steps take one argument. Its methods
+    run on the calling thread only: the pool's threads download, nothing else."""
 
     store: EventStore
     client: httpx.Client
@@ -380,6 +278,7 @@ class _Run:
     label: str
     ingest: bool
     keep_zips: bool
+    jobs: int
     retries: int
     retry_wait: float
     report: FetchReport
@@ -387,23 +286,65 @@ class _Run:
     def filtered_path(self, entry: MasterEntry) -> Path:
         return self.download_dir / f"{entry.stamp:%Y%m%d%H%M%S}.export.{self.label}.tsv"
 
-    def handle(self, entry: MasterEntry) -> None:
+    def part_path(self, entry: MasterEntry) -> Path:
+        return self.download_dir / f"{entry.name}.part"
+
+    def plan(self, entry: MasterEntry) -> str:
+        """Skip a file fetched before with the same MD5, reuse one filtered by --no-ingest,
+        download the rest (read from the ledger only: nothing is written yet)."""
         previous = _previous(self.store, entry.url, self.label)
-        if previous == ("fetched", entry.md5) or (
-            previous and self.skip_downloaded(entry, *previous)
-        ):
-            self.report.already_fetched += 1
+        if previous == ("fetched", entry.md5):
+            return _SKIP
+        if previous == ("downloaded", entry.md5) and self.filtered_path(entry).exists():
+            return _REUSE
+        return _DOWNLOAD
+
+    def run(
+        self,
+        entries: Sequence[MasterEntry],
+        progress: Progress | None,
+        on_file: Callable[[str], None] | None,
+    ) -> None:
+        """Every entry once, in order; the downloads run ahead on the pool meanwhile."""
+        plans = [(entry, self.plan(entry)) for entry in entries]
+        wanted = [(e.url, self.part_path(e)) for e, how in plans if how == _DOWNLOAD]
+        outcomes = download_in_order(
+            self.client, wanted, jobs=self.jobs, retries=self.retries, wait=self.retry_wait
+        )
+        try:
+            for done, (entry, how) in enumerate(plans, start=1):
+                if on_file:
+                    on_file(entry.name)
+                if how == _SKIP:
+                    self.report.already_fetched += 1
+                elif how == _REUSE:
+                    self.reuse(entry)
+                else:
+                    self.finish(entry, self.next_outcome(outcomes))
+                if progress:
+                    progress(done, len(plans))
+        finally:
+            outcomes.close()
+
+    def next_outcome(self, outcomes: Iterable[Downloaded | Missing]) -> Downloaded | Missing:
+        try:
+            return next(iter(outcomes))
+        except OSError as exc:  # the disk, not the file: every later file would fail too
+            raise self.disk_error(exc) from exc
+
+    def disk_error(self, exc: OSError) -> FetchError:
+        return FetchError(f"cannot write {exc.filename or self.download_dir}: {exc.strerror}")
+
+    def finish(self, entry: MasterEntry, outcome: Downloaded | Missing) -> None:
+        """Record a downloaded (or missing) file: verify, filter, ingest, then the ledger."""
+        if isinstance(outcome, Missing):
+            _record(self.store, entry, self.label, "missing", None)
+            self.report.missing.append((entry.url, str(outcome)))
             return
         try:
-            kept = self.fetch_one(entry)
-        except OSError as exc:  # the disk, not the file: every later file would fail too
-            raise FetchError(
-                f"cannot write {exc.filename or self.download_dir}: {exc.strerror}"
-            ) from exc
-        except _Missing as exc:
-            _record(self.store, entry, self.label, "missing", None)
-            self.report.missing.append((entry.url, str(exc)))
-            return
+            kept = self.keep_rows(entry, outcome)
+        except OSError as exc:
+            raise self.disk_error(exc) from exc
         except _Corrupt as exc:
             _record(self.store, entry, self.label, "corrupt", None)
             self.report.corrupt.append((entry.url, str(exc)))
@@ -412,49 +353,83 @@ class _Run:
         self.report.fetched += 1
         self.report.rows_kept += kept
 
-    def skip_downloaded(self, entry: MasterEntry, status: str, md5: str) -> bool:
-        """A file fetched with --no-ingest: ingest the filtered copy now instead of downloading."""
+    def reuse(self, entry: MasterEntry) -> None:
+        """A file fetched with --no-ingest: ingest the filtered copy now instead of downloading
+        (and download it after all when that copy cannot be ingested)."""
         filtered = self.filtered_path(entry)
-        if status != "downloaded" or md5 != entry.md5 or not filtered.exists():
-            return False
-        if not self.ingest:
-            return True
-        if filtered.stat().st_size:  # an empty file has nothing to ingest
+        if self.ingest and filtered.stat().st_size:  # an empty file has nothing to ingest
             try:
-                _ingest(self.store, filtered, entry.name)
+                ingest_kept_file(self.store, filtered, entry.name)
             except _Corrupt:
-                return False  # download it again from scratch
-        mark_file_fetched(self.store, entry.url, self.label, datetime.now())
-        return True
+                part = self.part_path(entry)
+                fresh = download(self.client, entry.url, part, retries=self.retries,
+                                 wait=self.retry_wait)  # fmt: skip
+                self.finish(entry, fresh)
+                return
+        if self.ingest:
+            mark_file_fetched(self.store, entry.url, self.label, datetime.now())
+        self.report.already_fetched += 1
 
-    def fetch_one(self, entry: MasterEntry) -> int:
-        """Download, verify, filter and (optionally) ingest one export; return rows kept."""
+    def keep_rows(self, entry: MasterEntry, downloaded: Downloaded) -> int:
+        """Verify, filter and (optionally) ingest one downloaded export; return rows kept."""
         zip_path = self.download_dir / entry.name
-        part = zip_path.with_name(zip_path.name + ".part")
         try:
-            size, md5 = _download(self.client, entry, part, self.retries, self.retry_wait)
-            _verify(entry, size, md5)
-            os.replace(part, zip_path)
+            _verify(entry, downloaded.size, downloaded.md5)
+            os.replace(downloaded.part, zip_path)
         finally:
-            part.unlink(missing_ok=True)
+            downloaded.part.unlink(missing_ok=True)
         try:
             kept = _filter_zip(zip_path, self.filtered_path(entry), self.pairs)
         finally:
             if not self.keep_zips:
                 zip_path.unlink(missing_ok=True)
         if self.ingest and kept:  # an empty file has nothing to ingest (and no format to detect)
-            _ingest(self.store, self.filtered_path(entry), entry.name)
+            ingest_kept_file(self.store, self.filtered_path(entry), entry.name)
         return kept
 
 
-@contextmanager
-def _http_client(client: httpx.Client | None) -> Iterator[httpx.Client]:
-    if client is not None:
-        yield client
-        return
-    timeout = httpx.Timeout(120.0, connect=20.0)
-    with httpx.Client(timeout=timeout, follow_redirects=True) as own:
-        yield own
+def _download_dir(store: EventStore, download_dir: Path | None) -> Path:
+    directory = Path(download_dir) if download_dir else store.home / "downloads"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FetchError(f"cannot create the download folder {directory}: {exc.strerror}") from exc
+    return directory
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    """How files are fetched, shared by a range fetch and every follow round."""
+
+    download_dir: Path | None = None
+    ingest: bool = True
+    keep_zips: bool = False
+    jobs: int = DEFAULT_JOBS
+    retries: int = 2
+    retry_wait: float = 0.5
+    progress: Progress | None = None
+    on_file: Callable[[str], None] | None = None
+
+
+def fetch_entries(
+    store: EventStore,
+    client: httpx.Client,
+    entries: Sequence[MasterEntry],
+    dyads: Sequence[Dyad],
+    options: FetchOptions,
+    report: FetchReport,
+) -> FetchReport:
+    """Fetch ``entries`` (export files, oldest first) into ``report``: each is counted once,
+    as fetched, already fetched, missing or corrupt."""
+    if options.jobs < 1:
+        raise InputError(f"--jobs {options.jobs}: give at least 1 parallel download")
+    run = _Run(
+        store, client, _download_dir(store, options.download_dir), _wanted_pairs(dyads),
+        dyad_label(dyads), options.ingest, options.keep_zips, options.jobs, options.retries,
+        options.retry_wait, report,
+    )  # fmt: skip
+    run.run(entries, options.progress, options.on_file)
+    return report
 
 
 def _check_dates(since: date, until: date) -> None:
@@ -470,40 +445,34 @@ def fetch_gdelt(
     dyads: Sequence[Dyad],
     masterlist: str,
     download_dir: Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress | None = None,
     client: httpx.Client | None = None,
     ingest: bool = True,
     keep_zips: bool = False,
     on_file: Callable[[str], None] | None = None,
+    jobs: int = DEFAULT_JOBS,
     retries: int = 2,
-    retry_wait: float = 2.0,
+    retry_wait: float = 0.5,
 ) -> FetchReport:
     """Fetch every GDELT 2.0 export stamped within [since, until] that is not in the store yet.
 
     ``dyads`` are ISO3 pairs kept in either direction (none: keep every row). ``masterlist``
-    is a URL or a local file. ``progress(done, total)`` is called after each file and
-    ``on_file(name)`` before it. Per-file failures are reported, not raised; a master list
-    that cannot be read raises FetchError.
+    is a URL (read through the copy cached in the data directory) or a local file.
+    ``progress(done, total)`` is called after each file and ``on_file(name)`` before it.
+    ``jobs`` files download at once; a server or connection error is tried ``retries`` more
+    times, waiting ``retry_wait`` seconds, then twice that ... Per-file failures are
+    reported, not raised; a master list that cannot be read raises FetchError.
     """
     _check_dates(since, until)
-    directory = Path(download_dir) if download_dir else store.home / "downloads"
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise FetchError(f"cannot create the download folder {directory}: {exc.strerror}") from exc
-    with _http_client(client) as http:
+    options = FetchOptions(download_dir, ingest, keep_zips, jobs, retries, retry_wait,
+                           progress, on_file)  # fmt: skip
+    _download_dir(store, download_dir)  # a folder that cannot be made stops us before the list
+    with http_client(client, jobs) as http:
         keep = _exports_between(since, until)
-        entries, malformed = _load_masterlist(http, masterlist, keep, retries, retry_wait)
-        exports = _one_per_url(entries)
-        report = FetchReport(expected=len(exports), malformed_list_lines=malformed)
-        run = _Run(
-            store, http, directory, _wanted_pairs(dyads), _dyad_label(dyads),
-            ingest, keep_zips, retries, retry_wait, report,
-        )  # fmt: skip
-        for done, entry in enumerate(exports, start=1):
-            if on_file:
-                on_file(entry.name)
-            run.handle(entry)
-            if progress:
-                progress(done, len(exports))
-    return report
+        entries, malformed, source = load_range(
+            http, store.home, masterlist, keep, retries=retries, wait=retry_wait
+        )
+        exports = one_per_url(entries)
+        report = FetchReport(expected=len(exports), malformed_list_lines=malformed,
+                             list_source=source)  # fmt: skip
+        return fetch_entries(store, http, exports, dyads, options, report)

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         replace_fetched_file,
     )
     from tracktwo.store._export_sql import exported_event_count, exported_events
+    from tracktwo.store._fetch_sql import newest_fetched_stamp
     from tracktwo.store._locking import STORE_WAIT_ENV, StoreBusyError, store_wait
     from tracktwo.store._pulse_sql import (
         coverage_row_count,
@@ -129,6 +130,7 @@ _LAZY = {
     "replace_fetched_file": "_events_sql",
     "exported_event_count": "_export_sql",
     "exported_events": "_export_sql",
+    "newest_fetched_stamp": "_fetch_sql",
     "STORE_WAIT_ENV": "_locking",
     "StoreBusyError": "_locking",
     "store_wait": "_locking",
@@ -228,6 +230,7 @@ __all__ = [
     "insert_staged_events",
     "last_vote_date",
     "mark_file_fetched",
+    "newest_fetched_stamp",
     "paired_votes",
     "park_staging",
     "positions_in_sessions",
