@@ -4,15 +4,15 @@
 converts GDELT 2.0's published columns (``gdelt-bq.gdeltv2.events``: SQLDATE and DATEADDED as
 INT64, GoldsteinScale as FLOAT64 ...) to the columns and types of ``EVENT_COLUMNS``, and flags
 re-emissions by the rule the ingest uses. Built on ``gdelt_table()``, an *unbound* table with
-GDELT's schema, it compiles to BigQuery SQL with no connection; on a real connection
-(``bigquery_table(url)``) the same view runs in BigQuery. The same expression runs on DuckDB over a table in GDELT's
-column names, which is how tests/test_store_bigquery.py checks what it means.
+GDELT's schema, it compiles to BigQuery SQL with no connection; over ``bigquery_table(url)``
+it runs in BigQuery. The same view runs on DuckDB over a table in GDELT's column names, which
+is how tests/test_store_bigquery.py checks what it means.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import ibis
 
@@ -64,7 +64,7 @@ _FLOAT = {"FractionDate", "GoldsteinScale", "AvgTone"} | {
 # the DuckDB types of EVENT_COLUMNS as Ibis types
 _IBIS_TYPE = {
     "VARCHAR": "string", "BIGINT": "int64", "INTEGER": "int32", "TINYINT": "int8",
-    "DOUBLE": "float64", "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMP": "timestamp",
+    "DOUBLE": "float64", "BOOLEAN": "boolean", "DATE": "date", "TIMESTAMP": "timestamp(6)",
 }  # fmt: skip
 # the GDELT columns the view reads (a copy of the table needs only these)
 GDELT_READ_COLUMNS = (
@@ -157,7 +157,9 @@ def _reemission(e: Any, window_minutes: int) -> Any:
         order_by=[e.date_added, e.event_uid],
     )
     previous = e.date_added.lag().over(group)
-    within = e.date_added <= previous + ibis.interval(minutes=int(window_minutes))
+    # whole seconds apart (DATETIME_DIFF on BigQuery, where TIMESTAMP_ADD refuses a DATETIME):
+    # exact, DATEADDED has whole seconds
+    within = e.date_added.delta(previous, unit="second") <= 60 * int(window_minutes)
     return (e.source_url.notnull() & within).fill_null(False)
 
 
@@ -245,14 +247,12 @@ def bigquery_table(url: str) -> Any:
     URL names, bound to a BigQuery connection billed to BILLING-PROJECT."""
     billing, where, name, location = _where(url)
     try:
-        import ibis.backends.bigquery  # noqa: F401  (google-cloud-bigquery and friends)
+        import ibis.backends.bigquery  # google-cloud-bigquery and friends
     except ImportError as exc:
         raise EngineError(_INSTALL) from exc
     credentials = _credentials(url)
     try:
-        con = ibis.bigquery.connect(
-            project_id=billing, credentials=credentials, location=location
-        )
+        con = ibis.bigquery.connect(project_id=billing, credentials=credentials, location=location)
         return con.table(name, database=where)
     except Exception as exc:  # Google's errors (no such table, no permission ...) alike
         raise EngineError(f"cannot use the engine {url!r}: {exc}") from exc
