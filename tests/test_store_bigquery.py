@@ -151,11 +151,11 @@ def test_the_snapshot_reads_from_gdelts_table_and_is_in_the_docs() -> None:
     assert sql.strip() in DOC.read_text(encoding="utf-8"), "docs/bigquery.md shows another SQL"
 
 
-def test_the_docs_name_every_column_the_pulse_reads() -> None:
-    """BigQuery bills the columns a query reads: the list in the docs is the snapshot's."""
+def test_the_docs_list_every_column_the_pulse_sql_names() -> None:
+    """BigQuery bills the columns a query reads: the docs list those the snapshot names."""
     sql = SNAPSHOT.read_text(encoding="utf-8")
     read = {name for name in GDELT2_COLUMNS if f"`t0`.`{name}`" in sql}
-    line = next(x for x in DOC.read_text(encoding="utf-8").splitlines() if "Columns read" in x)
+    line = next(x for x in DOC.read_text(encoding="utf-8").splitlines() if "Columns named" in x)
     assert set(re.findall(r"`(\w+)`", line)) == read
     # the window of the re-emission rule reads the URL, by far the widest column
     assert {"SOURCEURL", "DATEADDED", "Actor1Code", "EventCode"} <= read
