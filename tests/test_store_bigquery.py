@@ -242,6 +242,30 @@ def test_the_pulse_of_the_view_is_the_pulse_of_the_ingested_file(
     pd.testing.assert_frame_equal(through_view.frame, ingested.frame)
 
 
+def test_an_engine_url_in_tracktwos_schema_is_read_as_it_is(
+    sample: tuple[Path, str], tmp_path: Path
+) -> None:
+    home, _ = sample
+    con = ibis.duckdb.connect(str(tmp_path / "canonical.duckdb"))
+    with EventStore(home) as store:
+        con.create_table("events", store.table("events").to_pyarrow())
+        con.disconnect()
+        url = f"duckdb:///{tmp_path / 'canonical.duckdb'}"
+        assert "GLOBALEVENTID" not in events_table(store, url).columns
+        through_url = pulse(store, "ISR", "USA", freq="year", engine=url, signals=False)
+        local = pulse(store, "ISR", "USA", freq="year", signals=False)
+    pd.testing.assert_frame_equal(through_url.frame, local.frame)
+
+
+def test_a_gdelt_table_missing_columns_names_them(store: EventStore, tmp_path: Path) -> None:
+    con = ibis.duckdb.connect(str(tmp_path / "thin.duckdb"))
+    thin = {"GLOBALEVENTID": [1], "SQLDATE": [20190301], "EventCode": ["036"]}
+    con.create_table("events", ibis.memtable(pd.DataFrame(thin)))
+    con.disconnect()
+    with pytest.raises(EngineError, match=r"lacks GDELT's columns DATEADDED, Actor1Code, "):
+        events_table(store, f"duckdb:///{tmp_path / 'thin.duckdb'}")
+
+
 def _reemission_lines() -> tuple[list[str], list[str]]:
     """Two GDELT 2.0 files of hand-made rows. One group (same actors, code and URL): 1 at
     12:00, 2 at 13:30 (90 minutes after 1: flagged), 9 and 10 at 15:01 (10 first: 'gdelt:10'
