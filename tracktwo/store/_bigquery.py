@@ -94,7 +94,8 @@ def gdelt_table(
 
 
 def _digits(number: Any, divisor: int, modulo: int) -> Any:
-    """The digits of a yyyymmdd[hhmmss] integer at ``divisor`` (an integer, no string parse)."""
+    """The digits of a yyyymmdd[hhmmss] integer at ``divisor`` (arithmetic: no string parse,
+    no time zone). BigQuery's ``//`` is FLOOR(IEEE_DIVIDE(..)), exact for numbers < 2**53."""
     return (number // divisor) % modulo
 
 
@@ -157,8 +158,8 @@ def _reemission(e: Any, window_minutes: int) -> Any:
         order_by=[e.date_added, e.event_uid],
     )
     previous = e.date_added.lag().over(group)
-    # whole seconds apart (DATETIME_DIFF on BigQuery, where TIMESTAMP_ADD refuses a DATETIME):
-    # exact, DATEADDED has whole seconds
+    # a difference in whole seconds (exact: DATEADDED has whole seconds); ibis compiles it to
+    # DATETIME_DIFF, while an added interval would be TIMESTAMP_ADD, meant for TIMESTAMP values
     within = e.date_added.delta(previous, unit="second") <= 60 * int(window_minutes)
     return (e.source_url.notnull() & within).fill_null(False)
 
