@@ -16,7 +16,12 @@ NAME = re.compile(r"TRACKTWO_[A-Z0-9_]+")
 # the login limits' variables are built from LoginLimit's fields (web/_settings.py):
 # f"TRACKTWO_LOGIN_{field.name.upper()}", so the grep finds only the prefix
 LOGIN_PREFIX = "TRACKTWO_LOGIN_"
-DEVELOPMENT = {"TRACKTWO_REQUIRE_ALL", "TRACKTWO_SCREENSHOTS", "TRACKTWO_DEMO_HOME"}
+DEVELOPMENT = {
+    "TRACKTWO_REQUIRE_ALL",
+    "TRACKTWO_SCREENSHOTS",
+    "TRACKTWO_DEMO_HOME",
+    "TRACKTWO_UPDATE_SNAPSHOTS",
+}
 LOGIN = {LOGIN_PREFIX + f.name.upper() for f in fields(LoginLimit)}
 
 

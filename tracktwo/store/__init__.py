@@ -23,6 +23,14 @@ from tracktwo.store._schema import COLUMN_NOTES, EVENT_COLUMNS, TABLE_NOTES, TAB
 
 if TYPE_CHECKING:
     from tracktwo.store._arrow_sql import insert_arrow, replace_arrow_rows
+    from tracktwo.store._bigquery import (
+        GDELT_BIGQUERY_TABLE,
+        GDELT_READ_COLUMNS,
+        GDELT_REEMISSION_MINUTES,
+        gdelt_events,
+        gdelt_schema,
+        gdelt_table,
+    )
     from tracktwo.store._dashboard import (
         busiest_event_pairs,
         registry_fingerprint,
@@ -103,6 +111,12 @@ if TYPE_CHECKING:
 _LAZY = {
     "insert_arrow": "_arrow_sql",
     "replace_arrow_rows": "_arrow_sql",
+    "GDELT_BIGQUERY_TABLE": "_bigquery",
+    "GDELT_READ_COLUMNS": "_bigquery",
+    "GDELT_REEMISSION_MINUTES": "_bigquery",
+    "gdelt_events": "_bigquery",
+    "gdelt_schema": "_bigquery",
+    "gdelt_table": "_bigquery",
     "busiest_event_pairs": "_dashboard",
     "registry_fingerprint": "_dashboard",
     "signal_pairs": "_dashboard",
@@ -183,6 +197,9 @@ __all__ = [
     "COLUMN_NOTES",
     "ENGINES",
     "EVENT_COLUMNS",
+    "GDELT_BIGQUERY_TABLE",
+    "GDELT_READ_COLUMNS",
+    "GDELT_REEMISSION_MINUTES",
     "MAX_ID",
     "SNAPSHOT_DIR",
     "STAGING_TABLE",
@@ -218,6 +235,9 @@ __all__ = [
     "exported_event_count",
     "exported_events",
     "file_source",
+    "gdelt_events",
+    "gdelt_schema",
+    "gdelt_table",
     "icews_actors_without_country",
     "ideal_point_count",
     "ideal_point_fit_rows",

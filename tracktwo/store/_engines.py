@@ -59,6 +59,21 @@ def _spark_events(store: EventStore) -> Any:
     return con.read_parquet(str(export), table_name="tracktwo_events")
 
 
+def _url_events(engine: str) -> Any:
+    """The events of a connection URL: ``bigquery://PROJECT...`` reads GDELT's public tables
+    (docs/bigquery.md); any other Ibis URL its ``events`` table. Either way a table in GDELT's
+    column names gets the GDELT view, one in tracktwo's schema is used as it is."""
+    from tracktwo.store._bigquery import bigquery_table, url_events  # only URLs need it
+
+    if engine.startswith("bigquery://"):
+        return url_events(bigquery_table(engine))
+    try:
+        table = ibis.connect(engine).table("events")
+    except Exception as exc:  # any backend's connection error, reported the same way
+        raise EngineError(f"cannot use the engine {engine!r}: {exc}") from exc
+    return url_events(table)
+
+
 def events_table(store: EventStore, engine: str = "duckdb") -> Any:
     """The ``events`` table as an Ibis expression on the chosen engine."""
     if engine == "duckdb":
@@ -66,8 +81,5 @@ def events_table(store: EventStore, engine: str = "duckdb") -> Any:
     if engine == "spark":
         return _spark_events(store)
     if "://" in engine:
-        try:
-            return ibis.connect(engine).table("events")
-        except Exception as exc:  # any backend's connection error, reported the same way
-            raise EngineError(f"cannot use the engine {engine!r}: {exc}") from exc
+        return _url_events(engine)
     raise EngineError(f"unknown engine {engine!r}: use duckdb, spark or a connection URL")
