@@ -18,6 +18,7 @@ from tracktwo.cli._app import state
 from tracktwo.cli._common import progress_bar
 from tracktwo.cli._output import FormatOption, OutputFormat, emit, err_console, output_options
 from tracktwo.events import (
+    DEFAULT_BATCH_FILES,
     DEFAULT_JOBS,
     DEFAULT_LASTUPDATE,
     DEFAULT_MASTERLIST,
@@ -163,6 +164,9 @@ def fetch(
     jobs: Annotated[
         int, typer.Option(min=1, max=32, help="Files downloaded at the same time.")
     ] = DEFAULT_JOBS,
+    batch_files: Annotated[
+        int, typer.Option(min=1, help="Store the kept files in one commit every N files.")
+    ] = DEFAULT_BATCH_FILES,
     download_dir: Annotated[
         Path | None,
         typer.Option(help="Where downloads go (default <data directory>/downloads)."),
@@ -193,7 +197,7 @@ def fetch(
                 store, dyads=pairs, lastupdate=lastupdate, masterlist=masterlist, since=first,
                 every=parse_interval(every), max_rounds=rounds, on_round=_print_round,
                 on_error=_print_round_error, jobs=jobs, download_dir=download_dir,
-                ingest=ingest, keep_zips=keep_zips,
+                ingest=ingest, keep_zips=keep_zips, batch_files=batch_files,
             )  # fmt: skip
             return
         with progress_bar("reading the file list") as bar:
@@ -202,13 +206,14 @@ def fetch(
                     store, dyads=pairs, lastupdate=lastupdate, masterlist=masterlist,
                     since=first, jobs=jobs, download_dir=download_dir, ingest=ingest,
                     keep_zips=keep_zips, progress=bar.update, on_file=bar.describe,
+                    batch_files=batch_files,
                 )  # fmt: skip
             else:
                 assert first is not None and last is not None  # _check_mode saw to it
                 report = fetch_gdelt(
                     store, since=first, until=last, dyads=pairs, masterlist=masterlist,
                     jobs=jobs, download_dir=download_dir, ingest=ingest, keep_zips=keep_zips,
-                    progress=bar.update, on_file=bar.describe,
+                    progress=bar.update, on_file=bar.describe, batch_files=batch_files,
                 )  # fmt: skip
     _print_report(report, fmt)
     if not report.complete:

@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from tracktwo._errors import FetchError, InputError
+from tracktwo.events._batch import DEFAULT_BATCH_FILES, DEFAULT_BATCH_SECONDS, IngestBatch
 from tracktwo.events._gdelt_http import (
     DEFAULT_JOBS,
     Downloaded,
@@ -250,12 +251,13 @@ def _row_matches(line: bytes, pairs: set[tuple[bytes, bytes]]) -> bool:
     return (fields[_ACTOR1_COUNTRY], fields[_ACTOR2_COUNTRY]) in pairs
 
 
-def ingest_kept_file(store: EventStore, path: Path, source_name: str) -> None:
-    """Ingest one filtered file: the one call per kept file (batched commits will go here)."""
-    from tracktwo.events._ingest import ingest_file  # the lead's module; imported when used
-
+def ingest_kept_file(
+    batch: IngestBatch, path: Path, source_name: str, then: Callable[[], None]
+) -> None:
+    """Stage one filtered file in the run's batch; ``then`` (its ledger row) runs in the
+    transaction that stores it, so a file is recorded fetched only with its rows."""
     try:
-        ingest_file(store, path, source_name=source_name)
+        batch.add(path, source_name=source_name, then=lambda _report: then())
     except InputError as exc:
         raise _Corrupt(f"could not be ingested: {exc}") from exc
 
@@ -282,6 +284,9 @@ class _Run:
     retries: int
     retry_wait: float
     report: FetchReport
+    batch_files: int = DEFAULT_BATCH_FILES
+    batch_seconds: float = DEFAULT_BATCH_SECONDS
+    batch: IngestBatch | None = None
 
     def filtered_path(self, entry: MasterEntry) -> Path:
         return self.download_dir / f"{entry.stamp:%Y%m%d%H%M%S}.export.{self.label}.tsv"
@@ -311,6 +316,18 @@ class _Run:
         outcomes = download_in_order(
             self.client, wanted, jobs=self.jobs, retries=self.retries, wait=self.retry_wait
         )
+        # many files, one commit: an interrupted run loses only the batch not yet stored
+        with IngestBatch(self.store, max_files=self.batch_files,
+                         max_seconds=self.batch_seconds) as self.batch:  # fmt: skip
+            self._each(plans, outcomes, progress, on_file)
+
+    def _each(
+        self,
+        plans: list[tuple[MasterEntry, str]],
+        outcomes: Any,
+        progress: Progress | None,
+        on_file: Callable[[str], None] | None,
+    ) -> None:
         try:
             for done, (entry, how) in enumerate(plans, start=1):
                 if on_file:
@@ -341,37 +358,48 @@ class _Run:
             _record(self.store, entry, self.label, "missing", None)
             self.report.missing.append((entry.url, str(outcome)))
             return
+        status = "fetched" if self.ingest else "downloaded"
         try:
             kept = self.keep_rows(entry, outcome)
+            record = lambda: _record(self.store, entry, self.label, status, kept)  # noqa: E731
+            self.after_ingest(entry, kept, record)
         except OSError as exc:
             raise self.disk_error(exc) from exc
         except _Corrupt as exc:
             _record(self.store, entry, self.label, "corrupt", None)
             self.report.corrupt.append((entry.url, str(exc)))
             return
-        _record(self.store, entry, self.label, "fetched" if self.ingest else "downloaded", kept)
         self.report.fetched += 1
         self.report.rows_kept += kept
+
+    def after_ingest(self, entry: MasterEntry, kept: int, record: Callable[[], None]) -> None:
+        """Ingest the filtered file if asked and it holds rows, ``record`` with its rows."""
+        if self.ingest and kept:  # an empty file has nothing to ingest (and no format to detect)
+            assert self.batch is not None
+            ingest_kept_file(self.batch, self.filtered_path(entry), entry.name, record)
+        else:
+            record()
 
     def reuse(self, entry: MasterEntry) -> None:
         """A file fetched with --no-ingest: ingest the filtered copy now instead of downloading
         (and download it after all when that copy cannot be ingested)."""
         filtered = self.filtered_path(entry)
-        if self.ingest and filtered.stat().st_size:  # an empty file has nothing to ingest
-            try:
-                ingest_kept_file(self.store, filtered, entry.name)
-            except _Corrupt:
-                part = self.part_path(entry)
-                fresh = download(self.client, entry.url, part, retries=self.retries,
-                                 wait=self.retry_wait)  # fmt: skip
-                self.finish(entry, fresh)
-                return
-        if self.ingest:
-            mark_file_fetched(self.store, entry.url, self.label, datetime.now())
+        if not self.ingest:
+            self.report.already_fetched += 1
+            return
+        mark = lambda: mark_file_fetched(self.store, entry.url, self.label, datetime.now())  # noqa: E731
+        try:
+            self.after_ingest(entry, filtered.stat().st_size, mark)
+        except _Corrupt:
+            part = self.part_path(entry)
+            fresh = download(self.client, entry.url, part, retries=self.retries,
+                             wait=self.retry_wait)  # fmt: skip
+            self.finish(entry, fresh)
+            return
         self.report.already_fetched += 1
 
     def keep_rows(self, entry: MasterEntry, downloaded: Downloaded) -> int:
-        """Verify, filter and (optionally) ingest one downloaded export; return rows kept."""
+        """Verify and filter one downloaded export; return the rows kept."""
         zip_path = self.download_dir / entry.name
         try:
             _verify(entry, downloaded.size, downloaded.md5)
@@ -379,13 +407,10 @@ class _Run:
         finally:
             downloaded.part.unlink(missing_ok=True)
         try:
-            kept = _filter_zip(zip_path, self.filtered_path(entry), self.pairs)
+            return _filter_zip(zip_path, self.filtered_path(entry), self.pairs)
         finally:
             if not self.keep_zips:
                 zip_path.unlink(missing_ok=True)
-        if self.ingest and kept:  # an empty file has nothing to ingest (and no format to detect)
-            ingest_kept_file(self.store, self.filtered_path(entry), entry.name)
-        return kept
 
 
 def _download_dir(store: EventStore, download_dir: Path | None) -> Path:
@@ -409,6 +434,8 @@ class FetchOptions:
     retry_wait: float = 0.5
     progress: Progress | None = None
     on_file: Callable[[str], None] | None = None
+    batch_files: int = DEFAULT_BATCH_FILES
+    batch_seconds: float = DEFAULT_BATCH_SECONDS
 
 
 def fetch_entries(
@@ -426,7 +453,7 @@ def fetch_entries(
     run = _Run(
         store, client, _download_dir(store, options.download_dir), _wanted_pairs(dyads),
         dyad_label(dyads), options.ingest, options.keep_zips, options.jobs, options.retries,
-        options.retry_wait, report,
+        options.retry_wait, report, options.batch_files, options.batch_seconds,
     )  # fmt: skip
     run.run(entries, options.progress, options.on_file)
     return report
@@ -453,6 +480,8 @@ def fetch_gdelt(
     jobs: int = DEFAULT_JOBS,
     retries: int = 2,
     retry_wait: float = 0.5,
+    batch_files: int = DEFAULT_BATCH_FILES,
+    batch_seconds: float = DEFAULT_BATCH_SECONDS,
 ) -> FetchReport:
     """Fetch every GDELT 2.0 export stamped within [since, until] that is not in the store yet.
 
@@ -460,12 +489,14 @@ def fetch_gdelt(
     is a URL (read through the copy cached in the data directory) or a local file.
     ``progress(done, total)`` is called after each file and ``on_file(name)`` before it.
     ``jobs`` files download at once; a server or connection error is tried ``retries`` more
-    times, waiting ``retry_wait`` seconds, then twice that ... Per-file failures are
-    reported, not raised; a master list that cannot be read raises FetchError.
+    times, waiting ``retry_wait`` seconds, then twice that ... The kept files are stored in
+    batches of ``batch_files`` files or ``batch_seconds`` seconds, each one commit with the
+    ledger rows of its files. Per-file failures are reported, not raised; a master list that
+    cannot be read raises FetchError.
     """
     _check_dates(since, until)
     options = FetchOptions(download_dir, ingest, keep_zips, jobs, retries, retry_wait,
-                           progress, on_file)  # fmt: skip
+                           progress, on_file, batch_files, batch_seconds)  # fmt: skip
     _download_dir(store, download_dir)  # a folder that cannot be made stops us before the list
     with http_client(client, jobs) as http:
         keep = _exports_between(since, until)

@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 
 from tracktwo._errors import FetchError, InputError
+from tracktwo.events._batch import DEFAULT_BATCH_FILES
 from tracktwo.events._fetch import (
     Dyad,
     FetchOptions,
@@ -172,6 +173,7 @@ def follow_gdelt(
     progress: Progress | None = None,
     on_file: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    batch_files: int = DEFAULT_BATCH_FILES,
 ) -> FetchReport:
     """Fetch the exports GDELT published since the last run; return the last round's report.
 
@@ -183,7 +185,7 @@ def follow_gdelt(
     :func:`tracktwo.events.fetch_gdelt`'s.
     """
     options = FetchOptions(download_dir, ingest, keep_zips, jobs, retries, retry_wait,
-                           progress, on_file)  # fmt: skip
+                           progress, on_file, batch_files)  # fmt: skip
     last = FetchReport()
     with http_client(client, jobs) as http:
         number = 0
