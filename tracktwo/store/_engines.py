@@ -1,6 +1,6 @@
-"""Query engines for the pulse: the embedded DuckDB store, a local Spark session, or any
-Ibis connection URL (a Spark cluster, GDELT's BigQuery tables ...) holding an ``events``
-table in tracktwo's canonical schema.
+"""Query engines for the pulse: the embedded DuckDB store, a local Spark session reading the
+store's published Parquet files in place, or any Ibis connection URL (a Spark cluster,
+GDELT's BigQuery tables ...) holding an ``events`` table in tracktwo's canonical schema.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import ibis
 
 from tracktwo._errors import EngineError
 from tracktwo.store._duckdb import EventStore
+from tracktwo.store._schema import EVENT_COLUMNS
 
 __all__ = ["ENGINES", "events_table", "spark_session"]
 
@@ -22,16 +23,23 @@ ENGINES = ("duckdb", "spark")
 _SPARK_STATE: dict[str, Any] = {}
 
 
+def _check_spark() -> None:
+    """EngineError unless Java and PySpark are there (said before any work is done)."""
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        raise EngineError("the Spark engine needs Java (a JDK 17 or newer): none found on PATH")
+    try:
+        import pyspark  # noqa: F401
+    except ImportError as exc:
+        raise EngineError("the Spark engine needs PySpark: pip install 'tracktwo[spark]'") from exc
+
+
 def spark_session(scratch: Path | None = None) -> Any:
     """A local Spark session bound to loopback, with no UI and a private warehouse folder."""
     if "session" in _SPARK_STATE:
         return _SPARK_STATE["session"]
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        raise EngineError("the Spark engine needs Java (a JDK 17 or newer): none found on PATH")
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError as exc:
-        raise EngineError("the Spark engine needs PySpark: pip install 'tracktwo[spark]'") from exc
+    _check_spark()
+    from pyspark.sql import SparkSession
+
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     warehouse = Path(tempfile.mkdtemp(prefix="tracktwo-spark-", dir=scratch))
     session = (
@@ -51,12 +59,19 @@ def spark_session(scratch: Path | None = None) -> Any:
 
 
 def _spark_events(store: EventStore) -> Any:
-    """Hand the stored events to Spark as Parquet (Spark reads it in parallel)."""
-    export = store.home / "tmp" / "spark-events.parquet"
-    export.parent.mkdir(parents=True, exist_ok=True)
-    store.con.execute(f"COPY events TO '{export}' (FORMAT parquet)")
-    con = ibis.pyspark.connect(spark_session(store.home / "tmp"))
-    return con.read_parquet(str(export), table_name="tracktwo_events")
+    """The snapshot's event files, read by Spark where they are (in parallel, no copy)."""
+    if "session" not in _SPARK_STATE:
+        _check_spark()  # no Java or PySpark: said before anything is written
+    scratch = store.home / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    session = spark_session(scratch)
+    files = [str(path) for path in store.files("events")]
+    if not files:  # pragma: no cover - every published snapshot names at least one file
+        raise EngineError(f"no published event store in {store.home}: ingest events first")
+    # the month is in the folder names only: the canonical columns are picked by name
+    frame = session.read.parquet(*files).select(*[name for name, _, _ in EVENT_COLUMNS])
+    frame.createOrReplaceTempView("tracktwo_events")
+    return ibis.pyspark.connect(session).table("tracktwo_events")
 
 
 def _url_events(engine: str) -> Any:

@@ -222,6 +222,9 @@ class _Publication:
             start = self.old.events_rows
         if total > start:
             files = files + self._append_events(start, total)
+        if any(_month_of(name) for name in files):  # the schema holder is not needed now
+            self.dropped += [name for name in files if _month_of(name) is None]
+            files = [name for name in files if _month_of(name) is not None]
         if not files:
             files = [self._empty_events()]
         by_month: dict[str, list[str]] = {}
