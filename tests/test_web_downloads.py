@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from _web import build_home
 from fastapi.testclient import TestClient
 
 from tracktwo.bridges import Registry, add_actor
-from tracktwo.store import STORE_FILE
+from tracktwo.store import SNAPSHOT_DIR, STORE_FILE
 from tracktwo.web import WebSettings, create_app
 
 BOM = b"\xef\xbb\xbf"
@@ -203,7 +204,8 @@ def test_a_fresh_home_without_events_downloads_empty_tables(tmp_path: Path) -> N
     home = tmp_path / "home"
     home.mkdir()
     build_home(home)
-    (home / STORE_FILE).unlink()  # a registry only: no event store
+    (home / STORE_FILE).unlink()  # a registry only: no event store, no snapshot of one
+    shutil.rmtree(home / SNAPSHOT_DIR)
     with TestClient(create_app(WebSettings(home=home))) as client:
         header, rows = read_csv(client.get("/api/pairs/KHM/USA",
                                            params={"format": "csv", "table": "pulse"}))  # fmt: skip

@@ -1,11 +1,11 @@
 """Where the web app reads from, and a cache of what is costly to compute.
 
-The event store is opened read-only, and only while a figure is computed, so
-``tracktwo events ingest`` can run while the dashboard is up: it waits for the computations
-in flight, and requests that arrive while it writes get 503 with Retry-After. The pulse,
-the scorecard and the fitted recommender are cached per *data version*: the event store
-file's size and modification time and a fingerprint of the registry (row counts, largest
-ids and the sum of row versions of actors, ties and activities). A change made through any
+The event store is read through its published snapshot, opened only while a figure is
+computed, so ``tracktwo events ingest`` runs while the dashboard is up and neither waits for
+the other. The pulse, the scorecard and the fitted recommender are cached per *data
+version*: the snapshot's manifest (each commit replaces it) and a fingerprint of the
+registry (row counts, largest ids and the sum of row versions of actors, ties and
+activities). A change made through any
 worker, or from the command line, changes the version, so no worker serves stale figures
 for longer than ``VERSION_SECONDS``; a change made by this worker is seen at once.
 """
@@ -24,7 +24,13 @@ from typing import Any, TypeVar
 from tracktwo._errors import EngineError
 from tracktwo.bridges import Registry
 from tracktwo.doors import Mailer
-from tracktwo.store import STORE_FILE, EventStore, StoreBusyError, registry_fingerprint
+from tracktwo.store import (
+    SNAPSHOT_DIR,
+    STORE_FILE,
+    EventStore,
+    StoreBusyError,
+    registry_fingerprint,
+)
 from tracktwo.taxonomy import Taxonomy, load_taxonomy
 from tracktwo.web._settings import WebSettings
 
@@ -45,6 +51,8 @@ class DataSources:
         self.mailer = Mailer(settings.mail)
         self.taxonomy: Taxonomy = load_taxonomy(settings.taxonomy)
         self._store_path = Path(settings.home) / STORE_FILE
+        # every commit replaces the manifest (a new file): its identity is the data version
+        self._manifest_path = Path(settings.home) / SNAPSHOT_DIR / "manifest.json"
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         # one costly computation at a time per worker; re-entrant because a cached page may
@@ -57,12 +65,12 @@ class DataSources:
 
     # -- versions ---------------------------------------------------------------------------
 
-    def _store_version(self) -> tuple[int, int]:
+    def _store_version(self) -> tuple[int, int, int]:
         try:
-            stat = self._store_path.stat()
+            stat = self._manifest_path.stat()
         except FileNotFoundError:
-            return (0, 0)
-        return (stat.st_mtime_ns, stat.st_size)
+            return (0, 0, 0)
+        return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
     def _registry_version(self) -> tuple[Any, ...]:
         with self.registry.engine.connect() as connection:
@@ -137,15 +145,16 @@ class DataSources:
 
     @property
     def has_events(self) -> bool:
-        return self._store_path.exists()
+        return self._manifest_path.exists() or self._store_path.exists()
 
     @contextmanager
     def store(self) -> Iterator[EventStore]:
-        """The event store, read-only, for the time of one computation: no connection is
-        kept between requests, so an ingest only waits for the computations in flight.
+        """The event store's published snapshot, for the time of one computation: each
+        request reads the latest commit, and an ingest never waits for it.
 
-        Raises StoreBusyError (503 + Retry-After) while an ingest writes or waits to write;
-        no message names a file or a process: they reach the client.
+        Raises StoreBusyError (503 + Retry-After) only for a store written by an older
+        tracktwo whose first snapshot is being published; no message names a file or a
+        process: they reach the client.
         """
         if not self.has_events:
             raise EngineError("no event store yet: ingest event files first")
