@@ -143,3 +143,25 @@ def test_store_wait_refuses_what_is_no_duration(value: str, monkeypatch) -> None
     monkeypatch.setenv("TRACKTWO_STORE_WAIT", value)
     with pytest.raises(ConfigError, match="TRACKTWO_STORE_WAIT"):
         store_wait()
+
+
+def test_a_commit_reaches_the_dashboard_without_a_restart(web_home: Path, tmp_path: Path) -> None:
+    import time
+
+    from _web import live_server
+    from test_events_ingest import g2_line, write_lines
+
+    from tracktwo.events import ingest_file
+
+    # one KHMGOV -> USAGOV meeting on 2018-09-24 (tests/test_events_ingest.py's template)
+    extra = write_lines(tmp_path / "one.tsv", [g2_line({})])
+    with live_server(web_home) as base, httpx.Client(base_url=base, timeout=60) as client:
+        before = client.get("/api/pairs/KHM/USA").json()
+        with EventStore(web_home, write=True) as writer:  # a poller keeps its writer open
+            ingest_file(writer, extra)
+            time.sleep(2.5)  # past VERSION_SECONDS twice: the worker looks at the version
+            client.get("/api/pairs/KHM/USA")  # the look happens beside this request
+            time.sleep(0.5)
+            after = client.get("/api/pairs/KHM/USA").json()
+    assert after != before  # the cached figures of the old snapshot were not served
+    assert json.dumps(after).count("2018") >= json.dumps(before).count("2018")
