@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import time
 from collections.abc import Iterable, Mapping
@@ -191,11 +192,14 @@ def _fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str:
     return f"{count}:{total}"
 
 
+_MONTH_FOLDER = re.compile(r"month=(\d{4}-\d{2})")
+
+
 def _month_of(relative: str) -> str | None:
+    """YYYY-MM of an event file in a month folder (None for the empty schema file)."""
     parts = relative.split("/")
-    if len(parts) == 3 and parts[1].startswith("month="):
-        return parts[1][len("month=") :]
-    return None
+    found = _MONTH_FOLDER.fullmatch(parts[1]) if len(parts) == 3 else None
+    return found.group(1) if found else None
 
 
 class _Publication:
@@ -256,11 +260,13 @@ class _Publication:
         relative = f"events/month={month}/{self.tag}_c.parquet"
         (self.root / relative).parent.mkdir(parents=True, exist_ok=True)
         self.con.execute(
+            # a range on the date, not strftime(): DuckDB skips row groups by their min/max
             f"""COPY (SELECT {", ".join(_EVENT_NAMES)} FROM events
-                WHERE strftime(event_date, '%Y-%m') = ? AND rowid < {int(stop)}
+                WHERE event_date >= DATE '{month}-01'
+                  AND event_date < DATE '{month}-01' + INTERVAL 1 MONTH
+                  AND rowid < {int(stop)}
                 ORDER BY event_date)
-            TO {_quoted(self.root / relative)} (FORMAT parquet)""",
-            [month],
+            TO {_quoted(self.root / relative)} (FORMAT parquet)"""
         )
         return relative
 
