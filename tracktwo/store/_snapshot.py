@@ -350,6 +350,9 @@ def _collect_garbage(root: Path, manifest: Manifest, *, now: float | None = None
             since = _mtime(path)
         if now - since >= RETIRE_SECONDS:
             path.unlink(missing_ok=True)
+    for temporary in root.glob(f".{MANIFEST}.*"):  # a publish killed while writing it
+        if now - _mtime(temporary) >= RETIRE_SECONDS:
+            temporary.unlink(missing_ok=True)
     still = [(name, when) for name, when in manifest.retired if (root / name).exists()]
     if len(still) != len(manifest.retired):
         manifest.retired = still  # noted at the next publish; nothing to rewrite now
