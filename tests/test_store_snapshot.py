@@ -269,3 +269,33 @@ def test_the_dashboard_and_readers_answer_while_an_ingest_writes(
     assert set(counts) <= {before + 36 * k for k in range(7)}
     with EventStore(web_home) as reader:
         assert reader.count("events") == before + 6 * 36
+
+
+def test_a_replaced_file_outlives_the_readers_of_its_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracktwo.store import _snapshot
+
+    home = tmp_path / "h"
+    with EventStore(home, write=True) as writer:
+        with writer.transaction() as con:
+            con.execute("INSERT INTO votes VALUES (1, 'KHM', 'yes'), (1, 'USA', 'no')")
+        old = EventStore(home)  # reads the votes file of this snapshot
+        first = (read_manifest(home) or pytest.fail()).tables["votes"][0]
+        with writer.transaction() as con:
+            con.execute("DELETE FROM votes WHERE country = 'USA'")
+        assert (home / SNAPSHOT_DIR / first).exists()  # retired, not deleted: `old` reads it
+        assert old.count("votes") == 2
+        old.close()
+        monkeypatch.setattr(_snapshot, "RETIRE_SECONDS", 0.0)  # as if an hour had passed
+        with writer.transaction() as con:
+            con.execute("INSERT INTO votes VALUES (2, 'KHM', 'abstain')")
+    manifest = read_manifest(home)
+    assert manifest is not None
+    assert not (home / SNAPSHOT_DIR / first).exists()
+    live = [home / SNAPSHOT_DIR / name for files in manifest.tables.values() for name in files]
+    assert all(path.exists() for path in live)
+    on_disk = set((home / SNAPSHOT_DIR).rglob("*.parquet"))
+    assert on_disk == set(live)  # nothing else is left behind
+    with EventStore(home) as reader:
+        assert reader.count("votes") == 2  # (1, KHM, yes) and (2, KHM, abstain)
