@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tracktwo.events._formats import GDELT2_COLUMNS
-from tracktwo.store import EventStore
+from tracktwo.store import GDELT2_COLUMNS, EventStore
 
 DATA = Path(__file__).parent / "data"
 _CAMEO = Path(__file__).parents[1] / "tracktwo" / "taxonomy" / "data" / "cameo.tsv"

@@ -23,10 +23,12 @@ from conftest import gdelt2_line
 
 from tracktwo._errors import EngineError
 from tracktwo.events import REEMISSION_WINDOW_MINUTES, ingest_file
-from tracktwo.events._formats import GDELT1_COLUMNS_57, GDELT1_COLUMNS_58, GDELT2_COLUMNS
 from tracktwo.pulse import pulse
 from tracktwo.pulse._expr import pulse_events, pulse_moments
 from tracktwo.store import (
+    GDELT1_COLUMNS_57,
+    GDELT1_COLUMNS_58,
+    GDELT2_COLUMNS,
     GDELT_READ_COLUMNS,
     GDELT_REEMISSION_MINUTES,
     EventStore,

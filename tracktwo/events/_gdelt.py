@@ -16,9 +16,11 @@ from pathlib import Path
 import duckdb
 
 from tracktwo._errors import FileFormatError
-from tracktwo.events._formats import GDELT1_COLUMNS_57, GDELT1_COLUMNS_58, GDELT2_COLUMNS
 from tracktwo.events._quarantine import QuarantinedRow
 from tracktwo.store import (
+    GDELT1_COLUMNS_57,
+    GDELT1_COLUMNS_58,
+    GDELT2_COLUMNS,
     CsvReject,
     GdeltRead,
     clear_csv_rejects,

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from tracktwo.events._formats import GDELT2_COLUMNS
+from tracktwo.store import GDELT2_COLUMNS
 from tracktwo.taxonomy import load_taxonomy
 
 __all__ = ["ACTORS", "synthetic_gdelt2_frame", "write_synthetic_gdelt2"]

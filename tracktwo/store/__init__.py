@@ -12,6 +12,12 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from tracktwo.store._gdelt_columns import (
+    GDELT1_COLUMNS_57,
+    GDELT1_COLUMNS_58,
+    GDELT2_COLUMNS,
+    GDELT_KEY_COLUMNS,
+)
 from tracktwo.store._ids import MAX_ID
 from tracktwo.store._registry_sql import (
     actor_profile_rows,
@@ -197,7 +203,11 @@ __all__ = [
     "COLUMN_NOTES",
     "ENGINES",
     "EVENT_COLUMNS",
+    "GDELT1_COLUMNS_57",
+    "GDELT1_COLUMNS_58",
+    "GDELT2_COLUMNS",
     "GDELT_BIGQUERY_TABLE",
+    "GDELT_KEY_COLUMNS",
     "GDELT_READ_COLUMNS",
     "GDELT_REEMISSION_MINUTES",
     "MAX_ID",

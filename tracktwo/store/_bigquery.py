@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import ibis
 
 from tracktwo._errors import EngineError
+from tracktwo.store._gdelt_columns import GDELT2_COLUMNS
 from tracktwo.store._schema import EVENT_COLUMNS
 
 __all__ = [
@@ -36,22 +37,8 @@ GDELT_BIGQUERY_TABLE = ("gdelt-bq", "gdeltv2", "events")
 # tests/test_store_bigquery.py checks that the two agree
 GDELT_REEMISSION_MINUTES = 90
 
-_ACTOR = [
-    "Code", "Name", "CountryCode", "KnownGroupCode", "EthnicCode", "Religion1Code",
-    "Religion2Code", "Type1Code", "Type2Code", "Type3Code",
-]  # fmt: skip
-_EVENT = [
-    "IsRootEvent", "EventCode", "EventBaseCode", "EventRootCode", "QuadClass",
-    "GoldsteinScale", "NumMentions", "NumSources", "NumArticles", "AvgTone",
-]  # fmt: skip
-_GEO = ["Type", "FullName", "CountryCode", "ADM1Code", "ADM2Code", "Lat", "Long", "FeatureID"]
 # GDELT 2.0's 61 columns in its file order, which is also the BigQuery table's order
-_NAMES = [
-    "GLOBALEVENTID", "SQLDATE", "MonthYear", "Year", "FractionDate",
-    *(f"Actor{n}{c}" for n in (1, 2) for c in _ACTOR), *_EVENT,
-    *(f"{who}Geo_{c}" for who in ("Actor1", "Actor2", "Action") for c in _GEO),
-    "DATEADDED", "SOURCEURL",
-]  # fmt: skip
+_NAMES = GDELT2_COLUMNS
 # BigQuery's INTEGER (INT64) and FLOAT (FLOAT64) columns; every other one is a STRING
 _INTEGER = {
     "GLOBALEVENTID", "SQLDATE", "MonthYear", "Year", "IsRootEvent", "QuadClass", "NumMentions",

@@ -1,4 +1,5 @@
-"""The event file formats tracktwo reads: column layouts and how a file is recognised.
+"""GDELT's published column layouts, in file order: the files tracktwo.events reads and the
+BigQuery table tracktwo.store._bigquery maps to the canonical schema have the same names.
 
 GDELT exports are tab-separated with no header:
   * GDELT 1.0 daily files: 57 columns until 2013-03-31, 58 from April 2013 (SOURCEURL added);
