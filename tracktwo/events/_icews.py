@@ -121,16 +121,11 @@ def _header(
 
 
 def _to_arrow(events: pl.DataFrame, source_file: str) -> pa.Table:
-    arrays = [
-        events[field.name].to_arrow().cast(field.type)
-        if field.name in events.columns
-        else pa.nulls(events.height, field.type)
-        for field in EVENT_SCHEMA
-        if field.name != "source_file"
-    ]
-    arrays.insert(EVENT_SCHEMA.get_field_index("source_file"),
-                  pa.array([source_file] * events.height, pa.string()))  # fmt: skip
-    return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA)
+    """The events as arrow, in the columns and types of EVENT_COLUMNS (absent ones null)."""
+    events = events.with_columns(source_file=pl.lit(source_file))
+    absent = [pl.lit(None).alias(f.name) for f in EVENT_SCHEMA if f.name not in events.columns]
+    frame = events.with_columns(absent)
+    return frame.select(EVENT_SCHEMA.names).to_arrow().cast(EVENT_SCHEMA)
 
 
 def read_icews_batches(

@@ -113,11 +113,14 @@ def cut_fields(text: pl.Expr, delimiter: str, count: int) -> list[pl.Expr]:
     """The field count (``n``) and the first ``count`` fields (``f0``...; null where the line
     has fewer) of every line, cut as the per-row reader cut them."""
     if delimiter == "\t":
-        pieces = text.str.split("\t")
-        fields = [pieces.list.get(i, null_on_oob=True) for i in range(count)]
+        # splitn's last part holds the rest of the line: the first ``count`` are exact
+        parts = text.str.splitn("\t", count + 1)
+        found = text.str.count_matches("\t", literal=True) + 1
+        fields = [parts.struct.field(f"field_{i}") for i in range(count)]
     else:
         pieces = (pl.lit(",") + text).str.extract_all(_CSV_FIELD)
+        found = pieces.list.len()
         fields = [
             _unquoted(pieces.list.get(i, null_on_oob=True).str.slice(1)) for i in range(count)
         ]
-    return [pieces.list.len().alias("n"), *(f.alias(f"f{i}") for i, f in enumerate(fields))]
+    return [found.alias("n"), *(f.alias(f"f{i}") for i, f in enumerate(fields))]

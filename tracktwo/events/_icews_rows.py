@@ -89,24 +89,35 @@ def _per_value(values: pl.Series, resolve: Callable[[pl.Series], pl.DataFrame]) 
 # -- values ------------------------------------------------------------------------------------
 
 
-def _days(stripped: pl.Series) -> pl.DataFrame:
+def _days(raw: pl.Series) -> pl.DataFrame:
+    """The date (null unless a real YYYY-MM-DD) and the stripped text (for the KG key)."""
+    stripped = _strip(raw)
     parsed = stripped.str.to_date("%Y-%m-%d", strict=False)
     real = stripped.str.contains(_ISO_DATE) & (parsed.dt.year() >= 1)  # date() has no year 0
-    return pl.DataFrame({"day": parsed}).with_columns(pl.when(real).then(pl.col("day")))
+    day = pl.select(pl.when(real).then(parsed)).to_series()
+    return pl.DataFrame({"day": day, "date_text": stripped})
 
 
-def _text_codes(texts: pl.Series, lookups: Lookups) -> pl.DataFrame:
-    return pl.DataFrame({"code": _lookup(_key(texts), lookups.texts)})
+def _text_codes(raw: pl.Series, lookups: Lookups) -> pl.DataFrame:
+    """The CAMEO code of an event text (null if none) and the stripped text."""
+    return pl.DataFrame({"code": _lookup(_key(raw), lookups.texts), "event_text": _strip(raw)})
 
 
-def _cameo_codes(stripped: pl.Series, lookups: Lookups) -> pl.DataFrame:
-    """Dataverse files may drop CAMEO's leading zero (43 for 043, 311 for 0311)."""
+def _cameo_codes(raw: pl.Series, lookups: Lookups) -> pl.DataFrame:
+    """Dataverse files may drop CAMEO's leading zero (43 for 043, 311 for 0311); an empty
+    cell (``has_code`` false) sends the row to its event text."""
     known = list(lookups.cameo)
+    stripped = _strip(raw)
     code = stripped.str.zfill(3)
     zeroed = "0" + code
     zero_it = ~code.is_in(known) & (code.str.len_chars() == 3) & zeroed.is_in(known)
     chosen = pl.select(pl.when(zero_it).then(zeroed).otherwise(code)).to_series()
-    return pl.DataFrame({"code": pl.select(pl.when(chosen.is_in(known)).then(chosen)).to_series()})
+    return pl.DataFrame(
+        {
+            "code": pl.select(pl.when(chosen.is_in(known)).then(chosen)).to_series(),
+            "has_code": stripped != "",
+        }
+    )
 
 
 def _countries(names: pl.Series, lookups: Lookups) -> pl.Series:
@@ -114,8 +125,10 @@ def _countries(names: pl.Series, lookups: Lookups) -> pl.Series:
     return _lookup(_fold(_strip(names)), lookups.countries)
 
 
-def _actors(names: pl.Series, lookups: Lookups) -> pl.DataFrame:
-    """Named actor first, then a bare country (the state), then "Sector (Country)"."""
+def _actors(raw: pl.Series, lookups: Lookups) -> pl.DataFrame:
+    """The name as stored (stripped), its ISO3 and type: a named actor first, then a bare
+    country (the state), then "Sector (Country)"."""
+    names = _strip(raw)
     keys = _key(names)
     listed = keys.is_in(list(lookups.listed))
     state = _countries(names, lookups)
@@ -124,6 +137,7 @@ def _actors(names: pl.Series, lookups: Lookups) -> pl.DataFrame:
     sector_country = _countries(parts.struct.field("country"), lookups)
     frame = pl.DataFrame(
         {
+            "name": names,
             "listed": listed,
             "listed_country": _lookup(keys, lookups.actor_countries),
             "listed_type": _lookup(keys, lookups.actor_types),
@@ -134,6 +148,7 @@ def _actors(names: pl.Series, lookups: Lookups) -> pl.DataFrame:
     )
     is_state = pl.col("state").is_not_null()
     return frame.select(
+        "name",
         country=pl.when("listed").then("listed_country").when(is_state).then("state")
         .otherwise("sector_country"),
         type=pl.when("listed").then("listed_type").when(~is_state).then("sector_type"),
@@ -164,70 +179,73 @@ def _sha1_hex(keys: pl.Series) -> pl.Series:
 
 
 def _kg_checks(cut: pl.DataFrame, lookups: Lookups) -> pl.DataFrame:
-    day = _per_value(_strip(cut["f3"]), _days)["day"]
-    code = _per_value(cut["f1"], lambda texts: _text_codes(texts, lookups))["code"]
+    dates = _per_value(cut["f3"], _days)
+    texts = _per_value(cut["f1"], lambda raw: _text_codes(raw, lookups))
     problem = (
         pl.when(~pl.col("n").is_in([4, 5])).then(pl.lit("count"))
         .when(pl.col("day").is_null()).then(pl.lit("date"))
         .when(pl.col("code").is_null()).then(pl.lit("text"))
     )  # fmt: skip
-    return cut.with_columns(day=day, code=code).with_columns(problem=problem)
+    return pl.concat([cut, dates, texts], how="horizontal").with_columns(problem=problem)
 
 
 def _kg_events(good: pl.DataFrame, lookups: Lookups) -> pl.DataFrame:
-    sides = []
-    for field in ("f0", "f2"):
-        name = _strip(good[field])
-        actor = _per_value(name, lambda names: _actors(names, lookups))
-        sides.append(_Side(name, actor["country"], (actor["type"],)))
-    parts = [_fold(_strip(good[f"f{i}"])) for i in range(4)]
-    content = pl.select(pl.concat_str(parts, separator="|")).to_series()
+    actors = [_per_value(good[f], lambda raw: _actors(raw, lookups)) for f in ("f0", "f2")]
+    sides = [_Side(actor["name"], actor["country"], (actor["type"],)) for actor in actors]
+    # the key: source|text|target|date, each stripped and casefolded (casefolding the joined
+    # text is the same: it folds character by character and leaves "|" alone)
+    parts = [actors[0]["name"], good["event_text"], actors[1]["name"], good["date_text"]]
+    content = _fold(pl.select(pl.concat_str(parts, separator="|")).to_series())
     uid = "icews:" + _sha1_hex(content)
-    nowhere = pl.Series(values=[None] * good.height, dtype=pl.String)
+    nowhere = pl.repeat(None, good.height, dtype=pl.String, eager=True)
     return _events(good, uid, sides, nowhere, lookups)
 
 
 def _dataverse_checks(cut: pl.DataFrame, lookups: Lookups) -> pl.DataFrame:
-    cells = cut.with_columns(_strip(cut[f"f{i}"]).alias(f"c{i}") for i in range(20))
-    day = _per_value(cells["c1"], _days)["day"]
-    cameo = _per_value(cells["c6"], lambda codes: _cameo_codes(codes, lookups))["code"]
-    text = _per_value(cells["c5"], lambda texts: _text_codes(texts, lookups))["code"]
-    has_cameo = pl.col("c6") != ""
+    dates = _per_value(cut["f1"], _days)
+    cameo = _per_value(cut["f6"], lambda raw: _cameo_codes(raw, lookups))
+    texts = _per_value(cut["f5"], lambda raw: _text_codes(raw, lookups))
+    has_cameo = pl.col("has_code")
     problem = (
         pl.when(pl.col("n") != _DATAVERSE_FIELDS).then(pl.lit("count"))
-        .when(pl.col("c0") == "").then(pl.lit("id"))
+        .when(pl.col("event_id") == "").then(pl.lit("id"))
         .when(pl.col("day").is_null()).then(pl.lit("date"))
         .when(pl.col("code").is_null() & has_cameo).then(pl.lit("cameo"))
         .when(pl.col("code").is_null()).then(pl.lit("text"))
     )  # fmt: skip
-    code = pl.when(has_cameo).then(pl.col("cameo")).otherwise(pl.col("text_code"))
-    return (
-        cells.with_columns(day=day, cameo=cameo, text_code=text)
-        .with_columns(code=code).with_columns(problem=problem)
-    )  # fmt: skip
+    columns = {
+        "event_id": _strip(cut["f0"]),
+        "day": dates["day"],
+        "has_code": cameo["has_code"],
+    }
+    code = pl.when(has_cameo).then(cameo["code"]).otherwise(texts["code"])
+    return cut.with_columns(**columns).with_columns(code=code).with_columns(problem=problem)
 
 
 def _dataverse_side(
     good: pl.DataFrame, name: str, sectors: str, country: str, lookups: Lookups
 ) -> _Side:
     """The name's own mapping, completed by the Country column and the listed sectors."""
-    actor = _per_value(good[name], lambda names: _actors(names, lookups))
+    actor = _per_value(good[name], lambda raw: _actors(raw, lookups))
     listed = _per_value(good[sectors], lambda cells: _sector_types(cells, lookups))["sectors"]
     types = pl.select(
         pl.concat_list([actor["type"], listed]).list.drop_nulls().list.unique(maintain_order=True)
     ).to_series()
-    their = _per_value(good[country], lambda names: _countries(names, lookups).to_frame("c"))
+    their = _per_value(good[country], lambda raw: _countries(raw, lookups).to_frame("c"))
     placed = pl.select(pl.coalesce(their["c"], actor["country"])).to_series()
-    return _Side(good[name], placed, tuple(types.list.get(i, null_on_oob=True) for i in range(3)))
+    kinds = tuple(types.list.get(i, null_on_oob=True) for i in range(3))
+    return _Side(actor["name"], placed, kinds)
 
 
 def _dataverse_events(good: pl.DataFrame, lookups: Lookups) -> pl.DataFrame:
     sides = [
-        _dataverse_side(good, "c2", "c3", "c4", lookups),
-        _dataverse_side(good, "c8", "c9", "c10", lookups),
+        _dataverse_side(good, "f2", "f3", "f4", lookups),
+        _dataverse_side(good, "f8", "f9", "f10", lookups),
     ]
-    fips = _per_value(good["c17"], lambda names: _lookup(_fold(names), lookups.fips).to_frame("f"))
-    return _events(good, "icews:" + good["c0"], sides, fips["f"], lookups)
+    fips = _per_value(
+        good["f17"], lambda raw: _lookup(_fold(_strip(raw)), lookups.fips).to_frame("f")
+    )
+    return _events(good, "icews:" + good["event_id"], sides, fips["f"], lookups)
 
 
 # -- the events table --------------------------------------------------------------------------
