@@ -125,7 +125,9 @@ def _to_arrow(events: pl.DataFrame, source_file: str) -> pa.Table:
     events = events.with_columns(source_file=pl.lit(source_file))
     absent = [pl.lit(None).alias(f.name) for f in EVENT_SCHEMA if f.name not in events.columns]
     frame = events.with_columns(absent)
-    return frame.select(EVENT_SCHEMA.names).to_arrow().cast(EVENT_SCHEMA)
+    # large_string -> string is a cheap cast; polars' default string views are not
+    arrow = frame.select(EVENT_SCHEMA.names).to_arrow(compat_level=pl.CompatLevel.oldest())
+    return arrow.cast(EVENT_SCHEMA)
 
 
 def read_icews_batches(
