@@ -222,18 +222,34 @@ def _dataverse_checks(cut: pl.DataFrame, lookups: Lookups) -> pl.DataFrame:
     return cut.with_columns(**columns).with_columns(code=code).with_columns(problem=problem)
 
 
+def _dataverse_types(pairs: pl.DataFrame, lookups: Lookups) -> pl.DataFrame:
+    """Up to three distinct types for each distinct (own type, sector list) pair: the
+    name's own type first, then those of the listed sectors, in order."""
+    listed = _sector_types(pairs["cell"], lookups)["sectors"]
+    types = pl.select(
+        pl.concat_list([pairs["type"], listed]).list.drop_nulls().list.unique(maintain_order=True)
+    ).to_series()
+    return pairs.with_columns(
+        types.list.get(i, null_on_oob=True).alias(f"type{i + 1}") for i in range(3)
+    )
+
+
 def _dataverse_side(
     good: pl.DataFrame, name: str, sectors: str, country: str, lookups: Lookups
 ) -> _Side:
     """The name's own mapping, completed by the Country column and the listed sectors."""
     actor = _per_value(good[name], lambda raw: _actors(raw, lookups))
-    listed = _per_value(good[sectors], lambda cells: _sector_types(cells, lookups))["sectors"]
-    types = pl.select(
-        pl.concat_list([actor["type"], listed]).list.drop_nulls().list.unique(maintain_order=True)
-    ).to_series()
+    pairs = pl.DataFrame({"type": actor["type"], "cell": good[sectors]})
+    types = pairs.join(
+        _dataverse_types(pairs.unique(), lookups),
+        on=["type", "cell"],
+        how="left",
+        nulls_equal=True,  # a name without a type of its own is a key like any other
+        maintain_order="left",
+    )
     their = _per_value(good[country], lambda raw: _countries(raw, lookups).to_frame("c"))
     placed = pl.select(pl.coalesce(their["c"], actor["country"])).to_series()
-    kinds = tuple(types.list.get(i, null_on_oob=True) for i in range(3))
+    kinds = tuple(types[f"type{i}"] for i in (1, 2, 3))
     return _Side(actor["name"], placed, kinds)
 
 
@@ -334,7 +350,8 @@ def read_batch(
         QuarantinedRow(line, refuse(text) or "", visible(text))
         for line, text in frame.filter(control).iter_rows()
     ]
-    count = _DATAVERSE_FIELDS if layout.dataverse else 4
+    # the fields read: Dataverse's last two (Latitude, Longitude) are never used
+    count = 18 if layout.dataverse else 4
     cut = frame.filter(~control).with_columns(cut_fields(pl.col("text"), layout.delimiter, count))
     checks = _dataverse_checks if layout.dataverse else _kg_checks
     checked = checks(cut, lookups)
