@@ -99,8 +99,10 @@ def _days(raw: pl.Series) -> pl.DataFrame:
 
 
 def _text_codes(raw: pl.Series, lookups: Lookups) -> pl.DataFrame:
-    """The CAMEO code of an event text (null if none) and the stripped text."""
-    return pl.DataFrame({"code": _lookup(_key(raw), lookups.texts), "event_text": _strip(raw)})
+    """The CAMEO code of an event text (null if none) and the text as the KG key holds it."""
+    return pl.DataFrame(
+        {"code": _lookup(_key(raw), lookups.texts), "event_text": _fold(_strip(raw))}
+    )
 
 
 def _cameo_codes(raw: pl.Series, lookups: Lookups) -> pl.DataFrame:
@@ -138,6 +140,7 @@ def _actors(raw: pl.Series, lookups: Lookups) -> pl.DataFrame:
     frame = pl.DataFrame(
         {
             "name": names,
+            "folded": _fold(names),  # as the KG key holds it
             "listed": listed,
             "listed_country": _lookup(keys, lookups.actor_countries),
             "listed_type": _lookup(keys, lookups.actor_types),
@@ -149,6 +152,7 @@ def _actors(raw: pl.Series, lookups: Lookups) -> pl.DataFrame:
     is_state = pl.col("state").is_not_null()
     return frame.select(
         "name",
+        "folded",
         country=pl.when("listed").then("listed_country").when(is_state).then("state")
         .otherwise("sector_country"),
         type=pl.when("listed").then("listed_type").when(~is_state).then("sector_type"),
@@ -192,10 +196,10 @@ def _kg_checks(cut: pl.DataFrame, lookups: Lookups) -> pl.DataFrame:
 def _kg_events(good: pl.DataFrame, lookups: Lookups) -> pl.DataFrame:
     actors = [_per_value(good[f], lambda raw: _actors(raw, lookups)) for f in ("f0", "f2")]
     sides = [_Side(actor["name"], actor["country"], (actor["type"],)) for actor in actors]
-    # the key: source|text|target|date, each stripped and casefolded (casefolding the joined
-    # text is the same: it folds character by character and leaves "|" alone)
-    parts = [actors[0]["name"], good["event_text"], actors[1]["name"], good["date_text"]]
-    content = _fold(pl.select(pl.concat_str(parts, separator="|")).to_series())
+    # the key: source|text|target|date, each stripped and casefolded, folded once per
+    # distinct value (a good row's date is ASCII digits and "-": folding leaves it alone)
+    parts = [actors[0]["folded"], good["event_text"], actors[1]["folded"], good["date_text"]]
+    content = pl.select(pl.concat_str(parts, separator="|")).to_series()
     uid = "icews:" + _sha1_hex(content)
     nowhere = pl.repeat(None, good.height, dtype=pl.String, eager=True)
     return _events(good, uid, sides, nowhere, lookups)
