@@ -30,6 +30,7 @@ from tracktwo.events._icews import (
     countryless_by_design,
     is_icews_header,
     read_icews,
+    read_icews_batches,
     unknown_actors,
     unknown_sectors,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "parse_interval",
     "quarantine_rows",
     "read_icews",
+    "read_icews_batches",
     "source_status",
     "store_status",
     "unknown_actors",

@@ -105,24 +105,33 @@ def _detect(first: str, shown_as: str) -> str | int:
     )
 
 
-def _decoded_lines(path: Path, shown_as: str) -> Iterator[str]:
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            try:
-                yield raw.decode("utf-8").rstrip("\r\n")
-            except UnicodeDecodeError as exc:
-                raise FileFormatError(shown_as, f"not UTF-8 text (line {number})") from exc
-
-
 def _stage_icews(
     con: duckdb.DuckDBPyConnection, path: Path, source_file: str, taxonomy: Taxonomy
 ) -> list[QuarantinedRow]:
-    from tracktwo.events._icews import read_icews
+    """Stage an ICEWS file as a stream of arrow batches (the reader decodes the file itself,
+    ~200,000 rows at a time), so a large file is never held whole in Python."""
+    import pyarrow as pa
 
-    table, bad = read_icews(_decoded_lines(path, source_file), source_file=source_file,
-                            taxonomy=taxonomy)  # fmt: skip
-    stage_arrow_events(con, table)
-    return bad
+    from tracktwo.events._icews import EVENT_SCHEMA, read_icews_batches
+
+    batches = read_icews_batches(path, source_file=source_file, taxonomy=taxonomy)  # header
+    quarantined: list[QuarantinedRow] = []
+    failure: list[FileFormatError] = []
+
+    def stream() -> Iterator[pa.RecordBatch]:
+        # an exception raised inside DuckDB's scan would reach us as a DuckDB error: keep it
+        try:
+            for table, bad in batches:
+                quarantined.extend(bad)
+                yield from table.to_batches()
+        except FileFormatError as exc:
+            failure.append(exc)
+
+    stage_arrow_events(con, pa.RecordBatchReader.from_batches(EVENT_SCHEMA, stream()))
+    if failure:
+        drop_staging(con)
+        raise failure[0]
+    return quarantined
 
 
 def _stage_gdelt(
