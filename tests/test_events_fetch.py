@@ -24,7 +24,6 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from tracktwo._errors import FetchError, InputError
-from tracktwo.cli._fetch import register
 from tracktwo.events._fetch import fetch_gdelt, parse_dyads, parse_masterlist
 from tracktwo.events._synth import write_synthetic_gdelt2
 from tracktwo.store._duckdb import EventStore
@@ -409,11 +408,12 @@ def test_since_after_until_is_an_input_error(store: EventStore, server: Server) 
 
 
 def _cli() -> typer.Typer:
-    root = typer.Typer()
-    events = typer.Typer()
-    root.add_typer(events, name="events")
-    register(events)
-    return root
+    """The real command line: its root callback resets the per-invocation state, so a
+    ``--home`` given by an earlier test in this process does not leak into this one."""
+    import tracktwo.cli  # noqa: F401  (registers every command)
+    from tracktwo.cli._app import app
+
+    return app
 
 
 def test_cli_prints_the_report_and_fails_when_incomplete(

@@ -28,7 +28,6 @@ import typer
 from typer.testing import CliRunner
 
 from tracktwo._errors import FetchError, InputError
-from tracktwo.cli._fetch import register
 from tracktwo.events import (
     FetchReport,
     fetch_gdelt,
@@ -452,11 +451,12 @@ def test_backoff_and_intervals() -> None:
 
 
 def _cli() -> typer.Typer:
-    root = typer.Typer()
-    events = typer.Typer()
-    root.add_typer(events, name="events")
-    register(events)
-    return root
+    """The real command line: its root callback resets the per-invocation state, so a
+    ``--home`` given by an earlier test in this process does not leak into this one."""
+    import tracktwo.cli  # noqa: F401  (registers every command)
+    from tracktwo.cli._app import app
+
+    return app
 
 
 @pytest.fixture
