@@ -41,8 +41,12 @@ def _store_dir(rows: int, years: int) -> Path:
     return Path(tempfile.gettempdir()) / f"tracktwo-bench-pulse-{rows}-{years}y"
 
 
-def _build_sql(rows: int, years: int, n_codes: int) -> str:
-    """INSERT ... SELECT generating ``rows`` canonical events (see the module docstring)."""
+def _build_sql(
+    rows: int, years: int, n_codes: int, *, start: str = "2015-01-01", first_id: int = 1_000_000_000
+) -> str:
+    """INSERT ... SELECT generating ``rows`` canonical events (see the module docstring), dated
+    from ``start`` over ``years`` years, GLOBALEVENTIDs from ``first_id`` (bench_ingest.py
+    builds its 5M-event store with this too, with earlier ids and dates than its files)."""
     originals = max(1, round(rows * (1 - REEMISSION_SHARE)))
     days = years * 365
     urls = max(1, rows // 3)
@@ -69,10 +73,10 @@ def _build_sql(rows: int, years: int, n_codes: int) -> str:
         FROM ids
     )
     SELECT
-        'gdelt:' || (1000000000 + j) AS event_uid,
-        1000000000 + j AS global_event_id,
-        DATE '2015-01-01' + day AS event_date,
-        TIMESTAMP '2015-01-01' + to_days(day) + to_minutes(minute) AS date_added,
+        'gdelt:' || ({first_id} + j) AS event_uid,
+        {first_id} + j AS global_event_id,
+        DATE '{start}' + day AS event_date,
+        TIMESTAMP '{start}' + to_days(day) + to_minutes(minute) AS date_added,
         x1.code, x1.name, x1.country, x1.type1, NULL, NULL,
         x2.code, x2.name, x2.country, x2.type1, NULL, NULL,
         hash(j * 64 + 10) % 2 = 0 AS is_root_event,
@@ -97,8 +101,10 @@ def _build_sql(rows: int, years: int, n_codes: int) -> str:
     """
 
 
-def build_store(home: Path, rows: int, years: int) -> dict[str, Any]:
-    """Create the store in ``home`` (a fresh directory); return its description."""
+def build_store(home: Path, rows: int, years: int, **where: Any) -> dict[str, Any]:
+    """Create the store in ``home`` (a fresh directory) through the real writer, so closing
+    it publishes the snapshot readers see; return its description. ``where``: ``start`` and
+    ``first_id`` of _build_sql."""
     import pandas as pd
 
     from tracktwo.events._ingest import REEMISSION_WINDOW_MINUTES
@@ -120,7 +126,7 @@ def build_store(home: Path, rows: int, years: int) -> dict[str, Any]:
     con.register("codes_df", cameo)
     con.execute("CREATE TEMP TABLE bench_actors AS SELECT * FROM actors_df")
     con.execute("CREATE TEMP TABLE bench_codes AS SELECT * FROM codes_df")
-    con.execute(_build_sql(rows, years, len(codes)))
+    con.execute(_build_sql(rows, years, len(codes), **where))
     con.execute("CHECKPOINT")
     pair = con.execute(
         """SELECT count(*), count(*) FILTER (WHERE is_reemission) FROM events
