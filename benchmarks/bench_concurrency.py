@@ -345,7 +345,8 @@ def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
             fetcher.start()
         busy = load(base, args.clients, finished.is_set)
         ingest.join()
-        fetcher.join(timeout=max(60.0, args.fetch_wait + 30))
+        if follow:
+            fetcher.join(timeout=max(60.0, args.fetch_wait + 30))
         _show("during the ingest and fetch", busy)
     ratio = timing["busy"] / alone
     print(
@@ -386,7 +387,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(f"cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}; {args.clients} "
           f"clients over {len(PATHS)} paths: {' '.join(PATHS)}")  # fmt: skip
+    args.code = args.code.resolve()
     work = Path(tempfile.mkdtemp(prefix="tracktwo-bench-concurrency-"))
+    # every child runs from here: `python -c` and `-m` put the working directory first on
+    # sys.path, ahead of PYTHONPATH, so run from a checkout they would import its code
+    os.chdir(work)
     try:
         measure(args, work)
     finally:
