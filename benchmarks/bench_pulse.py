@@ -2,9 +2,13 @@
 
     python benchmarks/bench_pulse.py [--rows N] [--years Y] [--rebuild]
 
-Target (issue, 2 cores): ``pulse`` over 10M stored events in <= 1 s.
+Targets (issues, 2 cores): ``pulse`` over 10M stored events in <= 1 s, and (issue 17) at most
+1.2x a hand-written DuckDB query computing the same monthly sums per track over the same
+Parquet files in the same run (its numbers are checked equal to pulse's query).
 
-The store is built straight in DuckDB SQL (no CSV round trip): N canonical GDELT 2.0
+The store is built straight in DuckDB SQL through the real writer (no CSV round trip; closing
+the writer publishes the snapshot, and pulse reads it through a read-only EventStore): N
+canonical GDELT 2.0
 events drawn with DuckDB's deterministic ``hash()`` from the same actors as
 ``tracktwo.events._synth`` (so about 37.5% of the rows are KHM-USA) and the real CAMEO
 codes with their QuadClass and Goldstein values, spread over ``--years`` years. As in the
@@ -32,7 +36,8 @@ from typing import Any
 
 TARGET_SECONDS = 1.0
 TARGET_ROWS = 10_000_000
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4  # 4: built through the writer, so its snapshot is published
+RATIO_TARGET = 1.2  # pulse / the hand-written query of the same aggregates
 REEMISSION_SHARE = 0.09
 WARM_CALLS = 3
 
@@ -41,8 +46,12 @@ def _store_dir(rows: int, years: int) -> Path:
     return Path(tempfile.gettempdir()) / f"tracktwo-bench-pulse-{rows}-{years}y"
 
 
-def _build_sql(rows: int, years: int, n_codes: int) -> str:
-    """INSERT ... SELECT generating ``rows`` canonical events (see the module docstring)."""
+def _build_sql(
+    rows: int, years: int, n_codes: int, *, start: str = "2015-01-01", first_id: int = 1_000_000_000
+) -> str:
+    """INSERT ... SELECT generating ``rows`` canonical events (see the module docstring), dated
+    from ``start`` over ``years`` years, GLOBALEVENTIDs from ``first_id`` (bench_ingest.py
+    builds its 5M-event store with this too, with earlier ids and dates than its files)."""
     originals = max(1, round(rows * (1 - REEMISSION_SHARE)))
     days = years * 365
     urls = max(1, rows // 3)
@@ -69,10 +78,10 @@ def _build_sql(rows: int, years: int, n_codes: int) -> str:
         FROM ids
     )
     SELECT
-        'gdelt:' || (1000000000 + j) AS event_uid,
-        1000000000 + j AS global_event_id,
-        DATE '2015-01-01' + day AS event_date,
-        TIMESTAMP '2015-01-01' + to_days(day) + to_minutes(minute) AS date_added,
+        'gdelt:' || ({first_id} + j) AS event_uid,
+        {first_id} + j AS global_event_id,
+        DATE '{start}' + day AS event_date,
+        TIMESTAMP '{start}' + to_days(day) + to_minutes(minute) AS date_added,
         x1.code, x1.name, x1.country, x1.type1, NULL, NULL,
         x2.code, x2.name, x2.country, x2.type1, NULL, NULL,
         hash(j * 64 + 10) % 2 = 0 AS is_root_event,
@@ -97,8 +106,10 @@ def _build_sql(rows: int, years: int, n_codes: int) -> str:
     """
 
 
-def build_store(home: Path, rows: int, years: int) -> dict[str, Any]:
-    """Create the store in ``home`` (a fresh directory); return its description."""
+def build_store(home: Path, rows: int, years: int, **where: Any) -> dict[str, Any]:
+    """Create the store in ``home`` (a fresh directory) through the real writer, so closing
+    it publishes the snapshot readers see; return its description. ``where``: ``start`` and
+    ``first_id`` of _build_sql."""
     import pandas as pd
 
     from tracktwo.events._ingest import REEMISSION_WINDOW_MINUTES
@@ -120,7 +131,7 @@ def build_store(home: Path, rows: int, years: int) -> dict[str, Any]:
     con.register("codes_df", cameo)
     con.execute("CREATE TEMP TABLE bench_actors AS SELECT * FROM actors_df")
     con.execute("CREATE TEMP TABLE bench_codes AS SELECT * FROM codes_df")
-    con.execute(_build_sql(rows, years, len(codes)))
+    con.execute(_build_sql(rows, years, len(codes), **where))
     con.execute("CHECKPOINT")
     pair = con.execute(
         """SELECT count(*), count(*) FILTER (WHERE is_reemission) FROM events
@@ -168,6 +179,78 @@ def ensure_store(rows: int, years: int, rebuild: bool) -> tuple[Path, dict[str, 
     (building / "bench.json").write_text(json.dumps(meta))
     building.rename(home)
     return home, meta, f"built in {meta['build_seconds']} s"
+
+
+# -- the reference: the same aggregates by a hand-written DuckDB query over the same files ----
+
+
+def _in_list(codes: frozenset[str]) -> str:
+    return "(" + ", ".join("'" + c.replace("'", "''") + "'" for c in sorted(codes)) + ")"
+
+
+def hand_sql(files: list[Path], taxonomy: Any) -> str:
+    """Per month and track (KHM-USA, both directions, re-emissions left out): the events and
+    the sums of w, wg, w², w²g, w²g² and the cooperative events, w = max(mentions, 1)."""
+
+    def actor(n: int) -> str:
+        types = [f"actor{n}_type{i}" for i in (1, 2, 3)]
+
+        def any_in(codes: frozenset[str]) -> str:
+            listed = _in_list(codes) if codes else "(NULL)"
+            return " OR ".join(f"coalesce({t} IN {listed}, false)" for t in types)
+
+        return f"""CASE WHEN {any_in(taxonomy.local_types)} THEN 'local'
+            WHEN {any_in(taxonomy.official_types)} THEN 'official'
+            WHEN {any_in(taxonomy.people_types)} THEN 'people'
+            WHEN actor{n}_country IS NOT NULL AND {" AND ".join(f"{t} IS NULL" for t in types)}
+                THEN '{taxonomy.state_without_type}'
+            ELSE 'other' END"""
+
+    listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+    return f"""
+    WITH pair AS (
+        SELECT date_trunc('month', event_date)::DATE AS period, {actor(1)} AS t1,
+               {actor(2)} AS t2, goldstein AS g,
+               greatest(coalesce(num_mentions, 1), 1)::DOUBLE AS w,
+               coalesce(quad_class IN (1, 2), false) AS coop
+        FROM read_parquet([{listed}])
+        WHERE ((actor1_country = 'KHM' AND actor2_country = 'USA')
+               OR (actor1_country = 'USA' AND actor2_country = 'KHM'))
+          AND NOT coalesce(is_reemission, false)
+    ), tracked AS (
+        SELECT period, g, w, coop, CASE
+            WHEN t1 = 'official' AND t2 = 'official' THEN 'official'
+            WHEN t1 IN ('official', 'local') AND t2 IN ('official', 'local') THEN 'local'
+            WHEN t1 = 'people' AND t2 = 'people' THEN 'people'
+            WHEN (t1 IN ('official', 'local') AND t2 = 'people')
+              OR (t1 = 'people' AND t2 IN ('official', 'local')) THEN 'mixed'
+            ELSE 'other' END AS series
+        FROM pair
+    )
+    SELECT period, series, count(*) AS events, sum(w) AS sw, sum(w * g) AS swg,
+           sum(w * w) AS sww, sum(w * w * g) AS swwg, sum(w * w * g * g) AS swwgg,
+           sum(coop::BIGINT) AS coop
+    FROM tracked GROUP BY period, series"""
+
+
+def same_numbers(hand: Any, cells: Any) -> str:
+    """'' when the two frames hold the same rows and numbers; what differs otherwise."""
+    import numpy as np
+
+    keys = ["period", "series"]
+    a = hand.assign(period=hand["period"].astype("datetime64[ns]")).sort_values(keys)
+    b = cells.assign(period=cells["period"].astype("datetime64[ns]")).sort_values(keys)
+    if len(a) != len(b) or list(a["series"]) != list(b["series"]):
+        return f"{len(a)} rows by hand, {len(b)} from pulse's query"
+    if not (a["period"].to_numpy() == b["period"].to_numpy()).all():
+        return "the periods differ"
+    for name in ("events", "coop"):
+        if not (a[name].to_numpy() == b[name].to_numpy()).all():
+            return f"column {name} differs"
+    for name in ("sw", "swg", "sww", "swwg", "swwgg"):
+        if not np.allclose(a[name].to_numpy(float), b[name].to_numpy(float), rtol=1e-9):
+            return f"column {name} differs"
+    return ""
 
 
 # the functions pulse calls after the cells query, timed by wrapping them in its module
@@ -230,7 +313,13 @@ def main(argv: list[str] | None = None) -> int:
     stages = _Stages()
     print(f"imports   {time.perf_counter() - import_start:.2f} s (not counted)")
 
-    store = EventStore(home, write=True)
+    import duckdb
+
+    store = EventStore(home)  # read-only: the published snapshot, as every reader sees it
+    files = store.files("events")
+    reference = duckdb.connect()  # the hand query's own connection, same memory limit
+    reference.execute("SET memory_limit='512MB'")
+    sql = hand_sql(files, taxonomy)
     try:
 
         def run_pulse() -> tuple[float, Any]:
@@ -246,18 +335,27 @@ def main(argv: list[str] | None = None) -> int:
             cells = pulse_moments(rows, directed=False).to_pandas()
             return time.perf_counter() - start, cells
 
+        def run_hand() -> tuple[float, Any]:
+            start = time.perf_counter()
+            frame = reference.execute(sql).fetchdf()
+            return time.perf_counter() - start, frame
+
+        hand_cold, hand = run_hand()
         cold, result = run_pulse()
         cold_stages = stages.take()
-        warm = []
-        for _ in range(WARM_CALLS):
+        warm, hand_runs = [], []
+        for _ in range(WARM_CALLS):  # alternately, so a noisy spell hits both
             seconds, result = run_pulse()
             warm.append((seconds, stages.take()))
+            hand_runs.append(run_hand()[0])
         best, best_stages = min(warm, key=lambda item: item[0])
         cells_runs = [run_cells() for _ in range(WARM_CALLS)]
         cells_seconds = min(seconds for seconds, _ in cells_runs)
         cells = cells_runs[0][1]
+        hand_best = min(hand_runs)
     finally:
         store.close()
+        reference.close()
 
     events = result.events
     print(
@@ -277,6 +375,19 @@ def main(argv: list[str] | None = None) -> int:
     other = rest - sum(best_stages.values())
     print(f"    {'other (summaries, gap filling, SQL)':34s} {other:6.2f} s")
     print()
+    differs = same_numbers(hand, cells)
+    print(
+        f"hand-written DuckDB SQL over the same {len(files)} Parquet files: cold {hand_cold:.2f} s,"
+        f" warm best of {WARM_CALLS} {hand_best:.2f} s; {len(hand):,} rows, "
+        + ("the same numbers as pulse's query" if not differs else f"NOT EQUAL: {differs}")
+    )
+    ratio, query_ratio = best / hand_best, cells_seconds / hand_best
+    print(
+        f"ratio pulse warm / hand query        {ratio:5.2f}   target <= {RATIO_TARGET}   "
+        f"{'PASS' if ratio <= RATIO_TARGET else 'FAIL'}"
+    )
+    print(f"ratio pulse's moments query / hand   {query_ratio:5.2f}")
+    print(f"ratio pulse cold / hand query cold   {cold / hand_cold:5.2f}")
     note = "" if args.rows == TARGET_ROWS else f" (target set for {TARGET_ROWS:,} events)"
     for label, seconds in (("warm", best), ("cold", cold)):
         verdict = "PASS" if seconds <= TARGET_SECONDS else "FAIL"
