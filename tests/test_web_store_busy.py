@@ -165,3 +165,58 @@ def test_a_commit_reaches_the_dashboard_without_a_restart(web_home: Path, tmp_pa
             after = client.get("/api/pairs/KHM/USA").json()
     assert after != before  # the cached figures of the old snapshot were not served
     assert json.dumps(after).count("2018") >= json.dumps(before).count("2018")
+
+
+def test_while_one_figure_is_computed_the_others_answer_from_the_last_commit(
+    web_home: Path,
+) -> None:
+    import threading
+
+    from tracktwo.bridges import add_actor
+    from tracktwo.web import WebSettings
+    from tracktwo.web._data import DataSources
+
+    sources = DataSources(WebSettings(home=web_home))
+    assert sources.cached("overview", lambda: "as of commit 1") == "as of commit 1"
+    with EventStore(web_home, write=True) as writer, writer.transaction() as con:
+        con.execute("INSERT INTO votes VALUES (9, 'KHM', 'yes')")  # commit 2 of the store
+    sources.version(force=True)
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(30)
+        return "another page"
+
+    def busy() -> threading.Thread:
+        started.clear()
+        thread = threading.Thread(target=lambda: sources.cached(("page", len(answers)), slow))
+        thread.start()
+        assert started.wait(30)
+        return thread
+
+    answers: list[str] = []
+    other = busy()  # one costly computation in flight
+    # answered at once from the figures of commit 1, not queued behind it
+    answers.append(sources.cached("overview", lambda: pytest.fail("queued a recomputation")))
+    assert answers == ["as of commit 1"]
+    release.set()
+    other.join(30)
+    assert sources.cached("overview", lambda: "as of commit 2") == "as of commit 2"
+
+    # a registry change is never answered from an older value: the request waits its turn
+    add_actor(sources.registry, name="Kampot", country="KHM", kind="city")
+    sources.changed()
+    release.clear()
+    other = busy()
+    waiting = threading.Thread(
+        target=lambda: answers.append(sources.cached("overview", lambda: "with Kampot"))
+    )
+    waiting.start()
+    waiting.join(0.5)
+    assert waiting.is_alive()  # it waits for the computation in flight
+    release.set()
+    waiting.join(30)
+    other.join(30)
+    assert answers[-1] == "with Kampot"
+    sources.close()

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from tracktwo._errors import EngineError
 from tracktwo.bridges import Registry
@@ -54,6 +54,8 @@ class DataSources:
         # every commit replaces the manifest (a new file): its identity is the data version
         self._manifest_path = Path(settings.home) / SNAPSHOT_DIR / "manifest.json"
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        # each key's newest value and its version: served while a newer one is computed
+        self._latest: OrderedDict[Hashable, tuple[tuple[Any, ...], Any]] = OrderedDict()
         self._lock = threading.Lock()
         # one costly computation at a time per worker; re-entrant because a cached page may
         # be built from cached figures
@@ -108,20 +110,40 @@ class DataSources:
     # -- the cache --------------------------------------------------------------------------
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
-        full = (key, self.version())
+        """The value of ``key`` for the current data version, computed once per version.
+
+        While another request computes (one costly computation at a time), a request whose
+        figures only an event-store commit made old gets the previous commit's value at once
+        instead of queueing: an ingest commits every few seconds and each commit would
+        otherwise hold every reader up for a recomputation. A change to the registry is
+        never answered from an older value."""
+        version = self.version()
+        full = (key, version)
         with self._lock:
             if full in self._cache:
                 self._cache.move_to_end(full)
                 return self._cache[full]
-        with self._compute_lock:
+            stale = self._latest.get(key)
+        if stale is not None and stale[0][1] == version[1]:  # same registry, older snapshot
+            if not self._compute_lock.acquire(blocking=False):
+                return cast(T, stale[1])
+        else:
+            self._compute_lock.acquire()
+        try:
             with self._lock:  # another request may have computed it while this one waited
                 if full in self._cache:
                     return self._cache[full]
             value = compute()
+        finally:
+            self._compute_lock.release()
         with self._lock:
             self._cache[full] = value
             while len(self._cache) > CACHE_ENTRIES:
                 self._cache.popitem(last=False)
+            self._latest[key] = (version, value)
+            self._latest.move_to_end(key)
+            while len(self._latest) > CACHE_ENTRIES:
+                self._latest.popitem(last=False)
         return value
 
     def peek(self, key: Hashable) -> Any | None:
