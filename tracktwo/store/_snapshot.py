@@ -25,8 +25,9 @@ Publishing costs what changed, not what is stored: new events are the rows past 
 already published (events are only ever appended; the re-emission flags an ingest changes on
 stored rows mark their months *dirty*, and a dirty month is rewritten from the working
 file); a month with more than ``MAX_MONTH_FILES`` files has its newer files merged into one
-(from the Parquet files themselves: the cost of the month, not of the store); every other table is compared by a
-fingerprint (row count and a sum of row hashes) and rewritten only when it changed.
+(from the Parquet files themselves: the cost of the month, not of the store); every other
+table is compared by a fingerprint (row count and a sum of row hashes) and rewritten only
+when it changed.
 """
 
 from __future__ import annotations
