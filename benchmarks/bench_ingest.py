@@ -81,6 +81,23 @@ def _child_polars(path: str) -> dict[str, Any]:
     return {"rows": frame.height, "seconds": seconds, "baseline_mib": baseline}
 
 
+def _time_stage(stages: dict[str, float], module: Any, name: str, label: str) -> None:
+    """Wrap ``module.name`` so that its time adds up in ``stages[label]`` (looked up at call
+    time, so wrapping a function ingest calls times it)."""
+    inner = getattr(module, name, None)
+    if inner is None:  # ingest was reorganised: that stage is simply not shown
+        return
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            stages[label] = stages.get(label, 0.0) + time.perf_counter() - start
+
+    setattr(module, name, wrapper)
+
+
 def _child_ingest(path: str, home: str) -> dict[str, Any]:
     """Ingest ``path`` into a fresh store in ``home``; time ingest_file and its stages."""
     from contextlib import contextmanager
@@ -92,18 +109,7 @@ def _child_ingest(path: str, home: str) -> dict[str, Any]:
     stages: dict[str, float] = {}
 
     def timed(module: Any, name: str, label: str) -> None:
-        inner = getattr(module, name, None)
-        if inner is None:  # ingest was reorganised: that stage is simply not shown
-            return
-
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return inner(*args, **kwargs)
-            finally:
-                stages[label] = stages.get(label, 0.0) + time.perf_counter() - start
-
-        setattr(module, name, wrapper)
+        _time_stage(stages, module, name, label)
 
     # the stages of ingest_file, looked up at call time, so wrapping them times them
     timed(_gdelt, "stage_gdelt", "read file into staging (read_csv)")
@@ -231,18 +237,7 @@ def _child_ingest_files(listing: str, home: str) -> dict[str, Any]:
     batches: list[dict[str, float]] = []
 
     def timed(module: Any, name: str, label: str) -> None:
-        inner = getattr(module, name, None)
-        if inner is None:  # ingest was reorganised: that stage is simply not shown
-            return
-
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return inner(*args, **kwargs)
-            finally:
-                stages[label] = stages.get(label, 0.0) + time.perf_counter() - start
-
-        setattr(module, name, wrapper)
+        _time_stage(stages, module, name, label)
 
     timed(_batch, "stage_file", STAGE_READ)
     timed(_batch, "park_staging", STAGE_PARK)

@@ -15,11 +15,12 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 import typer
+from _http import serving
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -163,20 +164,13 @@ MALFORMED_LINES = 3
 def server(fixture: Fixture) -> Iterator[Server]:
     served = {f"/gdeltv2/{stamp}.export.CSV.zip": body for stamp, body in fixture.zips.items()}
     state = Server(files=served)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.port = httpd.server_address[1]
-    state.files["/gdeltv2/masterfilelist.txt"] = _masterlist(state, fixture).encode()
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_handler(state)) as port:
+        state.port = port
+        state.files["/gdeltv2/masterfilelist.txt"] = _masterlist(state, fixture).encode()
+        yield state
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[EventStore]:
-    with EventStore(tmp_path / "home", write=True) as opened:
-        yield opened
+# `store`: a fresh event store per test, from conftest.py
 
 
 def _fetch(store: EventStore, server: Server, **kwargs: object):  # type: ignore[no-untyped-def]

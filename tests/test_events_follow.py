@@ -20,11 +20,12 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 import typer
+from _http import serving
 from typer.testing import CliRunner
 
 from tracktwo._errors import FetchError, InputError
@@ -209,19 +210,12 @@ def _handler(state: Gdelt) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def gdelt(exports: Exports) -> Iterator[Gdelt]:
     state = Gdelt(exports)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(_handler(state)) as port:
+        state.port = port
+        yield state
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[EventStore]:
-    with EventStore(tmp_path / "home", write=True) as opened:
-        yield opened
+# `store`: a fresh event store per test, from conftest.py
 
 
 def _follow(store: EventStore, gdelt: Gdelt, **kwargs: object) -> FetchReport:
