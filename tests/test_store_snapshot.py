@@ -299,3 +299,23 @@ def test_a_replaced_file_outlives_the_readers_of_its_snapshot(
     assert on_disk == set(live)  # nothing else is left behind
     with EventStore(home) as reader:
         assert reader.count("votes") == 2  # (1, KHM, yes) and (2, KHM, abstain)
+
+
+def test_a_snapshot_that_cannot_be_written_says_so_and_the_next_write_catches_up(
+    tmp_path: Path,
+) -> None:
+    from tracktwo import EngineError
+
+    home = tmp_path / "h"
+    with EventStore(home, write=True) as writer:
+        blocker = home / SNAPSHOT_DIR / "events" / "month=2016-07"
+        blocker.write_text("in the way")  # the folder of July 2016's new file cannot be made
+        with pytest.raises(EngineError, match="committed, but its snapshot for readers could"):
+            ingest_file(writer, SAMPLE)
+        with EventStore(home) as reader:
+            assert reader.count("events") == 0  # the previous commit, whole
+        blocker.unlink()
+        with writer.transaction() as con:
+            con.execute("INSERT INTO votes VALUES (1, 'USA', 'no')")
+    with EventStore(home) as reader:  # both commits, published by the second
+        assert reader.count("events") == 710 and reader.count("votes") == 1

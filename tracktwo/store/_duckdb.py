@@ -13,6 +13,7 @@ import duckdb
 import ibis
 
 from tracktwo._config import resolve_home
+from tracktwo._errors import EngineError
 from tracktwo.store._locking import WriterLock, connect, missing_store, say_waiting
 from tracktwo.store._schema import TABLES, WRITER_TABLES
 from tracktwo.store._snapshot import (
@@ -129,7 +130,14 @@ class EventStore:
         """Publish the committed state for readers (a writer does it at every commit)."""
         if self.read_only:
             raise TypeError("a read-only EventStore has nothing to publish")
-        self.manifest = publish(self.con, self.home)
+        try:
+            self.manifest = publish(self.con, self.home)
+        except (OSError, duckdb.Error) as exc:  # a full disk, a read-only folder ...
+            raise EngineError(
+                f"the event store committed, but its snapshot for readers could not be written "
+                f"in {self.snapshot_dir}: {exc}; readers see the previous commit until the next "
+                "write publishes it"
+            ) from exc
         return self.manifest
 
     def table(self, name: str) -> Any:
