@@ -86,6 +86,17 @@ def ingest(
         raise typer.Exit(2)
 
 
+def _status_title(store: EventStore) -> str:
+    """Which snapshot the figures are of: a reader sees the store as of one commit."""
+    snapshot = store.manifest
+    if snapshot is None:
+        return f"Event store {store.home}"
+    return (
+        f"Event store {store.home} (snapshot {snapshot.version}, published "
+        f"{snapshot.published_at.replace('T', ' ').replace('Z', ' UTC')})"
+    )
+
+
 @events_app.command("quarantine")
 @output_options
 def quarantine(
@@ -146,7 +157,7 @@ def status(
             emit(unplaced_actors(store, load_taxonomy(state.taxonomy)), fmt,
                  title="ICEWS actors without a country")  # fmt: skip
             return
-        emit(store_status(store), fmt, title=f"Event store {store.path}")
+        emit(store_status(store), fmt, title=_status_title(store))
         if fmt is not OutputFormat.table:
             return
         emit(source_status(store), fmt, title="Sources (events seen in each; months with totals)")
