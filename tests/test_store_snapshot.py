@@ -319,3 +319,17 @@ def test_a_snapshot_that_cannot_be_written_says_so_and_the_next_write_catches_up
             con.execute("INSERT INTO votes VALUES (1, 'USA', 'no')")
     with EventStore(home) as reader:  # both commits, published by the second
         assert reader.count("events") == 710 and reader.count("votes") == 1
+
+
+def test_events_status_names_the_snapshot_it_shows(tmp_path: Path) -> None:
+    from _cli import run_ok
+
+    with EventStore(tmp_path, write=True) as writer:
+        ingest_file(writer, SAMPLE)
+    manifest = read_manifest(tmp_path)
+    assert manifest is not None
+    lines = run_ok(tmp_path, "events", "status")
+    day, clock = manifest.published_at.rstrip("Z").split("T")
+    title = " ".join(" ".join(lines[:3]).split())  # the title may wrap in a narrow terminal
+    assert f"(snapshot {manifest.version}, published {day} {clock} UTC)" in title
+    assert any("710" in line for line in lines)  # the sample's 710 events
