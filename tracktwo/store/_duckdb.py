@@ -107,6 +107,8 @@ class EventStore:
         self.con.execute(f"SET temp_directory='{self.home / 'tmp'}'")
         self.con.execute("SET enable_progress_bar=false")  # progress is tracktwo's to draw
         if self.read_only:
+            # a reader's rows come in the snapshot's order: the same query, the same answer
+            self.con.execute("SET preserve_insertion_order=true")
             self.con.execute("SET parquet_metadata_cache=true")
             assert self.manifest is not None
             attach_snapshot(self.con, self.home, self.manifest)
