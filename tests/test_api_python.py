@@ -10,7 +10,6 @@ rows, the UN votes, the Cambodia–US ties, the GeoNames extract.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import io
 import json
 import re
@@ -22,6 +21,7 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
+from _votes import khm_usa_agreement_by_year
 
 import tracktwo
 from tracktwo import InputError, NotFoundError
@@ -171,16 +171,7 @@ def test_the_2022_figures_quoted_on_the_page() -> None:
 
 def _agreement() -> pd.DataFrame:
     """Cambodia–US UN vote agreement per year from the shipped CSV files."""
-    with gzip.open(DATASETS / "un_votes.csv.gz", "rt", encoding="utf-8") as handle:
-        votes = pd.read_csv(handle, keep_default_na=False)
-    calls = pd.read_csv(DATASETS / "un_roll_calls.csv.gz").set_index("rcid")
-    khm = votes[votes["country_code"] == "KH"].set_index("rcid")["vote"].rename("khm")
-    usa = votes[votes["country_code"] == "US"].set_index("rcid")["vote"].rename("usa")
-    both = pd.concat([khm, usa], axis=1, join="inner")
-    differ = both["khm"] != both["usa"]
-    score = (~differ) * 1.0 + (differ & (both == "abstain").any(axis=1)) * 0.5
-    years = pd.to_datetime(calls["date"]).dt.year.reindex(score.index)
-    return score.groupby(years).agg(["mean", "size"])
+    return khm_usa_agreement_by_year()
 
 
 def test_the_vote_figures_are_the_shipped_votes(doc_run) -> None:

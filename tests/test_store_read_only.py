@@ -9,7 +9,6 @@ before letting go, so nothing depends on timing.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import shutil
@@ -22,12 +21,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from _votes import khm_usa_agreement_by_year
 
 import tracktwo
 from tracktwo import NotFoundError
 from tracktwo.store import STORE_FILE, TABLES, EventStore, read_manifest
 
-DATASETS = Path(tracktwo.__file__).parent / "datasets"
 GDELT = Path(__file__).parent / "data" / "gdelt_v1_sample.tsv"  # 710 rows, all new ids
 CLI = [sys.executable, "-c", "from tracktwo.cli import main; main()"]
 _HOLD = (
@@ -69,18 +68,8 @@ def run(args: list[str], wait: str = "60") -> subprocess.CompletedProcess[str]:
 
 def _agreement_by_year() -> pd.Series:
     """UN vote agreement of Cambodia and the United States per year, from the shipped CSV
-    files with plain pandas: 1 same vote, 0.5 one abstained, 0 yes against no."""
-    with gzip.open(DATASETS / "un_votes.csv.gz", "rt", encoding="utf-8") as handle:
-        votes = pd.read_csv(handle, keep_default_na=False)
-    calls = pd.read_csv(DATASETS / "un_roll_calls.csv.gz").set_index("rcid")
-    khm = votes[votes["country_code"] == "KH"].set_index("rcid")["vote"].rename("khm")
-    usa = votes[votes["country_code"] == "US"].set_index("rcid")["vote"].rename("usa")
-    both = pd.concat([khm, usa], axis=1, join="inner")
-    same = (both["khm"] == both["usa"]).astype(float)
-    half = (both["khm"] != both["usa"]) & (both[["khm", "usa"]] == "abstain").any(axis=1)
-    score = same + 0.5 * half
-    years = pd.to_datetime(calls["date"]).dt.year.reindex(score.index)
-    return score.groupby(years).mean()
+    files with plain pandas (tests/_votes.py)."""
+    return khm_usa_agreement_by_year()["mean"]
 
 
 @pytest.fixture
@@ -206,3 +195,11 @@ def test_a_reader_in_the_writers_process_sees_what_was_committed(tmp_path: Path)
                 assert reader.read_only and reader.count("votes") == 0
         with EventStore(tmp_path) as reader:  # committed, so published
             assert reader.count("votes") == 1
+
+
+def test_a_copy_of_the_published_snapshot_alone_can_be_read(demo_store_home: Path, tmp_path):
+    home = tmp_path / "snapshot-only"
+    shutil.copytree(demo_store_home / "snapshot", home / "snapshot")  # no events.duckdb
+    votes = tracktwo.open(home).votes("KHM", "USA")
+    assert len(votes) == len(_agreement_by_year())
+    assert not (home / STORE_FILE).exists()  # reading it created no working file

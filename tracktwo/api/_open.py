@@ -62,8 +62,9 @@ class _Folder:
 
     @contextmanager
     def store(self, *, write: bool = False) -> Iterator[EventStore]:
-        """The event store for one call: read-only (waiting out an ingest for up to
-        ``TRACKTWO_STORE_WAIT`` seconds) unless ``write``."""
+        """The event store for one call: its published snapshot (an ingest running meanwhile
+        neither waits nor is waited for), or, with ``write``, the writer's working file
+        (waiting up to ``TRACKTWO_STORE_WAIT`` seconds for another writer)."""
         from tracktwo.store import EventStore, store_wait
 
         if write:
@@ -304,11 +305,13 @@ def open(
 
 
 def _check_readable(folder: Path, db: str | None) -> None:
-    from tracktwo.store import STORE_FILE
+    from tracktwo.store import SNAPSHOT_DIR, STORE_FILE
 
     if not folder.is_dir():
         raise NotFoundError(f"no tracktwo data folder at {folder}: {_CREATE}")
-    held = [name for name in (STORE_FILE, _REGISTRY_FILE) if (folder / name).is_file()]
+    # a copy of the published snapshot alone (no working file) can be read too
+    kept = (STORE_FILE, _REGISTRY_FILE, f"{SNAPSHOT_DIR}/manifest.json")
+    held = [name for name in kept if (folder / name).is_file()]
     if not held and not (db or os.environ.get("TRACKTWO_DB")):
         raise NotFoundError(
             f"{folder} holds no event store ({STORE_FILE}) and no registry "

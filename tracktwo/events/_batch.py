@@ -61,10 +61,11 @@ class IngestBatch:
     max_seconds: float = DEFAULT_BATCH_SECONDS
     max_rows: int = DEFAULT_BATCH_ROWS
     on_commit: Callable[[list[IngestReport]], None] | None = None
-    _pending: list[_Pending] = field(default_factory=list)
-    _rows: int = 0
-    _started: float = 0.0
-    _parked: int = 0
+    # what the batch holds so far: not parameters (``field(init=False)``)
+    _pending: list[_Pending] = field(default_factory=list, init=False, repr=False)
+    _rows: int = field(default=0, init=False, repr=False)
+    _started: float = field(default=0.0, init=False, repr=False)
+    _parked: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.max_files < 1 or self.max_rows < 1 or not self.max_seconds >= 0:

@@ -37,10 +37,9 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
@@ -396,7 +395,6 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
-def snapshot_files(home: Path, manifest: Mapping[str, Any] | Manifest, table: str) -> list[Path]:
+def snapshot_files(home: Path, manifest: Manifest, table: str) -> list[Path]:
     """Absolute paths of ``table``'s files in a manifest."""
-    tables = manifest.tables if isinstance(manifest, Manifest) else manifest["tables"]
-    return [home / SNAPSHOT_DIR / name for name in tables.get(table, [])]
+    return [home / SNAPSHOT_DIR / name for name in manifest.tables.get(table, [])]
