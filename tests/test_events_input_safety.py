@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tracktwo.events._ingest import ingest_file
+from tracktwo.events import ingest_file
 from tracktwo.store import EventStore
 from tracktwo.store._schema import EVENT_COLUMNS
 

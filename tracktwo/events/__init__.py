@@ -4,6 +4,7 @@ from tracktwo.events._batch import (
     DEFAULT_BATCH_FILES,
     DEFAULT_BATCH_SECONDS,
     IngestBatch,
+    ingest_file,
     ingest_paths,
 )
 from tracktwo.events._export import (
@@ -38,7 +39,6 @@ from tracktwo.events._ingest import (
     REEMISSION_WINDOW_MINUTES,
     IngestReport,
     check_source_name,
-    ingest_file,
 )
 from tracktwo.events._quarantine import QuarantinedRow
 from tracktwo.events._status import (

@@ -1,14 +1,21 @@
-"""Many files, few commits: an ingest batch stores several staged files in one transaction.
+"""Many files, few commits: an ingest batch stores several files in one transaction.
 
-A GDELT 2.0 export is one file every 15 minutes, ~1,500 rows each: committing (and then
-publishing a snapshot for the readers) once per file would cost more than reading it. A
-batch stages each file as it comes, outside any transaction, then stores them all in one:
+A GDELT 2.0 export is one file every 15 minutes, ~1,500 rows each: reading, storing and
+committing (and then publishing a snapshot for the readers) one file at a time costs tens of
+statements a file, far more than reading it. A batch checks each file as it comes (its
+format, control characters, UTF-8), outside any transaction, then reads its GDELT files
+with one call of DuckDB's CSV reader per layout into one staging table (each row numbered
+by its file), stores them with one pass of the de-duplication and re-emission rules, and
+works out every file's figures by grouping on that number:
 
 * a batch commits when it holds ``max_files`` files, when ``max_seconds`` have passed since
   its first file, when its files hold ``max_rows`` staged rows, or when it is closed;
-* each batch is all-or-nothing; a file that cannot be read is refused when it is staged
-  (FileFormatError, nothing of it kept) and the others go on, as before; a bad row goes to
-  the quarantine with its file and line, as before;
+* each batch is all-or-nothing; a file that cannot be read is refused when it is added
+  (FileFormatError, nothing of it kept) and the others go on, as before; the rare file
+  DuckDB itself cannot read is refused when the batch is read (``on_refused``); a bad row
+  goes to the quarantine with its file and line, as before;
+* the files are stored as if one after the other in the order added: of an event in two
+  files of one batch the first file's copy is kept, the other counted already stored;
 * what happens after a file is stored (a fetch recording it in its ledger) runs inside the
   same transaction (``then``), so it commits with the rows or not at all.
 """
@@ -18,13 +25,14 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
 from tracktwo._errors import FileFormatError
-from tracktwo.events._ingest import IngestReport, StagedFile, stage_file, store_staged
-from tracktwo.store import EventStore, drop_parked, drop_staging, park_staging, unpark_staging
+from tracktwo.events._ingest import IngestReport, StagedFile, read_staged, stage_file, store_staged
+from tracktwo.store import EventStore, create_staging, drop_staging, ensure_cameo_codes
 from tracktwo.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
@@ -32,6 +40,7 @@ __all__ = [
     "DEFAULT_BATCH_ROWS",
     "DEFAULT_BATCH_SECONDS",
     "IngestBatch",
+    "ingest_file",
     "ingest_paths",
 ]
 
@@ -40,19 +49,14 @@ DEFAULT_BATCH_SECONDS = 60.0
 DEFAULT_BATCH_ROWS = 2_000_000  # staged rows spill to disk beyond the memory limit anyway
 
 AfterStore = Callable[[IngestReport], None]
-
-
-@dataclass
-class _Pending:
-    staged: StagedFile
-    table: str
-    then: AfterStore | None = None
+Refused = Callable[[Path, FileFormatError], None]
 
 
 @dataclass
 class IngestBatch:
     """Stage files with ``add``; they are stored together at the next ``commit`` (automatic
-    when the batch is full). ``on_commit`` receives the reports of each committed batch."""
+    when the batch is full). ``on_commit`` receives the reports of each committed batch,
+    ``on_refused`` each file refused only when the batch read it."""
 
     store: EventStore
     taxonomy: Taxonomy | None = None
@@ -61,11 +65,14 @@ class IngestBatch:
     max_seconds: float = DEFAULT_BATCH_SECONDS
     max_rows: int = DEFAULT_BATCH_ROWS
     on_commit: Callable[[list[IngestReport]], None] | None = None
+    on_refused: Refused | None = None
     # what the batch holds so far: not parameters (``field(init=False)``)
-    _pending: list[_Pending] = field(default_factory=list, init=False, repr=False)
+    _pending: list[tuple[StagedFile, AfterStore | None]] = field(
+        default_factory=list, init=False, repr=False
+    )
     _rows: int = field(default=0, init=False, repr=False)
     _started: float = field(default=0.0, init=False, repr=False)
-    _parked: int = field(default=0, init=False, repr=False)
+    _open: ExitStack = field(default_factory=ExitStack, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.max_files < 1 or self.max_rows < 1 or not self.max_seconds >= 0:
@@ -80,18 +87,26 @@ class IngestBatch:
         source: str | None = None,
         then: AfterStore | None = None,
     ) -> None:
-        """Stage one file (FileFormatError: nothing of it is kept); commit if now full."""
-        staged = stage_file(
-            self.store, path, taxonomy=self.taxonomy, source_name=source_name,
-            source=source if source is not None else self.source,
-        )  # fmt: skip
-        self._parked += 1
-        table = f"staged_batch_{self._parked}"
-        park_staging(self.store.con, table)
+        """Check one file and stage it (FileFormatError: nothing of it is kept); commit if
+        the batch is now full."""
+        assert self.taxonomy is not None
+        if not self._pending:
+            create_staging(self.store.con)
+            ensure_cameo_codes(self.store.con, self.taxonomy.cameo)
+        number = len(self._pending)
+        try:
+            staged = stage_file(
+                self.store, path, number, self._open, taxonomy=self.taxonomy,
+                source_name=source_name, source=source if source is not None else self.source,
+            )  # fmt: skip
+        except BaseException:
+            if not self._pending:
+                drop_staging(self.store.con)
+            raise
         if not self._pending:
             self._started = time.monotonic()
-        self._pending.append(_Pending(staged, table, then))
-        self._rows += staged.usable
+        self._pending.append((staged, then))
+        self._rows += staged.lines
         if self._full():
             self.commit()
 
@@ -103,35 +118,43 @@ class IngestBatch:
         )
 
     def commit(self) -> list[IngestReport]:
-        """Store every staged file in one transaction (then published), in the order added."""
+        """Read the staged files, store them in one transaction (then published), and return
+        their reports in the order added (a file refused at the read has none)."""
         pending, self._pending, self._rows = self._pending, [], 0
         if not pending:
             return []
-        reports = []
         try:
-            with self.store.transaction():
-                for item in pending:
-                    unpark_staging(self.store.con, item.table)
-                    report = store_staged(self.store, item.staged)
-                    if item.then is not None:
-                        item.then(report)
-                    reports.append(report)
+            files = [staged for staged, _ in pending]
+            refused = read_staged(self.store, files)
+            kept = [(staged, then) for staged, then in pending if staged.number not in refused]
+            reports = self._store(kept) if kept else []
         finally:
-            self._drop(pending)
-        if self.on_commit is not None:
+            self._release()
+        for staged, _ in pending:
+            if staged.number in refused and self.on_refused is not None:
+                self.on_refused(staged.path, refused[staged.number])
+        if self.on_commit is not None and reports:
             self.on_commit(reports)
         return reports
 
-    def _drop(self, pending: list[_Pending]) -> None:
-        con = self.store.con
-        drop_staging(con)
-        for item in pending:
-            drop_parked(con, item.table)
+    def _store(self, kept: list[tuple[StagedFile, AfterStore | None]]) -> list[IngestReport]:
+        with self.store.transaction():
+            reports = store_staged(self.store, [staged for staged, _ in kept])
+            for (_, then), report in zip(kept, reports, strict=True):
+                if then is not None:
+                    then(report)
+        return reports
+
+    def _release(self) -> None:
+        """The staging table and the unpacked copies, once stored or forgotten."""
+        drop_staging(self.store.con)
+        self._open.close()
+        self._open = ExitStack()
 
     def discard(self) -> None:
         """Forget the staged files, storing none of them."""
-        pending, self._pending, self._rows = self._pending, [], 0
-        self._drop(pending)
+        self._pending, self._rows = [], 0
+        self._release()
 
     def __enter__(self) -> IngestBatch:
         return self
@@ -146,6 +169,29 @@ class IngestBatch:
             self.commit()
         else:
             self.discard()
+
+
+def ingest_file(
+    store: EventStore,
+    path: str | os.PathLike[str],
+    *,
+    taxonomy: Taxonomy | None = None,
+    source_name: str | None = None,
+    source: str | None = None,
+) -> IngestReport:
+    """Ingest one event file (plain, .gz or .zip). All-or-nothing: on error nothing is kept.
+
+    ``source`` names the data set the file belongs to (``icews18``), by default its format;
+    per-source totals (``import_source_totals``) use the same name. Many files: ingest_paths
+    (or IngestBatch), which commits them in batches."""
+    refused: list[FileFormatError] = []
+    with IngestBatch(store, taxonomy=taxonomy, source=source,
+                     on_refused=lambda _path, exc: refused.append(exc)) as batch:  # fmt: skip
+        batch.add(path, source_name=source_name)
+        reports = batch.commit()
+    if refused:
+        raise refused[0]
+    return reports[0]
 
 
 def ingest_paths(
@@ -174,8 +220,14 @@ def ingest_paths(
             if on_file_done:
                 on_file_done(paths_of.get(report.path, Path(report.path)), report)
 
+    def refused(path: Path, exc: FileFormatError) -> None:
+        failures.append(exc)
+        if on_file_done:
+            on_file_done(paths_of.get(str(path), path), exc)
+
     with IngestBatch(store, taxonomy=taxonomy, source=source, max_files=batch_files,
-                     max_seconds=batch_seconds, on_commit=committed) as batch:  # fmt: skip
+                     max_seconds=batch_seconds, on_commit=committed,
+                     on_refused=refused) as batch:  # fmt: skip
         for raw_path in paths:
             path = Path(raw_path)
             paths_of[str(path)] = path

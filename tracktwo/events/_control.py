@@ -8,12 +8,15 @@ separates fields and CRLF line ends are read as line ends.
 
 GDELT files are scanned as bytes before DuckDB reads them (UTF-8 never uses these bytes
 inside a multi-byte character): one fast pass that deletes the forbidden bytes and compares
-lengths. Only a file that holds such bytes is read again line by line and copied with those
-lines blank, so DuckDB reads the rest and every line keeps its number.
+lengths, checks the text is UTF-8 and counts the lines (so a batch knows a file's size,
+and refuses a file that is not text, before it reads any of it). Only a file that holds
+such bytes is read again line by line and copied with those lines blank, so DuckDB reads
+the rest and every line keeps its number.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -68,19 +71,45 @@ def control_reason(
     return f"control character {character}"
 
 
-def _may_hold_control(path: Path) -> bool:
-    """False when no line of ``path`` can hold a control character: a fast scan by chunks
-    (byte deletion, no line counting); True sends the file to the exact line-by-line pass."""
+def _scan(path: Path, shown_as: str) -> tuple[bool, int]:
+    """(whether a line of ``path`` may hold a control character, its number of lines), in
+    one pass by chunks: byte deletion for the control characters (True sends the file to
+    the exact line-by-line pass), a streaming UTF-8 decode (FileFormatError naming the
+    first line that is not UTF-8), and a count of line ends."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 0
+    may_hold = False
+    last = b""
     with path.open("rb") as handle:
         while chunk := handle.read(_CHUNK):
-            if len(chunk.translate(None, _FORBIDDEN)) != len(chunk):
-                return True
-            if b"\r" in chunk:
+            if not may_hold:
+                may_hold = len(chunk.translate(None, _FORBIDDEN)) != len(chunk)
+            if not may_hold and b"\r" in chunk:
                 if chunk.endswith(b"\r"):  # is it a CRLF cut in two? read on to know
                     chunk += handle.read(1)
-                if b"\r" in chunk.replace(b"\r\n", b"").removesuffix(b"\r"):
-                    return True
-    return False
+                may_hold = b"\r" in chunk.replace(b"\r\n", b"").removesuffix(b"\r")
+            _decode(decoder, chunk, lines, shown_as)
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    _decode(decoder, b"", lines, shown_as, final=True)
+    if lines == 0 or last != b"\n":
+        lines += 1  # the last line, without an end
+    return may_hold, lines
+
+
+def _decode(
+    decoder: codecs.IncrementalDecoder,
+    chunk: bytes,
+    lines: int,
+    shown_as: str,
+    *,
+    final: bool = False,
+) -> None:
+    try:
+        decoder.decode(chunk, final)
+    except UnicodeDecodeError as exc:
+        number = lines + chunk.count(b"\n", 0, max(exc.start, 0)) + 1
+        raise FileFormatError(shown_as, f"not UTF-8 text (line {number})") from exc
 
 
 def _line_text(raw: bytes, number: int, shown_as: str) -> str:
@@ -120,14 +149,16 @@ def _blank_copy(
 @contextmanager
 def without_control_lines(
     path: Path, scratch: Path, columns: Sequence[str], shown_as: str
-) -> Iterator[tuple[Path, list[QuarantinedRow]]]:
-    """Yield (a file to read, the quarantined lines) for the tab-separated ``path``:
-    ``path`` itself when it is clean, else a copy in ``scratch`` with those lines blank."""
-    if not _may_hold_control(path):
-        yield path, []
+) -> Iterator[tuple[Path, list[QuarantinedRow], int]]:
+    """Yield (a file to read, the quarantined lines, the number of lines) for the
+    tab-separated ``path``: ``path`` itself when it is clean, else a copy in ``scratch``
+    with those lines blank. FileFormatError when it is not UTF-8 text."""
+    may_hold, lines = _scan(path, shown_as)
+    if not may_hold:
+        yield path, [], lines
         return
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch) as folder:
         target = Path(folder) / "without-control.tsv"
         rows = _blank_copy(path, target, columns, shown_as)
-        yield (target if rows else path), rows
+        yield (target if rows else path), rows, lines

@@ -1,6 +1,8 @@
 """Read GDELT 1.0 / 2.0 export files into a staging table with DuckDB's CSV reader.
 
-DuckDB parses the tab-separated file in parallel and streams it, so memory stays bounded.
+The files of one layout in a batch are read by one call: DuckDB parses them in parallel and
+streams them, so memory stays bounded and a 15-minute file of 1,500 rows costs no more than
+its share of one big read.
 Rows it cannot parse (wrong column count, a number or a date it cannot read, bad UTF-8)
 land in its rejects table with their line number and raw text; tracktwo turns them into
 quarantine rows. GDELT 1.0 files switched from 57 to 58 columns in April 2013; a file that
@@ -25,11 +27,11 @@ from tracktwo.store import (
     GdeltRead,
     clear_csv_rejects,
     csv_rejects,
-    drop_staging,
+    delete_staged_file,
     stage_gdelt_csv,
 )
 
-__all__ = ["LAYOUTS", "GdeltLayout", "layout_for_field_count", "stage_gdelt"]
+__all__ = ["LAYOUTS", "GdeltFile", "GdeltLayout", "layout_for_field_count", "stage_gdelt"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,16 @@ _TYPED = {
     "NumArticles": "INTEGER",
     "AvgTone": "DOUBLE",
 }
+
+
+@dataclass(frozen=True)
+class GdeltFile:
+    """One plain GDELT file of a batch: its number in the batch, the path DuckDB reads and
+    the name its events are stored under."""
+
+    number: int
+    path: Path
+    source_file: str
 
 
 def layout_for_field_count(count: int) -> GdeltLayout | None:
@@ -106,32 +118,79 @@ def _one_row(line: int, line_rejects: list[Reject], expected: int) -> Quarantine
 
 
 def _read_pass(
-    con: duckdb.DuckDBPyConnection, path: Path, layout: GdeltLayout, source_file: str, create: bool
-) -> list[Reject]:
+    con: duckdb.DuckDBPyConnection, files: list[GdeltFile], layout: GdeltLayout
+) -> dict[str, list[Reject]]:
+    """Append ``files`` to the staging table in one read; their rejects by path."""
     clear_csv_rejects(con)
     try:
-        stage_gdelt_csv(con, path, _read(layout), source_file, create=create)
+        stage_gdelt_csv(con, [f.path for f in files], _read(layout),
+                        [f.source_file for f in files], files[0].number)  # fmt: skip
+        return csv_rejects(con)
+    finally:
+        clear_csv_rejects(con)
+
+
+def _read_files(
+    con: duckdb.DuckDBPyConnection,
+    files: list[GdeltFile],
+    layout: GdeltLayout,
+    refused: dict[int, FileFormatError],
+) -> dict[str, list[Reject]]:
+    """Every file's rows staged in one read (numbered in order); when DuckDB cannot read
+    them all (a file it cannot open, say: the read appended nothing), each file alone, and
+    one it cannot read at all is refused."""
+    try:
+        return _read_pass(con, files, layout)
     except duckdb.Error as exc:
-        raise FileFormatError(source_file, f"cannot be read as {layout.name}: {exc}") from exc
-    rejects = csv_rejects(con)
-    clear_csv_rejects(con)
+        if len(files) == 1:
+            refused[files[0].number] = FileFormatError(
+                files[0].source_file, f"cannot be read as {layout.name}: {exc}"
+            )
+            return {}
+    rejects: dict[str, list[Reject]] = {}
+    for one in files:
+        rejects.update(_read_files(con, [one], layout, refused))
     return rejects
 
 
 def stage_gdelt(
     con: duckdb.DuckDBPyConnection,
-    path: Path,
+    files: list[GdeltFile],
     field_count: int,
-    source_file: str,
     scratch: Path,
-) -> tuple[GdeltLayout, list[QuarantinedRow]]:
-    """Read ``path`` into the temp table ``staging_events``; return the layout and bad rows."""
+) -> tuple[dict[int, list[QuarantinedRow]], dict[int, FileFormatError]]:
+    """Append plain GDELT files of one layout (distinct paths, consecutive numbers) to the
+    temp table ``staging_events``; return each file's unreadable rows and the files refused
+    (their rows taken out again)."""
     layout = LAYOUTS[field_count]
-    drop_staging(con)
-    rejects = _read_pass(con, path, layout, source_file, create=True)
+    refused: dict[int, FileFormatError] = {}
+    rejects = _read_files(con, files, layout, refused)
+    quarantined: dict[int, list[QuarantinedRow]] = {}
+    for one in files:
+        if one.number in refused:
+            continue
+        try:
+            quarantined[one.number] = _file_rejects(
+                con, one, rejects.get(str(one.path), []), field_count, scratch
+            )
+        except FileFormatError as exc:
+            delete_staged_file(con, one.number)
+            refused[one.number] = exc
+    return quarantined, refused
+
+
+def _file_rejects(
+    con: duckdb.DuckDBPyConnection,
+    one: GdeltFile,
+    rejects: list[Reject],
+    field_count: int,
+    scratch: Path,
+) -> list[QuarantinedRow]:
+    """The quarantine rows of one file's rejects; GDELT 1.0 lines of the other width read
+    again in that layout; FileFormatError when the file is not UTF-8."""
     bad_encoding = [r for r in rejects if r[1] == "INVALID ENCODING"]
     if bad_encoding:
-        raise FileFormatError(source_file, f"not UTF-8 text (line {bad_encoding[0][0]})")
+        raise FileFormatError(one.source_file, f"not UTF-8 text (line {bad_encoding[0][0]})")
     quarantined: list[QuarantinedRow] = []
     other_layout_lines: list[tuple[int, str]] = []
     other_count = 58 if field_count == 57 else 57 if field_count == 58 else None
@@ -143,25 +202,30 @@ def stage_gdelt(
             continue
         quarantined.append(_one_row(line, line_rejects, field_count))
     if other_layout_lines and other_count:
-        quarantined += _stage_other_layout(
-            con, other_layout_lines, LAYOUTS[other_count], source_file, scratch
-        )
-    return layout, quarantined
+        quarantined += _stage_other_layout(con, other_layout_lines, LAYOUTS[other_count], one,
+                                           scratch)  # fmt: skip
+    return quarantined
 
 
 def _stage_other_layout(
     con: duckdb.DuckDBPyConnection,
     lines: list[tuple[int, str]],
     layout: GdeltLayout,
-    source_file: str,
+    one: GdeltFile,
     scratch: Path,
 ) -> list[QuarantinedRow]:
     """Second pass for GDELT 1.0 rows of the other width (57 vs 58 columns)."""
     scratch.mkdir(parents=True, exist_ok=True)
-    side_file = scratch / "other_layout.tsv"
+    side_file = scratch / f"other_layout_{one.number}.tsv"
     side_file.write_text("".join(raw + "\n" for _, raw in lines), encoding="utf-8")
     try:
-        rejects = _read_pass(con, side_file, layout, source_file, create=False)
+        side = GdeltFile(one.number, side_file, one.source_file)
+        try:
+            rejects = _read_pass(con, [side], layout).get(str(side_file), [])
+        except duckdb.Error as exc:
+            raise FileFormatError(
+                one.source_file, f"cannot be read as {layout.name}: {exc}"
+            ) from exc
     finally:
         side_file.unlink(missing_ok=True)
     # map the side file's line numbers back to the original file's

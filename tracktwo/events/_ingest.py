@@ -24,6 +24,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,26 +38,25 @@ from tracktwo.events._open import first_line, plain_file
 from tracktwo.events._quarantine import QuarantinedRow
 from tracktwo.store import (
     EventStore,
-    drop_staging,
-    ensure_cameo_codes,
-    file_source,
-    insert_file_source,
-    insert_ingested_file,
+    delete_staged_file,
+    file_sources,
+    insert_file_sources,
+    insert_ingested_files,
     insert_quarantine_rows,
     insert_staged_events,
     record_event_sources,
     stage_arrow_events,
     staged_problem_keys,
-    usable_staged_count,
+    usable_staged_counts,
 )
-from tracktwo.taxonomy import Taxonomy, load_taxonomy
+from tracktwo.taxonomy import Taxonomy
 
 __all__ = [
     "REEMISSION_WINDOW_MINUTES",
     "IngestReport",
     "StagedFile",
     "check_source_name",
-    "ingest_file",
+    "read_staged",
     "stage_file",
     "store_staged",
 ]
@@ -106,10 +106,11 @@ def _detect(first: str, shown_as: str) -> str | int:
 
 
 def _stage_icews(
-    con: duckdb.DuckDBPyConnection, path: Path, source_file: str, taxonomy: Taxonomy
-) -> list[QuarantinedRow]:
-    """Stage an ICEWS file as a stream of arrow batches (the reader decodes the file itself,
-    ~200,000 rows at a time), so a large file is never held whole in Python."""
+    con: duckdb.DuckDBPyConnection, path: Path, source_file: str, taxonomy: Taxonomy, number: int
+) -> tuple[list[QuarantinedRow], int]:
+    """Append an ICEWS file to the staging table as a stream of arrow batches (the reader
+    decodes the file itself, ~200,000 rows at a time), so a large file is never held whole
+    in Python; return its quarantined rows and its rows read."""
     import pyarrow as pa
 
     from tracktwo.events._icews import EVENT_SCHEMA, read_icews_batches
@@ -117,50 +118,45 @@ def _stage_icews(
     batches = read_icews_batches(path, source_file=source_file, taxonomy=taxonomy)  # header
     quarantined: list[QuarantinedRow] = []
     failure: list[FileFormatError] = []
+    rows = [0]
 
     def stream() -> Iterator[pa.RecordBatch]:
         # an exception raised inside DuckDB's scan would reach us as a DuckDB error: keep it
         try:
             for table, bad in batches:
                 quarantined.extend(bad)
+                rows[0] += table.num_rows
                 yield from table.to_batches()
         except FileFormatError as exc:
             failure.append(exc)
 
-    stage_arrow_events(con, pa.RecordBatchReader.from_batches(EVENT_SCHEMA, stream()))
+    stage_arrow_events(con, pa.RecordBatchReader.from_batches(EVENT_SCHEMA, stream()), number)
     if failure:
-        drop_staging(con)
+        delete_staged_file(con, number)
         raise failure[0]
-    return quarantined
+    return quarantined, rows[0] + len(quarantined)
 
 
-def _stage_gdelt(
-    con: duckdb.DuckDBPyConnection, plain: Path, fields: int, source_file: str, scratch: Path
-) -> tuple[str, list[QuarantinedRow]]:
-    """Stage a GDELT file; lines with control characters are quarantined, not read."""
-    # the 58-field names cover a 57-field file too (SOURCEURL is only added at the end)
-    names = _gdelt.LAYOUTS[58 if fields == 57 else fields].columns
-    with without_control_lines(plain, scratch, names, source_file) as (readable, refused):
-        layout, quarantined = _gdelt.stage_gdelt(con, readable, fields, source_file, scratch)
-        quarantined += _validation_failures(con, readable)
-    return layout.name, sorted(refused + quarantined, key=lambda row: row.line)
-
-
-def _validation_failures(con: duckdb.DuckDBPyConnection, plain: Path) -> list[QuarantinedRow]:
-    """Rows that parsed but cannot be used (unknown code ...), with their line numbers.
+def _validation_failures(
+    con: duckdb.DuckDBPyConnection, files: dict[int, StagedFile]
+) -> dict[int, list[QuarantinedRow]]:
+    """Rows that parsed but cannot be used (unknown code ...), with their line numbers, by
+    file number.
 
     DuckDB keeps no line number for rows it parsed, so the (rare) unusable rows are found
-    again by a scan matching their GLOBALEVENTID, event code and actor codes; among
-    repeats of one id the code and actors tell the lines apart.
+    again by a scan of their file matching their GLOBALEVENTID, event code and actor codes;
+    among repeats of one id the code and actors tell the lines apart.
     """
-    rows = staged_problem_keys(con)
-    if not rows:
-        return []
-    pending: dict[tuple[str, ...], list[str]] = {}
-    for *key, problem in rows:
-        pending.setdefault(tuple(key), []).append(problem)
-    found = _gdelt.find_lines(plain, pending)
-    return [QuarantinedRow(line, problem, raw) for line, problem, raw in found]
+    pending: dict[int, dict[tuple[str, ...], list[str]]] = {}
+    for number, *key, problem in staged_problem_keys(con):
+        pending.setdefault(number, {}).setdefault(tuple(key), []).append(problem)
+    found: dict[int, list[QuarantinedRow]] = {}
+    for number, keys in pending.items():
+        readable = files[number].readable
+        assert readable is not None  # only GDELT rows carry a problem
+        rows = _gdelt.find_lines(readable, keys)
+        found[number] = [QuarantinedRow(line, problem, raw) for line, problem, raw in rows]
+    return found
 
 
 def check_source_name(source: str | None) -> str | None:
@@ -177,18 +173,25 @@ def check_source_name(source: str | None) -> str | None:
 
 
 def _record_sources(
-    con: duckdb.DuckDBPyConnection, source_file: str, source: str, *, seen_before: bool
+    con: duckdb.DuckDBPyConnection, files: list[StagedFile], reports: list[IngestReport]
 ) -> None:
-    """The file's source (a file name keeps the first one it was ingested as), and the staged
-    events whose stored copy has another source: seen in this one too. Only needed when some
-    staged rows were stored before (``seen_before``) or the name is mapped to another source;
-    a file of new events skips the join (GDELT bulk ingests)."""
-    mapped = file_source(con, source_file)
-    if mapped is None:
-        insert_file_source(con, source_file, source)
-    if not seen_before and mapped in (None, source):
-        return
-    record_event_sources(con, source)
+    """Each file's source (a file name keeps the first one it was ingested as), and the
+    staged events whose stored copy has another source: seen in this one too. Only needed
+    for a file some of whose rows were stored before, or whose name is mapped to another
+    source; a batch of new events skips the join (GDELT bulk ingests)."""
+    mapped = file_sources(con, [staged.source_file for staged in files])
+    first_seen: list[tuple[str, str]] = []
+    to_record: dict[str, list[int]] = {}
+    for staged, report in zip(files, reports, strict=True):
+        earlier = mapped.get(staged.source_file)
+        if earlier is None:
+            mapped[staged.source_file] = staged.source
+            first_seen.append((staged.source_file, staged.source))
+        if report.rows_already_stored or earlier not in (None, staged.source):
+            to_record.setdefault(staged.source, []).append(staged.number)
+    insert_file_sources(con, first_seen)
+    for source, numbers in to_record.items():
+        record_event_sources(con, source, numbers)
 
 
 def _sha256_in_background(path: Path) -> Callable[[], str]:
@@ -208,109 +211,141 @@ def _sha256_in_background(path: Path) -> Callable[[], str]:
 
 @dataclass
 class StagedFile:
-    """One file read into a staging table, waiting to be stored (tracktwo.events._batch)."""
+    """One file of a batch (tracktwo.events._batch): an ICEWS file is in the staging table
+    once staged, a GDELT file waits for the batch's read (``read_staged``)."""
 
+    number: int  # its place in the batch, the staging table's ``_file``
     path: Path
     source_file: str
-    source_format: str
-    source: str
+    source_format: str  # icews, or gdelt1 / gdelt2 once read
+    source: str  # "" until read: then the name given, else the format
+    chosen_source: str | None
     quarantined: list[QuarantinedRow]
-    usable: int
+    lines: int  # how many rows it can hold at most (a batch's row bound)
     sha256: Callable[[], str]
+    readable: Path | None = None  # GDELT: the plain file the batch's read takes
+    field_count: int = 0  # GDELT: 57, 58 or 61
 
 
 def stage_file(
     store: EventStore,
     path: str | os.PathLike[str],
+    number: int,
+    keep_open: ExitStack,
     *,
-    taxonomy: Taxonomy | None = None,
+    taxonomy: Taxonomy,
     source_name: str | None = None,
     source: str | None = None,
 ) -> StagedFile:
-    """Read one event file (plain, .gz or .zip) into the staging table, storing nothing.
-    FileFormatError when it cannot be read at all. Runs outside any transaction: a DuckDB
-    error inside one would abort it, and with it the other files of a batch."""
+    """Check one event file (plain, .gz or .zip) and stage it as file ``number`` of a batch,
+    storing nothing: an ICEWS file is read into the staging table now, a GDELT file checked
+    (its format, control characters, UTF-8) and left for ``read_staged``. FileFormatError
+    when it cannot be read at all. The unpacked copies it needs stay in ``keep_open``. Runs
+    outside any transaction: a DuckDB error inside one would abort the whole batch."""
     path = Path(path)
     chosen_source = check_source_name(source)
-    taxonomy = taxonomy or load_taxonomy()
     source_file = source_name or path.name
+    scratch = store.home / "tmp"
+    with ExitStack() as opened:
+        plain = opened.enter_context(plain_file(path, scratch))
+        detected = _detect(first_line(plain, Path(source_file)), source_file)
+        staged = StagedFile(
+            number=number, path=path, source_file=source_file, source_format="icews",
+            source="", chosen_source=chosen_source, quarantined=[], lines=0,
+            sha256=_sha256_in_background(path),
+        )  # fmt: skip
+        if detected == "icews":
+            staged.quarantined, staged.lines = _stage_icews(store.con, plain, source_file,
+                                                            taxonomy, number)  # fmt: skip
+            staged.source = chosen_source or "icews"
+        else:
+            staged.field_count = int(detected)
+            # the 58-field names cover a 57-field file too (SOURCEURL is only added at the end)
+            names = _gdelt.LAYOUTS[58 if staged.field_count == 57 else staged.field_count].columns
+            staged.readable, staged.quarantined, staged.lines = opened.enter_context(
+                without_control_lines(plain, scratch, names, source_file)
+            )
+        keep_open.enter_context(opened.pop_all())
+    return staged
+
+
+def _gdelt_runs(files: list[StagedFile]) -> Iterator[list[StagedFile]]:
+    """The GDELT files waiting to be read, in runs read by one call each: consecutive files
+    of one layout, a path never twice in a run."""
+    run: list[StagedFile] = []
+    for staged in files:
+        if staged.readable is None:
+            continue
+        paths = {str(f.readable) for f in run}
+        if run and (run[0].field_count != staged.field_count or str(staged.readable) in paths):
+            yield run
+            run = []
+        run.append(staged)
+    if run:
+        yield run
+
+
+def read_staged(store: EventStore, files: list[StagedFile]) -> dict[int, FileFormatError]:
+    """Read the batch's GDELT files into the staging table, a run of files by one call of
+    DuckDB's reader; add each file's bad rows to its quarantine; return the files refused
+    (none of their rows kept), by number."""
     con = store.con
     scratch = store.home / "tmp"
-    with plain_file(path, scratch) as plain:
-        detected = _detect(first_line(plain, Path(source_file)), source_file)
-        ensure_cameo_codes(con, taxonomy.cameo)
-        sha256 = _sha256_in_background(path)
-        if detected == "icews":
-            source_format = "icews"
-            quarantined = _stage_icews(con, plain, source_file, taxonomy)
-        else:
-            source_format, quarantined = _stage_gdelt(con, plain, int(detected), source_file,
-                                                      scratch)  # fmt: skip
-    return StagedFile(
-        path=path, source_file=source_file, source_format=source_format,
-        source=chosen_source or source_format, quarantined=quarantined,
-        usable=usable_staged_count(con), sha256=sha256,
-    )  # fmt: skip
+    refused: dict[int, FileFormatError] = {}
+    for run in _gdelt_runs(files):
+        layout = _gdelt.LAYOUTS[run[0].field_count]
+        targets = [_gdelt.GdeltFile(f.number, f.readable, f.source_file) for f in run]  # type: ignore[arg-type]
+        quarantined, run_refused = _gdelt.stage_gdelt(con, targets, run[0].field_count, scratch)
+        refused.update(run_refused)
+        for staged in run:
+            staged.source_format = layout.name
+            staged.source = staged.chosen_source or layout.name
+            staged.quarantined += quarantined.get(staged.number, [])
+    gdelt = {f.number: f for f in files if f.readable is not None and f.number not in refused}
+    for number, rows in _validation_failures(con, gdelt).items():
+        gdelt[number].quarantined += rows
+    for staged in gdelt.values():
+        staged.quarantined.sort(key=lambda row: row.line)
+    return refused
 
 
-def store_staged(store: EventStore, staged: StagedFile) -> IngestReport:
-    """Store the file in the staging table: inside the caller's transaction."""
+def store_staged(store: EventStore, files: list[StagedFile]) -> list[IngestReport]:
+    """Store the batch's staged files (all read): inside the caller's transaction. Each
+    file's figures come from one pass over the whole batch, grouped by file."""
     con = store.con
-    before = store.count("events")
-    reemissions = insert_staged_events(con, REEMISSION_WINDOW_MINUTES)
-    added = store.count("events") - before
-    _record_sources(con, staged.source_file, staged.source, seen_before=staged.usable > added)
-    _store_quarantine(con, staged.source_file, staged.quarantined)
-    report = IngestReport(
-        source_file=staged.source_file,
-        path=str(staged.path),
-        source_format=staged.source_format,
-        rows_read=staged.usable + len(staged.quarantined),
-        rows_added=added,
-        rows_already_stored=staged.usable - added,
-        rows_quarantined=len(staged.quarantined),
-        reemissions=reemissions,
-        source=staged.source,
-    )
-    _record_file(con, report, staged.sha256())
-    drop_staging(con)
-    return report
+    usable = usable_staged_counts(con)
+    added = insert_staged_events(con, REEMISSION_WINDOW_MINUTES)
+    reports = []
+    for staged in files:
+        kept = usable.get(staged.number, 0)
+        new, flagged = added.get(staged.number, (0, 0))
+        reports.append(IngestReport(
+            source_file=staged.source_file, path=str(staged.path),
+            source_format=staged.source_format, rows_read=kept + len(staged.quarantined),
+            rows_added=new, rows_already_stored=kept - new,
+            rows_quarantined=len(staged.quarantined), reemissions=flagged, source=staged.source,
+        ))  # fmt: skip
+    _record_sources(con, files, reports)
+    _store_quarantine(con, files)
+    _record_files(con, reports, [staged.sha256() for staged in files])
+    return reports
 
 
-def ingest_file(
-    store: EventStore,
-    path: str | os.PathLike[str],
-    *,
-    taxonomy: Taxonomy | None = None,
-    source_name: str | None = None,
-    source: str | None = None,
-) -> IngestReport:
-    """Ingest one event file (plain, .gz or .zip). All-or-nothing: on error nothing is kept.
-
-    ``source`` names the data set the file belongs to (``icews18``), by default its format;
-    per-source totals (``import_source_totals``) use the same name. Many files: ingest_paths
-    (or IngestBatch), which commits them in batches."""
-    staged = stage_file(store, path, taxonomy=taxonomy, source_name=source_name, source=source)
-    # staging happens outside the transaction (temp tables only): inside it, the insert
-    # into `events` took twice as long; nothing reaches the store before BEGIN
-    with store.transaction():
-        return store_staged(store, staged)
+def _store_quarantine(con: duckdb.DuckDBPyConnection, files: list[StagedFile]) -> None:
+    rows = [
+        (staged.source_file, row.line, row.reason, row.raw[:2000])
+        for staged in files
+        for row in staged.quarantined
+    ]
+    insert_quarantine_rows(con, rows, datetime.now())
 
 
-def _store_quarantine(
-    con: duckdb.DuckDBPyConnection, source_file: str, rows: list[QuarantinedRow]
+def _record_files(
+    con: duckdb.DuckDBPyConnection, reports: list[IngestReport], digests: list[str]
 ) -> None:
-    if not rows:
-        return
-    kept = [(row.line, row.reason, row.raw[:2000]) for row in rows]
-    insert_quarantine_rows(con, source_file, kept, datetime.now())
-
-
-def _record_file(con: duckdb.DuckDBPyConnection, report: IngestReport, sha256: str) -> None:
-    insert_ingested_file(
-        con,
-        [
-            report.source_file, report.path, sha256, report.source_format, report.rows_read,
-            report.rows_added, report.rows_already_stored, report.rows_quarantined, datetime.now(),
-        ],
-    )  # fmt: skip
+    at = datetime.now()
+    insert_ingested_files(con, [
+        (r.source_file, r.path, digest, r.source_format, r.rows_read, r.rows_added,
+         r.rows_already_stored, r.rows_quarantined, at)
+        for r, digest in zip(reports, digests, strict=True)
+    ])  # fmt: skip

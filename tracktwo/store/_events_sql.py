@@ -1,6 +1,6 @@
-"""The SQL of the events: storing a staged file, its sources and quarantine, the fetch ledger
-and the read-only status views. The rules are tracktwo.events' (docs/ingest.md); this module
-only says them in DuckDB's SQL."""
+"""The SQL of the events: storing a staged batch of files, their sources and quarantine,
+the fetch ledger and the read-only status views. The rules are tracktwo.events'
+(docs/ingest.md); this module only says them in DuckDB's SQL."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import datetime
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from tracktwo.store._duckdb import EventStore
 from tracktwo.store._schema import EVENT_COLUMNS
@@ -18,10 +19,10 @@ from tracktwo.store._staging_sql import STAGING_TABLE, usable_staged_count
 __all__ = [
     "events_by_format",
     "events_by_source",
-    "file_source",
+    "file_sources",
     "icews_actors_without_country",
-    "insert_file_source",
-    "insert_ingested_file",
+    "insert_file_sources",
+    "insert_ingested_files",
     "insert_quarantine_rows",
     "insert_staged_events",
     "mark_file_fetched",
@@ -74,20 +75,22 @@ def _stored_uids(con: duckdb.DuckDBPyConnection, staged: str) -> str:
 
 
 def _new_rows(con: duckdb.DuckDBPyConnection) -> None:
-    """``new_rows``: staged rows not stored yet (first copy of a repeated id), narrow.
+    """``new_rows``: staged rows not stored yet (first copy of a repeated id, the batch's
+    files in the order they were added), narrow.
 
     Keyed by the staging table's integer rowid so later joins avoid the text uid; ``k`` is
-    the re-emission group hashed into one integer (a collision needs ~4 billion keys).
+    the re-emission group hashed into one integer (a collision needs ~4 billion keys), ``f``
+    the row's file in the batch.
     """
     staged = STAGING_TABLE
     repeats = _count(
         con, f"SELECT count(*) - count(DISTINCT event_uid) FROM {staged} WHERE _problem IS NULL"
     )
     # the de-duplicating window is costly and within-file repeats are rare: only when needed
-    first_copy = "QUALIFY row_number() OVER (PARTITION BY event_uid ORDER BY rowid) = 1"
+    first_copy = "QUALIFY row_number() OVER (PARTITION BY event_uid ORDER BY _file, rowid) = 1"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE new_rows AS
-        SELECT rowid AS rid, event_uid, date_added, _k AS k
+        SELECT rowid AS rid, event_uid, date_added, _k AS k, _file AS f
         FROM {staged}
         WHERE _problem IS NULL AND event_uid NOT IN ({_stored_uids(con, staged)})
         {first_copy if repeats else ""}"""
@@ -148,10 +151,13 @@ def _reemission_flags(con: duckdb.DuckDBPyConnection, window_minutes: int) -> st
     return near
 
 
-def insert_staged_events(con: duckdb.DuckDBPyConnection, window_minutes: int) -> int:
+def insert_staged_events(
+    con: duckdb.DuckDBPyConnection, window_minutes: int
+) -> dict[int, tuple[int, int]]:
     """Insert the staged rows not stored yet with their re-emission flag set (an event added
     at most ``window_minutes`` after the previous one of its group); re-flag stored rows a new
-    row changes (a file that fills a gap); return how many of the new rows are flagged.
+    row changes (a file that fills a gap); return, by file number, how many rows were added
+    and how many of those are flagged (a file that added none is left out).
 
     The flags are computed before the insert: updating millions of just-inserted rows made
     the commit as slow as the insert itself.
@@ -185,10 +191,13 @@ def insert_staged_events(con: duckdb.DuckDBPyConnection, window_minutes: int) ->
             FROM (SELECT event_uid, flag {changed}) f
             WHERE events.event_uid = f.event_uid AND events.{near}"""
         )
-    flagged = _count(con, "SELECT count(*) FROM flagged_new")
+    per_file = con.execute(
+        "SELECT f, count(*), count(*) FILTER (WHERE rid IN (SELECT rid FROM flagged_new)) "
+        "FROM new_rows GROUP BY f"
+    ).fetchall()
     for table in ("new_rows", "flags", "flagged_new"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    return flagged
+    return {int(f): (int(added), int(flagged)) for f, added, flagged in per_file}
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
@@ -198,20 +207,24 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 # -- sources, quarantine and the file record ----------------------------------------------
 
 
-def file_source(con: duckdb.DuckDBPyConnection, source_file: str) -> str | None:
-    """The source a file name was first ingested as, if any."""
+def file_sources(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> dict[str, str]:
+    """The source each of these file names was first ingested as (names never seen are
+    left out)."""
     rows = con.execute(
-        "SELECT source FROM source_files WHERE source_file = ?", [source_file]
+        "SELECT source_file, source FROM source_files WHERE list_contains(?, source_file)",
+        [list(dict.fromkeys(names))],
     ).fetchall()
-    return str(rows[0][0]) if rows else None
+    return {str(name): str(source) for name, source in rows}
 
 
-def insert_file_source(con: duckdb.DuckDBPyConnection, source_file: str, source: str) -> None:
-    con.execute("INSERT INTO source_files VALUES (?, ?)", [source_file, source])
+def insert_file_sources(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[str, str]]) -> None:
+    """``source_files`` rows: (file name, source)."""
+    _insert_rows(con, "source_files", ["source_file", "source"], rows)
 
 
-def record_event_sources(con: duckdb.DuckDBPyConnection, source: str) -> None:
-    """The staged events whose stored copy has another source: seen in ``source`` too."""
+def record_event_sources(con: duckdb.DuckDBPyConnection, source: str, files: Sequence[int]) -> None:
+    """The staged events of these batch files whose stored copy has another source: seen
+    in ``source`` too."""
     con.execute(
         f"""INSERT INTO event_sources
         SELECT DISTINCT s.event_uid, ? FROM {STAGING_TABLE} s
@@ -219,30 +232,50 @@ def record_event_sources(con: duckdb.DuckDBPyConnection, source: str) -> None:
               WHERE event_uid IN ({_stored_uids(con, STAGING_TABLE)})) e
           ON e.event_uid = s.event_uid
         LEFT JOIN source_files f ON f.source_file = e.source_file
-        WHERE s._problem IS NULL AND coalesce(f.source, e.source_format) <> ?
+        WHERE s._problem IS NULL AND list_contains(?, s._file)
+          AND coalesce(f.source, e.source_format) <> ?
           AND NOT EXISTS (SELECT 1 FROM event_sources x
                           WHERE x.event_uid = s.event_uid AND x.source = ?)""",
-        [source, source, source],
+        [source, list(files), source, source],
     )
+
+
+def _insert_rows(
+    con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: Sequence[Sequence[object]]
+) -> None:
+    """Many rows in one statement (an Arrow table), not one statement per row."""
+    if not rows:
+        return
+    frame = pa.table({name: [row[i] for row in rows] for i, name in enumerate(columns)})
+    con.register("rows_to_insert", frame)
+    try:
+        con.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"SELECT {', '.join(columns)} FROM rows_to_insert"
+        )
+    finally:
+        con.unregister("rows_to_insert")
 
 
 def insert_quarantine_rows(
-    con: duckdb.DuckDBPyConnection,
-    source_file: str,
-    rows: Sequence[tuple[int, str, str]],
-    at: datetime,
+    con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[str, int, str, str]], at: datetime
 ) -> None:
-    """One ``quarantine`` row per (line, reason, raw text)."""
-    con.executemany(
-        "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?)",
-        [[source_file, line, reason, raw, at] for line, reason, raw in rows],
-    )
+    """One ``quarantine`` row per (file name, line, reason, raw text)."""
+    stamped = [(*row, at) for row in rows]
+    _insert_rows(con, "quarantine", ["source_file", "line", "reason", "raw", "quarantined_at"],
+                 stamped)  # fmt: skip
 
 
-def insert_ingested_file(con: duckdb.DuckDBPyConnection, values: Sequence[object]) -> None:
-    """One ``ingested_files`` row: source_file, path, sha256, source_format, rows_read,
+_INGESTED_FILE_COLUMNS = [
+    "source_file", "path", "sha256", "source_format", "rows_read", "rows_added",
+    "rows_already_stored", "rows_quarantined", "ingested_at",
+]  # fmt: skip
+
+
+def insert_ingested_files(con: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[object]]) -> None:
+    """``ingested_files`` rows: source_file, path, sha256, source_format, rows_read,
     rows_added, rows_already_stored, rows_quarantined, ingested_at."""
-    con.execute("INSERT INTO ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", list(values))
+    _insert_rows(con, "ingested_files", _INGESTED_FILE_COLUMNS, rows)
 
 
 # -- the fetch ledger (one row per URL and dyads) ------------------------------------------

@@ -1,10 +1,13 @@
-"""The SQL that stages one event file in the temp table ``staging_events`` before an ingest.
+"""The SQL that stages a batch of event files in the temp table ``staging_events`` before
+an ingest stores them (tracktwo.events' IngestBatch).
 
-A GDELT file is read by DuckDB's CSV reader, in parallel and streamed; rows it cannot parse
-land in its rejects table (``csv_rejects``) with their line number and raw text. An ICEWS
-file, already parsed by tracktwo.events, arrives as an Arrow table. Either way the staging
-table has the columns of ``events`` plus ``_problem`` (why a parsed row is unusable, NULL
-when it is fine) and ``_k`` (the re-emission group hashed into one integer).
+GDELT files of one layout are read together by one call of DuckDB's CSV reader, in parallel
+and streamed; rows it cannot parse land in its rejects table (``csv_rejects``) with their
+file and line number and raw text. An ICEWS file, already parsed by tracktwo.events, arrives
+as Arrow batches. Either way the staging table has the columns of ``events`` plus
+``_problem`` (why a parsed row is unusable, NULL when it is fine), ``_k`` (the re-emission
+group hashed into one integer) and ``_file`` (the file's number in its batch, from 0), so
+the per-file figures of a batch are one ``GROUP BY``.
 """
 
 from __future__ import annotations
@@ -23,16 +26,16 @@ __all__ = [
     "CsvReject",
     "GdeltRead",
     "clear_csv_rejects",
+    "create_staging",
     "csv_rejects",
-    "drop_parked",
+    "delete_staged_file",
     "drop_staging",
     "ensure_cameo_codes",
-    "park_staging",
     "stage_arrow_events",
     "stage_gdelt_csv",
     "staged_problem_keys",
-    "unpark_staging",
     "usable_staged_count",
+    "usable_staged_counts",
 ]
 
 STAGING_TABLE = "staging_events"
@@ -40,6 +43,9 @@ _COLUMNS = ", ".join(name for name, _, _ in EVENT_COLUMNS)
 
 # (line, error_type, column_name, csv_line, error_message) of one field DuckDB could not read
 CsvReject = tuple[int, str, str | None, str, str]
+# the extra columns of the staging table, after those of ``events``
+_STAGING_EXTRA = (("_problem", "VARCHAR"), ("_k", "UBIGINT"), ("_file", "INTEGER"))
+_STAGED = ", ".join([_COLUMNS, *(name for name, _ in _STAGING_EXTRA)])
 
 
 @dataclass(frozen=True)
@@ -65,30 +71,30 @@ def drop_staging(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"DROP TABLE IF EXISTS {STAGING_TABLE}")
 
 
-def park_staging(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Keep the staging table under ``name`` while the next file is staged (a batch)."""
-    con.execute(f"DROP TABLE IF EXISTS {name}")
-    con.execute(f"ALTER TABLE {STAGING_TABLE} RENAME TO {name}")
-
-
-def drop_parked(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    con.execute(f"DROP TABLE IF EXISTS {name}")
-
-
-def unpark_staging(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Make the table parked as ``name`` the staging table again, to store it."""
+def create_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """A fresh, empty staging table (a batch appends each file's rows to it)."""
     drop_staging(con)
-    con.execute(f"ALTER TABLE {name} RENAME TO {STAGING_TABLE}")
+    columns = [f"{name} {kind}" for name, kind, _ in EVENT_COLUMNS]
+    columns += [f"{name} {kind}" for name, kind in _STAGING_EXTRA]
+    con.execute(f"CREATE TEMP TABLE {STAGING_TABLE} ({', '.join(columns)})")
 
 
-def stage_arrow_events(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
-    """A fresh staging table holding ``table`` (the event columns), every row usable."""
-    drop_staging(con)
+def delete_staged_file(con: duckdb.DuckDBPyConnection, file: int) -> None:
+    """Forget the staged rows of the batch's file number ``file`` (a file refused late)."""
+    con.execute(f"DELETE FROM {STAGING_TABLE} WHERE _file = ?", [file])
+
+
+def stage_arrow_events(
+    con: duckdb.DuckDBPyConnection, table: pa.Table | pa.RecordBatchReader, file: int
+) -> None:
+    """Append ``table`` (the event columns) to the staging table as the batch's file number
+    ``file``, every row usable. One statement: a failure appends nothing."""
     con.register("icews_arrow", table)
     try:
         con.execute(
-            f"CREATE TEMP TABLE {STAGING_TABLE} AS "
-            f"SELECT {_COLUMNS}, NULL::VARCHAR AS _problem, NULL::UBIGINT AS _k FROM icews_arrow"
+            f"INSERT INTO {STAGING_TABLE} ({_STAGED}) "
+            f"SELECT {_COLUMNS}, NULL, NULL, ?::INTEGER FROM icews_arrow",
+            [file],
         )
     finally:
         con.unregister("icews_arrow")
@@ -134,7 +140,9 @@ def _projection(read: GdeltRead) -> str:
             "AvgTone AS avg_tone",
             "ActionGeo_CountryCode AS action_country",
             f"{url} AS source_url",
-            "$source_file AS source_file",
+            # one read covers many files: each row's file by its position in the list (the
+            # filename is constant over a chunk, so this is worked out once per chunk)
+            "$source_files[list_position($paths, filename)] AS source_file",
             f"'{read.source_format}' AS source_format",
             "false AS is_reemission",
             # the re-emission group, hashed here while the file streams in parallel
@@ -154,38 +162,52 @@ def _projection(read: GdeltRead) -> str:
             + """') IS NULL
                     THEN 'field DATEADDED: cannot read ''' || DATEADDED || ''' as a date'
                 ELSE NULL END AS _problem""",
+            "$first_file + list_position($paths, filename) - 1 AS _file",
         ]
     )
 
 
-def _read_sql(read: GdeltRead, create: bool) -> str:
-    head = f"CREATE TEMP TABLE {STAGING_TABLE} AS" if create else f"INSERT INTO {STAGING_TABLE}"
+def _read_sql(read: GdeltRead) -> str:
     # compression='none': the file is plain text by now (tracktwo.events._open unpacks by
     # content); DuckDB's default would go by the name and refuse plain text called .gz
-    return f"""{head}
+    return f"""INSERT INTO {STAGING_TABLE} BY NAME
         SELECT {_projection(read)}
-        FROM read_csv($path, columns={_columns_spec(read)}, delim='\t', header=false,
+        FROM read_csv($paths, columns={_columns_spec(read)}, delim='\t', header=false,
                       quote='', escape='', auto_detect=false, dateformat='%Y%m%d',
-                      compression='none',
+                      compression='none', filename=true,
                       store_rejects=true, rejects_table='csv_rejects', rejects_scan='csv_scans',
                       max_line_size=4194304)"""
 
 
 def stage_gdelt_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, read: GdeltRead, source_file: str, *, create: bool
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[Path],
+    read: GdeltRead,
+    source_files: Sequence[str],
+    first_file: int,
 ) -> None:
-    """Read a plain GDELT file into the staging table (``create``: a new one, else append);
-    duckdb.Error when DuckDB cannot read it at all."""
-    con.execute(_read_sql(read, create), {"path": str(path), "source_file": source_file})
+    """Append plain GDELT files of one layout to the staging table in one read, the i-th
+    as file number ``first_file + i`` named ``source_files[i]`` (the paths must differ);
+    duckdb.Error (nothing appended) when DuckDB cannot read them at all."""
+    con.execute(
+        _read_sql(read),
+        {"paths": [str(p) for p in paths], "source_files": list(source_files),
+         "first_file": first_file},
+    )  # fmt: skip
 
 
-def csv_rejects(con: duckdb.DuckDBPyConnection) -> list[CsvReject]:
-    """The fields the last read could not parse, in line order."""
+def csv_rejects(con: duckdb.DuckDBPyConnection) -> dict[str, list[CsvReject]]:
+    """The fields the last read could not parse, by file path, in line order."""
     rows = con.execute(
-        "SELECT line, error_type, column_name, csv_line, error_message FROM csv_rejects "
-        "ORDER BY line"
+        "SELECT s.file_path, r.line, r.error_type, r.column_name, r.csv_line, r.error_message "
+        "FROM csv_rejects r JOIN csv_scans s USING (scan_id, file_id) ORDER BY s.file_path, r.line"
     ).fetchall()
-    return [(int(r[0]), str(r[1]), r[2], str(r[3] or ""), str(r[4])) for r in rows]
+    found: dict[str, list[CsvReject]] = {}
+    for path, *reject in rows:
+        line, kind, column, raw, message = reject
+        found.setdefault(str(path), []).append((int(line), str(kind), column, str(raw or ""),
+                                                str(message)))  # fmt: skip
+    return found
 
 
 def clear_csv_rejects(con: duckdb.DuckDBPyConnection) -> None:
@@ -193,20 +215,30 @@ def clear_csv_rejects(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE IF EXISTS csv_scans")
 
 
-def staged_problem_keys(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str, str]]:
-    """(GLOBALEVENTID, event code, actor1 code, actor2 code, problem) of every staged row that
-    parsed but cannot be used; '' stands for a missing value."""
+def staged_problem_keys(
+    con: duckdb.DuckDBPyConnection,
+) -> list[tuple[int, str, str, str, str, str]]:
+    """(file number, GLOBALEVENTID, event code, actor1 code, actor2 code, problem) of every
+    staged row that parsed but cannot be used; '' stands for a missing value."""
     rows = con.execute(
-        f"""SELECT coalesce(global_event_id::VARCHAR, ''), coalesce(event_code, ''),
+        f"""SELECT _file, coalesce(global_event_id::VARCHAR, ''), coalesce(event_code, ''),
                    coalesce(actor1_code, ''), coalesce(actor2_code, ''), _problem
-            FROM {STAGING_TABLE} WHERE _problem IS NOT NULL"""
+            FROM {STAGING_TABLE} WHERE _problem IS NOT NULL ORDER BY _file, rowid"""
     ).fetchall()
-    return [(str(a), str(b), str(c), str(d), str(p)) for a, b, c, d, p in rows]
+    return [(int(f), str(a), str(b), str(c), str(d), str(p)) for f, a, b, c, d, p in rows]
 
 
 def usable_staged_count(con: duckdb.DuckDBPyConnection) -> int:
     """Staged rows with no problem."""
     return _count(con, f"SELECT count(*) FROM {STAGING_TABLE} WHERE _problem IS NULL")
+
+
+def usable_staged_counts(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
+    """Staged rows with no problem, by file number (a file without any is left out)."""
+    rows = con.execute(
+        f"SELECT _file, count(*) FROM {STAGING_TABLE} WHERE _problem IS NULL GROUP BY _file"
+    ).fetchall()
+    return {int(f): int(n) for f, n in rows}
 
 
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
