@@ -50,9 +50,9 @@ BASE_ROWS = 5_000_000
 BASE_YEARS = 2
 BASE_FIRST_ID = 1_000_000_000
 FILES_VERSION = 1
-STAGE_READ = "stage each file (read_csv, validation, sha256)"
-STAGE_PARK = "park / unpark the staged tables"
-STAGE_STORE = "store the staged files (in the transaction)"
+STAGE_CHECK = "check each file (format, control bytes, UTF-8)"
+STAGE_READ = "read the batch's files (one read_csv a layout)"
+STAGE_STORE = "store the batch (in the transaction)"
 STAGE_DEDUP = "  of which: new rows (dedup on stored uids)"
 STAGE_FLAGS = "  of which: re-emission flags"
 STAGE_INSERT = "  of which: insert_staged_events (all)"
@@ -239,9 +239,8 @@ def _child_ingest_files(listing: str, home: str) -> dict[str, Any]:
     def timed(module: Any, name: str, label: str) -> None:
         _time_stage(stages, module, name, label)
 
-    timed(_batch, "stage_file", STAGE_READ)
-    timed(_batch, "park_staging", STAGE_PARK)
-    timed(_batch, "unpark_staging", STAGE_PARK)
+    timed(_batch, "stage_file", STAGE_CHECK)
+    timed(_batch, "read_staged", STAGE_READ)
     timed(_events_sql, "_new_rows", STAGE_DEDUP)
     timed(_events_sql, "_reemission_flags", STAGE_FLAGS)
     timed(_ingest, "insert_staged_events", STAGE_INSERT)
@@ -257,7 +256,7 @@ def _child_ingest_files(listing: str, home: str) -> dict[str, Any]:
             now = time.perf_counter()
             # a batch: its files staged since the previous commit, then stored and published
             batch = {"files": len(reports), "seconds": now - last["at"]}
-            for label in (STAGE_READ, STAGE_STORE, STAGE_PUBLISH):
+            for label in (STAGE_CHECK, STAGE_READ, STAGE_STORE, STAGE_PUBLISH):
                 batch[label] = stages.get(label, 0.0) - last["stages"].get(label, 0.0)
             batches.append(batch)
             last.update(stages=dict(stages), at=now)
@@ -392,22 +391,21 @@ def _print_ingest(label: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
     all_runs = ", ".join(f"{r['seconds']:.1f} s" for r in runs)
     print(f"  total {best['seconds']:7.2f} s   per file {_per_file(best) * 1000:7.1f} ms   "
           f"peak RSS {peak:,.0f} MiB   (runs: {all_runs})")  # fmt: skip
-    order = [STAGE_READ, STAGE_PARK, STAGE_STORE, STAGE_DEDUP, STAGE_FLAGS, STAGE_INSERT,
+    order = [STAGE_CHECK, STAGE_READ, STAGE_STORE, STAGE_DEDUP, STAGE_FLAGS, STAGE_INSERT,
              STAGE_PUBLISH]  # fmt: skip
     for name in order:
         seconds = best["stages"].get(name, 0.0)
         print(f"    {name:46s} {seconds:7.2f} s  ({seconds / best['files'] * 1000:6.1f} ms a file)")
-    timed = sum(best["stages"].get(n, 0.0) for n in (STAGE_READ, STAGE_PARK, STAGE_STORE,
+    timed = sum(best["stages"].get(n, 0.0) for n in (STAGE_CHECK, STAGE_READ, STAGE_STORE,
                                                      STAGE_PUBLISH))  # fmt: skip
     print(f"    {'rest (COMMIT, batching, counts)':46s} {best['seconds'] - timed:7.2f} s")
     batches = best["batches"]
     if batches:
-        print("  each batch, seconds: total = staging + storing + publishing + rest")
+        print("  each batch, seconds: total = checking + reading + storing + publishing + rest")
         for number, b in enumerate(batches, start=1):
-            rest = b["seconds"] - b[STAGE_READ] - b[STAGE_STORE] - b[STAGE_PUBLISH]
-            print(f"    {number:3d} ({b['files']} files) {b['seconds']:5.1f} = "
-                  f"{b[STAGE_READ]:4.1f} + {b[STAGE_STORE]:4.1f} + {b[STAGE_PUBLISH]:4.1f} + "
-                  f"{rest:4.1f}")  # fmt: skip
+            parts = [b[STAGE_CHECK], b[STAGE_READ], b[STAGE_STORE], b[STAGE_PUBLISH]]
+            shown = " + ".join(f"{part:4.2f}" for part in [*parts, b["seconds"] - sum(parts)])
+            print(f"    {number:3d} ({b['files']} files) {b['seconds']:5.2f} = {shown}")
     return best
 
 
