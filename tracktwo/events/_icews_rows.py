@@ -79,11 +79,14 @@ def _lookup(
 
 
 def _per_value(values: pl.Series, resolve: Callable[[pl.Series], pl.DataFrame]) -> pl.DataFrame:
-    """``resolve`` run on the distinct values only, its columns joined back onto every row."""
-    distinct = values.unique().drop_nulls().alias("_value")
-    resolved = resolve(distinct).with_columns(distinct)
-    rows = values.alias("_value").to_frame()
-    return rows.join(resolved, on="_value", how="left", maintain_order="left").drop("_value")
+    """``resolve`` run on the distinct values only, its rows gathered back onto every row.
+
+    The distinct values are an Enum's categories, so a row's category index is the row of
+    its value in the resolved frame: a gather, several times cheaper than a join."""
+    distinct = values.unique().drop_nulls()
+    resolved = resolve(distinct)
+    index = values.cast(pl.Enum(distinct)).to_physical()
+    return resolved.select(pl.all().gather(index))
 
 
 # -- values ------------------------------------------------------------------------------------
