@@ -30,6 +30,7 @@ __all__ = [
 
 # ~200,000 ICEWS rows of 80 bytes; a batch is read, parsed and handed on before the next
 BATCH_BYTES = 16 << 20
+_BOM = "\ufeff".encode()
 BATCH_LINES = 200_000
 # what Python's str.isspace() calls whitespace: str.strip() and str.split() cut on these
 # (Rust's, used by polars' strip_chars(), lacks U+001C..U+001F)
@@ -56,26 +57,58 @@ def _frame(lines: pl.Series, first: int) -> pl.DataFrame:
     )
 
 
+def _fast_lines(block: bytes, first: int) -> pl.DataFrame | None:
+    """The block's lines cut by polars' CSV reader (one field a line, read in parallel), or
+    None where that could differ from the rules: then the block is decoded by Python."""
+    # a NUL would cut a line in two; a BOM opening a later block would be dropped
+    if b"\x00" in block or (first > 1 and block.startswith(_BOM)):
+        return None
+    try:
+        lines = pl.read_csv(
+            block, separator="\x00", quote_char=None, has_header=False,
+            infer_schema=False, new_columns=["text"],
+        )  # fmt: skip
+    except pl.exceptions.PolarsError:  # not UTF-8, above all: the slow path names the line
+        return None
+    if lines.height != block.count(b"\n") + (not block.endswith(b"\n")):
+        return None  # a line lost or added: never seen, but the numbers must hold
+    text = pl.col("text").fill_null("")  # an empty line is null to the CSV reader
+    if b"\r" in block:  # polars drops the CR of a CRLF only; the rules drop every one
+        text = text.str.strip_chars_end("\r\n")
+    return lines.select(line=pl.int_range(first, first + lines.height, dtype=pl.Int64), text=text)
+
+
+def _decoded_lines(
+    block: bytes, first: int, shown_as: str
+) -> tuple[pl.DataFrame, FileFormatError | None]:
+    """The block decoded by Python. At a byte that is not UTF-8: the lines before its line
+    (handed on first, as a line-by-line read did) and the error naming that line."""
+    failure: FileFormatError | None = None
+    try:
+        text = block.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        cut = block.rfind(b"\n", 0, exc.start) + 1
+        number = first + block.count(b"\n", 0, cut)
+        failure = FileFormatError(shown_as, f"not UTF-8 text (line {number})")
+        text = block[:cut].decode("utf-8")
+    lines = pl.Series([text]).str.split("\n").explode()
+    if text.endswith("\n") or not text:  # the empty piece after the last LF
+        lines = lines.head(-1)
+    return _frame(lines, first), failure
+
+
 def _text_batches(path: Path, shown_as: str) -> Iterator[pl.DataFrame]:
-    """Read ~BATCH_BYTES at a time, up to a line end; decode the whole block at once."""
+    """Read ~BATCH_BYTES at a time, up to a line end; cut the whole block at once."""
     first = 1
     with path.open("rb") as handle:
         while block := handle.read(BATCH_BYTES):
             if not block.endswith(b"\n"):
                 block += handle.readline()
-            failure: FileFormatError | None = None
-            try:
-                text = block.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                # the lines before the bad one are handed on first, as a line-by-line read did
-                cut = block.rfind(b"\n", 0, exc.start) + 1
-                number = first + block.count(b"\n", 0, cut)
-                failure = FileFormatError(shown_as, f"not UTF-8 text (line {number})")
-                text = block[:cut].decode("utf-8")
-            lines = pl.Series([text]).str.split("\n").explode()
-            if text.endswith("\n") or not text:  # the empty piece after the last LF
-                lines = lines.head(-1)
-            yield _frame(lines, first)
+            lines = _fast_lines(block, first)
+            failure = None
+            if lines is None:
+                lines, failure = _decoded_lines(block, first, shown_as)
+            yield lines
             if failure is not None:
                 raise failure
             first += block.count(b"\n")
