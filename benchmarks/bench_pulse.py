@@ -19,7 +19,7 @@ store is kept under the temp dir and reused by later runs with the same paramete
 
 Printed: the first (cold: fresh process and connection, OS file cache not dropped) call
 and the best of 3 warm calls, with a breakdown: the cells query
-(``pulse_cells(...).to_pandas()``) and the rest (bootstrap, records, change points,
+(``pair_moments(...).to_pandas()``) and the rest (bootstrap, records, change points,
 coverage and signals), measured by timing the functions pulse calls.
 """
 
@@ -304,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     import_start = time.perf_counter()
-    from tracktwo.pulse._expr import pulse_events, pulse_moments
+    from tracktwo.pulse._expr import pair_moments
     from tracktwo.pulse._pulse import pulse
     from tracktwo.store import EventStore, events_table
     from tracktwo.taxonomy import load_taxonomy
@@ -329,10 +329,9 @@ def main(argv: list[str] | None = None) -> int:
 
         def run_cells() -> tuple[float, Any]:
             start = time.perf_counter()
-            rows = pulse_events(
+            cells = pair_moments(
                 events_table(store), "KHM", "USA", taxonomy=taxonomy, freq="month", by="track"
-            )
-            cells = pulse_moments(rows, directed=False).to_pandas()
+            ).to_pandas()
             return time.perf_counter() - start, cells
 
         def run_hand() -> tuple[float, Any]:

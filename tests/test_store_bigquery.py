@@ -24,7 +24,7 @@ from conftest import gdelt2_line
 from tracktwo._errors import EngineError
 from tracktwo.events import REEMISSION_WINDOW_MINUTES, ingest_file
 from tracktwo.pulse import pulse
-from tracktwo.pulse._expr import pulse_events, pulse_moments
+from tracktwo.pulse._expr import pair_moments
 from tracktwo.store import (
     GDELT1_COLUMNS_57,
     GDELT1_COLUMNS_58,
@@ -129,8 +129,7 @@ def test_the_reemission_window_is_the_ingests() -> None:
 
 def _khm_usa_expr(events: object) -> object:
     """What ``pulse(store, "KHM", "USA")`` queries (monthly, by track), over ``events``."""
-    rows = pulse_events(events, "KHM", "USA", taxonomy=load_taxonomy(), freq="month", by="track")
-    return pulse_moments(rows, directed=False)
+    return pair_moments(events, "KHM", "USA", taxonomy=load_taxonomy(), freq="month", by="track")
 
 
 def test_pulse_sql_on_bigquery_matches_the_reviewed_snapshot() -> None:

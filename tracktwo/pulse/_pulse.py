@@ -1,7 +1,7 @@
 """``pulse``: a country pair's relationship over time, by track, with its signals.
 
-One query (``pulse_cells``) reduces the events to cells; everything else is computed from
-the cells in memory, which is small: periods × series × distinct (Goldstein, mentions).
+One query (``pair_moments``) reduces the events to a few sums per period and series;
+everything else is computed from those sums in memory, which is small.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 
 from tracktwo._errors import InputError, NotFoundError
 from tracktwo.pulse._coverage import coverage_totals
-from tracktwo.pulse._expr import GROUPINGS, group_keys, pulse_events, pulse_moments
+from tracktwo.pulse._expr import GROUPINGS, group_keys, pair_moments
 from tracktwo.pulse._ideal_points import ideal_distance_signal
 from tracktwo.pulse._periods import MONTHS_IN, check_range, validate_freq
 from tracktwo.pulse._signals import signal_series
@@ -382,11 +382,10 @@ def pulse(
     _check_support(min_support, min_roll_calls)
     pair = _pair(taxonomy, country_a, country_b)
     table = events_table(store, engine)
-    rows = pulse_events(
+    expr = pair_moments(
         table, pair[0], pair[1], taxonomy=taxonomy, freq=freq, by=by,
         directed=directed, since=since, until=until,
     )  # fmt: skip
-    expr = pulse_moments(rows, directed)
     moments = expr.to_pandas()
     moments["period"] = _as_dates(moments["period"])
     keys = group_keys(directed)
