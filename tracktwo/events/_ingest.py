@@ -218,13 +218,17 @@ class StagedFile:
     path: Path
     source_file: str
     source_format: str  # icews, or gdelt1 / gdelt2 once read
-    source: str  # "" until read: then the name given, else the format
-    chosen_source: str | None
+    chosen_source: str | None  # the source name given, if any
     quarantined: list[QuarantinedRow]
     lines: int  # how many rows it can hold at most (a batch's row bound)
     sha256: Callable[[], str]
     readable: Path | None = None  # GDELT: the plain file the batch's read takes
     field_count: int = 0  # GDELT: 57, 58 or 61
+
+    @property
+    def source(self) -> str:
+        """The source its events belong to: the name given, else its format."""
+        return self.chosen_source or self.source_format
 
 
 def stage_file(
@@ -251,13 +255,12 @@ def stage_file(
         detected = _detect(first_line(plain, Path(source_file)), source_file)
         staged = StagedFile(
             number=number, path=path, source_file=source_file, source_format="icews",
-            source="", chosen_source=chosen_source, quarantined=[], lines=0,
+            chosen_source=chosen_source, quarantined=[], lines=0,
             sha256=_sha256_in_background(path),
         )  # fmt: skip
         if detected == "icews":
             staged.quarantined, staged.lines = _stage_icews(store.con, plain, source_file,
                                                             taxonomy, number)  # fmt: skip
-            staged.source = chosen_source or "icews"
         else:
             staged.field_count = int(detected)
             # the 58-field names cover a 57-field file too (SOURCEURL is only added at the end)
@@ -276,8 +279,8 @@ def _gdelt_runs(files: list[StagedFile]) -> Iterator[list[StagedFile]]:
     for staged in files:
         if staged.readable is None:
             continue
-        paths = {str(f.readable) for f in run}
-        if run and (run[0].field_count != staged.field_count or str(staged.readable) in paths):
+        if run and (staged.field_count != run[0].field_count
+                    or any(f.readable == staged.readable for f in run)):  # fmt: skip
             yield run
             run = []
         run.append(staged)
@@ -299,7 +302,6 @@ def read_staged(store: EventStore, files: list[StagedFile]) -> dict[int, FileFor
         refused.update(run_refused)
         for staged in run:
             staged.source_format = layout.name
-            staged.source = staged.chosen_source or layout.name
             staged.quarantined += quarantined.get(staged.number, [])
     gdelt = {f.number: f for f in files if f.readable is not None and f.number not in refused}
     for number, rows in _validation_failures(con, gdelt).items():

@@ -143,6 +143,24 @@ def _weight(t: Any) -> Any:
     return ibis.greatest(t.num_mentions.fill_null(1), 1).cast("float64")
 
 
+def _cooperative(t: Any) -> Any:
+    return t.quad_class.isin([1, 2]).fill_null(False)
+
+
+def _moment_sums(count: Any, w: Any, g: Any, cooperative: Any) -> dict[str, Any]:
+    """The sums every figure and the large-sample interval need: events, Σw, Σwg, Σw², Σw²g,
+    Σw²g² and the cooperative events."""
+    return {
+        "events": count,
+        "sw": w.sum(),
+        "swg": (w * g).sum(),
+        "sww": (w * w).sum(),
+        "swwg": (w * w * g).sum(),
+        "swwgg": (w * w * g * g).sum(),
+        "coop": cooperative.cast("int64").sum(),
+    }
+
+
 def pulse_events(
     events: Any,
     country_a: str,
@@ -166,7 +184,7 @@ def pulse_events(
         "series": t.series,
         "goldstein": t.goldstein,
         "weight": _weight(t),
-        "cooperative": t.quad_class.isin([1, 2]).fill_null(False),
+        "cooperative": _cooperative(t),
     }
     if directed:
         columns["direction"] = t.direction
@@ -183,16 +201,8 @@ def group_keys(directed: bool) -> list[str]:
 def pulse_moments(rows: Any, directed: bool) -> Any:
     """Per period and series, the sums every figure and the large-sample interval need:
     events, Σw, Σwg, Σw², Σw²g, Σw²g² and the cooperative events."""
-    w, g = rows.weight, rows.goldstein
-    return rows.group_by(group_keys(directed)).agg(
-        events=rows.count(),
-        sw=w.sum(),
-        swg=(w * g).sum(),
-        sww=(w * w).sum(),
-        swwg=(w * w * g).sum(),
-        swwgg=(w * w * g * g).sum(),
-        coop=rows.cooperative.cast("int64").sum(),
-    )
+    sums = _moment_sums(rows.count(), rows.weight, rows.goldstein, rows.cooperative)
+    return rows.group_by(group_keys(directed)).agg(**sums)
 
 
 def pair_moments(
@@ -215,20 +225,11 @@ def pair_moments(
     (benchmarks/bench_pulse.py); the sums are the same up to the order of the additions."""
     t = _pair_rows(events, country_a, country_b, since, until)
     inputs = list(dict.fromkeys(_SERIES_INPUTS[by] + (_DIRECTION_INPUTS if directed else [])))
-    w, g = _weight(t), t.goldstein
     t = t.mutate(period=period_expr(t.event_date, freq).cast("date"))
-    partial = t.group_by(["period", *inputs]).agg(
-        events=t.count(),
-        sw=w.sum(),
-        swg=(w * g).sum(),
-        sww=(w * w).sum(),
-        swwg=(w * w * g).sum(),
-        swwgg=(w * w * g * g).sum(),
-        coop=t.quad_class.isin([1, 2]).fill_null(False).cast("int64").sum(),
-    )
-    rows = _with_series(partial, by, taxonomy, directed)
-    sums = ("events", "sw", "swg", "sww", "swwg", "swwgg", "coop")
-    return rows.group_by(group_keys(directed)).agg(**{name: rows[name].sum() for name in sums})
+    sums = _moment_sums(t.count(), _weight(t), t.goldstein, _cooperative(t))
+    rows = _with_series(t.group_by(["period", *inputs]).agg(**sums), by, taxonomy, directed)
+    totals = {name: rows[name].sum() for name in sums}
+    return rows.group_by(group_keys(directed)).agg(**totals)
 
 
 def pulse_cells(rows: Any, directed: bool, periods: list[date] | None = None) -> Any:
