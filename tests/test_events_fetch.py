@@ -367,6 +367,43 @@ def test_no_ingest_then_ingest_uses_the_filtered_files(
     assert statuses == (4,)
 
 
+def test_a_file_the_batch_read_refuses_is_corrupt_and_fetched_again(
+    store: EventStore, server: Server, fixture: Fixture
+) -> None:
+    """A kept file that vanishes between its staging and the batch's read (one read for the
+    whole batch, at its end) is refused alone: counted corrupt, not fetched, in the report
+    and the ledger, so the next run downloads it again."""
+    downloads = store.home / "downloads"
+    gone = downloads / f"{GOOD[0]}.export.KHM-USA.tsv"
+
+    def remove_the_first(name: str) -> None:  # staged, not yet read: the batch is not full
+        if name.startswith(GOOD[2]):
+            gone.unlink()
+
+    first = _fetch(store, server, on_file=remove_the_first)
+
+    assert first.fetched == 3  # GOOD[1..3]
+    assert first.rows_kept == len(_good_ids(fixture, GOOD[1:]))
+    assert [url for url, _ in first.corrupt] == [
+        server.url(f"{CORRUPT}.export.CSV.zip"),
+        server.url(f"{GOOD[0]}.export.CSV.zip"),
+    ]
+    assert first.corrupt[1][1].startswith("could not be ingested")
+    assert _stored_ids(store) == _good_ids(fixture, GOOD[1:])
+    status = store.con.execute(
+        "SELECT status FROM fetched_files WHERE url = ?", [server.url(f"{GOOD[0]}.export.CSV.zip")]
+    ).fetchone()
+    assert status == ("corrupt",)
+
+    gets_before = len(server.log)
+    second = _fetch(store, server)
+
+    assert (second.fetched, second.already_fetched) == (1, 3)
+    assert second.rows_kept == len(fixture.dyad_ids(GOOD[0]))
+    assert server.log[gets_before:].count(f"/gdeltv2/{GOOD[0]}.export.CSV.zip") == 1
+    assert _stored_ids(store) == _good_ids(fixture)
+
+
 def test_no_dyad_keeps_every_row(store: EventStore, server: Server, fixture: Fixture) -> None:
     report = _fetch(store, server, dyads=[], ingest=False, since=SINCE, until=SINCE)
     assert report.expected == 3  # two good files and the corrupt one on 2018-03-01

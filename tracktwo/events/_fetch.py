@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from tracktwo._errors import FetchError, InputError
+from tracktwo._errors import FetchError, FileFormatError, InputError
 from tracktwo.events._batch import DEFAULT_BATCH_FILES, DEFAULT_BATCH_SECONDS, IngestBatch
 from tracktwo.events._gdelt_http import (
     DEFAULT_JOBS,
@@ -287,6 +287,9 @@ class _Run:
     batch_files: int = DEFAULT_BATCH_FILES
     batch_seconds: float = DEFAULT_BATCH_SECONDS
     batch: IngestBatch | None = None
+    # the files staged in the batch, until it stores them: (entry, rows kept, reused?), so
+    # that a file the batch's read refuses is counted corrupt instead of fetched
+    staged: dict[Path, tuple[MasterEntry, int, bool]] = field(default_factory=dict)
 
     def filtered_path(self, entry: MasterEntry) -> Path:
         return self.download_dir / f"{entry.stamp:%Y%m%d%H%M%S}.export.{self.label}.tsv"
@@ -317,8 +320,8 @@ class _Run:
             self.client, wanted, jobs=self.jobs, retries=self.retries, wait=self.retry_wait
         )
         # many files, one commit: an interrupted run loses only the batch not yet stored
-        with IngestBatch(self.store, max_files=self.batch_files,
-                         max_seconds=self.batch_seconds) as self.batch:  # fmt: skip
+        with IngestBatch(self.store, max_files=self.batch_files, max_seconds=self.batch_seconds,
+                         on_refused=self.refused) as self.batch:  # fmt: skip
             self._each(plans, outcomes, progress, on_file)
 
     def _each(
@@ -372,13 +375,34 @@ class _Run:
         self.report.fetched += 1
         self.report.rows_kept += kept
 
-    def after_ingest(self, entry: MasterEntry, kept: int, record: Callable[[], None]) -> None:
+    def after_ingest(
+        self, entry: MasterEntry, kept: int, record: Callable[[], None], *, reused: bool = False
+    ) -> None:
         """Ingest the filtered file if asked and it holds rows, ``record`` with its rows."""
-        if self.ingest and kept:  # an empty file has nothing to ingest (and no format to detect)
-            assert self.batch is not None
-            ingest_kept_file(self.batch, self.filtered_path(entry), entry.name, record)
-        else:
+        if not (self.ingest and kept):  # an empty file has nothing to ingest (nor a format)
             record()
+            return
+        assert self.batch is not None
+        path = self.filtered_path(entry)
+        # before ``add``: a batch filled by this file is read, and may refuse it, within it
+        self.staged[path] = (entry, 0 if reused else kept, reused)
+        try:
+            ingest_kept_file(self.batch, path, entry.name, record)
+        except _Corrupt:
+            self.staged.pop(path, None)
+            raise
+
+    def refused(self, path: Path, exc: FileFormatError) -> None:
+        """A staged file the batch's read refused (it vanished or changed meanwhile): counted
+        fetched when staged, it is corrupt, and recorded so the next run downloads it again."""
+        entry, kept, reused = self.staged.pop(path)
+        _record(self.store, entry, self.label, "corrupt", None)
+        if reused:
+            self.report.already_fetched -= 1
+        else:
+            self.report.fetched -= 1
+            self.report.rows_kept -= kept
+        self.report.corrupt.append((entry.url, f"could not be ingested: {exc}"))
 
     def reuse(self, entry: MasterEntry) -> None:
         """A file fetched with --no-ingest: ingest the filtered copy now instead of downloading
@@ -389,7 +413,7 @@ class _Run:
             return
         mark = lambda: mark_file_fetched(self.store, entry.url, self.label, datetime.now())  # noqa: E731
         try:
-            self.after_ingest(entry, filtered.stat().st_size, mark)
+            self.after_ingest(entry, filtered.stat().st_size, mark, reused=True)
         except _Corrupt:
             part = self.part_path(entry)
             fresh = download(self.client, entry.url, part, retries=self.retries,
