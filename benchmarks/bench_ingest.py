@@ -16,8 +16,9 @@ best time is kept, because the machine is shared and noisy.
 With ``--files N`` (issue 17): N GDELT 2.0 15-minute exports (ids and DATEADDED rising from
 file to file, dates in the present, 3% of rows older) are ingested with ``ingest_paths`` and
 its default batching into (a) an empty store and (b) a copy of a store already holding
-``--base-rows`` events of earlier ids and dates (built once in SQL through the real writer,
-cached under the temp dir), and read by ``polars.read_csv`` file by file. Printed: total and
+``--base-rows`` events of earlier ids and dates and the records of the ~330,000 files a
+backfill since 2015 ingests (built once in SQL through the real writer, cached under the
+temp dir), and read by ``polars.read_csv`` file by file. Printed: total and
 per-file time, the stages per batch, the per-file ratio (b)/(a) (target <= 1.2), total (a)
 against polars (target <= 2x) and the peak RSS (target <= 1 GiB).
 """
@@ -49,6 +50,9 @@ OLD_SHARE = 0.03  # rows of a file dated days to a year before it (GDELT carries
 BASE_ROWS = 5_000_000
 BASE_YEARS = 2
 BASE_FIRST_ID = 1_000_000_000
+# the full store's record of its files: a backfill of GDELT 2.0 since 2015-02-18 (96 files a
+# day) leaves ~330,000 rows in ingested_files, source_files and the fetch ledger
+BASE_FILES = 330_000
 FILES_VERSION = 1
 STAGE_CHECK = "check each file (format, control bytes, UTF-8)"
 STAGE_READ = "read the batch's files (one read_csv a layout)"
@@ -210,7 +214,31 @@ def _child_base_store(home: str, rows: str) -> dict[str, Any]:
     from bench_pulse import build_store
 
     start = (FILES_START - timedelta(days=BASE_YEARS * 365 + 2)).date().isoformat()
-    return build_store(Path(home), int(rows), BASE_YEARS, start=start, first_id=BASE_FIRST_ID)
+    built = build_store(Path(home), int(rows), BASE_YEARS, start=start, first_id=BASE_FIRST_ID)
+    _record_backfill(Path(home), BASE_FILES)
+    return {**built, "files": BASE_FILES}
+
+
+def _record_backfill(home: Path, files: int) -> None:
+    """The rows a backfill of ``files`` 15-minute exports since 2015-02-18 leaves beside its
+    events (one per file in ingested_files, source_files and fetched_files), written through
+    the real writer: closing it publishes them."""
+    from tracktwo.store import EventStore
+
+    stamp = "strftime(TIMESTAMP '2015-02-18' + INTERVAL (15 * i) MINUTE, '%Y%m%d%H%M%S')"
+    name = f"{stamp} || '.export.CSV'"
+    with EventStore(home, write=True) as store:
+        con = store.con
+        con.execute(
+            f"""INSERT INTO ingested_files SELECT {name}, '/data/downloads/' || {name},
+                sha256({name}), 'gdelt2', 1500, 1450, 50, 0, now() FROM range({files}) r(i)"""
+        )
+        con.execute(f"INSERT INTO source_files SELECT {name}, 'gdelt2' FROM range({files}) r(i)")
+        con.execute(
+            f"""INSERT INTO fetched_files SELECT
+                'http://data.gdeltproject.org/gdeltv2/' || {name} || '.zip', 120000,
+                md5({name}), 'fetched', 1500, now(), 'all' FROM range({files}) r(i)"""
+        )
 
 
 def _child_polars_files(listing: str) -> dict[str, Any]:
@@ -372,7 +400,8 @@ def _prepare_files(files: int, rows: int) -> tuple[Path, str]:
 def _prepare_base(rows: int) -> tuple[Path, str]:
     folder = Path(tempfile.gettempdir()) / f"tracktwo-bench-ingest-base-{rows}"
     wanted = {"rows": rows, "years": BASE_YEARS, "start": FILES_START.isoformat(),
-              "first_id": BASE_FIRST_ID, "version": FILES_VERSION}  # fmt: skip
+              "first_id": BASE_FIRST_ID, "files": BASE_FILES,
+              "version": FILES_VERSION}  # fmt: skip
     # the store is built in its own folder inside: the marker stays outside the store
     how = _cached(folder, wanted, lambda at: _run_child("base-store", str(at / "home"), str(rows)))
     return folder / "home", how
@@ -418,8 +447,9 @@ def run_files(args: argparse.Namespace) -> int:
           f"15 minutes from {FILES_START:%Y-%m-%d} ({listing.parent}, {how})")  # fmt: skip
     base, how = _prepare_base(args.base_rows)
     print(
-        f"full store {args.base_rows:,} events of {BASE_YEARS} earlier years, built in SQL "
-        f"through the writer ({base}, {how}); prepared in {time.perf_counter() - start:.0f} s"
+        f"full store {args.base_rows:,} events of {BASE_YEARS} earlier years and the records "
+        f"of {BASE_FILES:,} files, built in SQL through the writer ({base}, {how}); "
+        f"prepared in {time.perf_counter() - start:.0f} s"
     )
     print(f"cores     {os.cpu_count()}; load average {os.getloadavg()[0]:.1f}; each measure "
           f"runs {repeats}x in its own child process, best time kept")  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -107,7 +108,9 @@ def test_a_commit_writes_only_what_changed(tmp_path: Path) -> None:
     assert set(before.tables["events"]) < set(after.tables["events"])
     # tables the ingest did not touch keep their file; ingested_files got a new one
     assert after.tables["votes"] == before.tables["votes"]
-    assert after.tables["ingested_files"] != before.tables["ingested_files"]
+    # ingested_files only grows: the second file's row went to a file of its own
+    assert set(before.tables["ingested_files"]) < set(after.tables["ingested_files"])
+    assert after.table_rows["ingested_files"] == 2
 
 
 def test_a_month_of_many_commits_is_compacted(tmp_path: Path) -> None:
@@ -120,6 +123,69 @@ def test_a_month_of_many_commits_is_compacted(tmp_path: Path) -> None:
     july = [n for n in manifest.tables["events"] if "month=2016-07" in n]
     assert 1 <= len(july) <= 9  # at most MAX_MONTH_FILES (8) plus the latest commit's file
     assert stored_uids(tmp_path / "h") == ids_of(paths)
+
+
+def test_tables_that_only_grow_are_published_by_their_new_rows(tmp_path: Path) -> None:
+    """14 commits of one file each: ingested_files and source_files get one file a commit,
+    merged in tiers to at most MAX_MONTH_FILES (8), and readers see all 14 rows once."""
+    paths = split_sample(tmp_path / "in")[:14]
+    home = tmp_path / "h"
+    with EventStore(home, write=True) as writer:
+        for path in paths:
+            ingest_file(writer, path)
+    manifest = read_manifest(home)
+    assert manifest is not None
+    assert manifest.table_rows["ingested_files"] == manifest.table_rows["source_files"] == 14
+    assert 1 < len(manifest.tables["ingested_files"]) <= 8
+    with EventStore(home) as reader:
+        names = reader.con.execute("SELECT source_file FROM ingested_files").fetchall()
+        sources = reader.con.execute("SELECT source_file, source FROM source_files").fetchall()
+    assert sorted(name for (name,) in names) == [f"part{i:02d}.tsv" for i in range(14)]
+    assert sorted(sources) == [(f"part{i:02d}.tsv", "gdelt1") for i in range(14)]
+
+
+def test_a_manifest_without_row_counts_has_those_tables_rewritten(tmp_path: Path) -> None:
+    """A snapshot published before row counts were kept: the next publish rewrites each
+    such table whole (its old file replaced), and counts from then on."""
+    paths = split_sample(tmp_path / "in")[:2]
+    home = tmp_path / "h"
+    with EventStore(home, write=True) as writer:
+        ingest_file(writer, paths[0])
+    manifest_path = home / SNAPSHOT_DIR / "manifest.json"
+    body = json.loads(manifest_path.read_text())
+    first_files = body["tables"]["ingested_files"]
+    del body["table_rows"]
+    manifest_path.write_text(json.dumps(body))
+    with EventStore(home, write=True) as writer:
+        ingest_file(writer, paths[1])
+    manifest = read_manifest(home)
+    assert manifest is not None and manifest.table_rows["ingested_files"] == 2
+    assert not set(first_files) & set(manifest.tables["ingested_files"])
+    with EventStore(home) as reader:
+        assert reader.con.execute("SELECT count(*) FROM ingested_files").fetchone() == (2,)
+
+
+def test_no_statement_of_the_store_changes_a_table_published_by_its_new_rows() -> None:
+    """The store's SQL (tracktwo/store/*.py) never updates, deletes from or replaces the
+    tables the snapshot publishes by appended rows, and the generic row replacer is never
+    given one of them."""
+    from tracktwo.store._snapshot import APPENDED_TABLES
+
+    store_dir = Path(__file__).parents[1] / "tracktwo" / "store"
+    source = "\n".join(path.read_text(encoding="utf-8") for path in store_dir.glob("*.py"))
+    source += "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in (Path(__file__).parents[1] / "tracktwo").rglob("*.py")
+        if "replace_arrow_rows(" in path.read_text(encoding="utf-8")
+    )
+    for name in APPENDED_TABLES:
+        changing = re.compile(
+            rf"(UPDATE|DELETE\s+FROM|TRUNCATE|DROP\s+TABLE(\s+IF\s+EXISTS)?|"
+            rf"OR\s+REPLACE\s+(TEMP\s+)?TABLE|INSERT\s+OR\s+REPLACE\s+INTO)\s+{name}\b",
+            re.IGNORECASE,
+        )
+        assert not changing.search(source), name
+        assert not re.search(rf"replace_arrow_rows\([^)]*[\"']{name}[\"']", source), name
 
 
 def test_a_flag_changed_on_a_stored_event_reaches_the_readers(tmp_path: Path) -> None:

@@ -25,7 +25,12 @@ Publishing costs what changed, not what is stored: new events are the rows past 
 already published (events are only ever appended; the re-emission flags an ingest changes on
 stored rows mark their months *dirty*, and a dirty month is rewritten from the working
 file); a month with more than ``MAX_MONTH_FILES`` files has its newer files merged into one
-(from the Parquet files themselves: the cost of the month, not of the store); every other
+(from the Parquet files themselves: the cost of the month, not of the store). The tables
+that grow by a few rows with every file and are only ever appended to (``APPENDED_TABLES``:
+one row a file ingested, its source, its quarantined lines) get their new rows as a new
+file too, the newer files merged in tiers (each row is copied O(log n) times in all): a
+backfill since 2015 leaves ~330,000 rows in each, and rewriting them at every commit made
+a file cost 22% more in such a store (``benchmarks/bench_ingest.py --files``). Every other
 table is compared by a fingerprint (row count and a sum of row hashes) and rewritten only
 when it changed.
 """
@@ -47,6 +52,7 @@ from tracktwo._errors import EngineError
 from tracktwo.store._schema import EVENT_COLUMNS, TABLES, WRITER_TABLES
 
 __all__ = [
+    "APPENDED_TABLES",
     "DIRTY_MONTHS_TABLE",
     "MANIFEST",
     "MAX_MONTH_FILES",
@@ -65,6 +71,9 @@ MANIFEST = "manifest.json"
 MAX_MONTH_FILES = 8  # more files than this in one month: compacted into one at the next commit
 RETIRE_SECONDS = 3600.0  # a file out of the manifest is deleted only this long after
 DIRTY_MONTHS_TABLE = next(iter(WRITER_TABLES))  # in the working file only: never published
+# tables no statement of the store updates or deletes from (tests/test_store_snapshot.py
+# checks the SQL): their rows past the published count are all that changed
+APPENDED_TABLES = ("quarantine", "ingested_files", "source_files", "event_sources")
 _FORMAT = 1
 _EVENT_NAMES = [name for name, _, _ in EVENT_COLUMNS]
 
@@ -80,6 +89,8 @@ class Manifest:
     fingerprints: dict[str, str] = field(default_factory=dict)
     retired: list[tuple[str, float]] = field(default_factory=list)
     published_at: str = ""
+    # rows published of each of APPENDED_TABLES (absent: not known, the table is rewritten)
+    table_rows: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> str:
         body = {
@@ -90,6 +101,7 @@ class Manifest:
             "tables": self.tables,
             "fingerprints": self.fingerprints,
             "retired": [list(item) for item in self.retired],
+            "table_rows": self.table_rows,
         }
         return json.dumps(body, indent=1, sort_keys=True)
 
@@ -104,6 +116,7 @@ class Manifest:
                 fingerprints={str(k): str(v) for k, v in body["fingerprints"].items()},
                 retired=[(str(f), float(t)) for f, t in body.get("retired", [])],
                 published_at=str(body.get("published_at", "")),
+                table_rows={str(k): int(v) for k, v in body.get("table_rows", {}).items()},
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise EngineError(f"{shown_as}: not a tracktwo snapshot manifest ({exc})") from exc
@@ -213,6 +226,7 @@ class _Publication:
         self.tag = f"v{old.version + 1}-{secrets.token_hex(3)}"
         self.tables = {name: list(files) for name, files in old.tables.items()}
         self.fingerprints = dict(old.fingerprints)
+        self.table_rows = dict(old.table_rows)
         self.dropped: list[str] = []
         self.changed = False
 
@@ -305,16 +319,60 @@ class _Publication:
     # the other tables -----------------------------------------------------------------
 
     def table(self, name: str) -> None:
+        if name in APPENDED_TABLES:
+            self._appended(name)
+            return
         fingerprint = _fingerprint(self.con, name)
         if fingerprint == self.old.fingerprints.get(name) and self.tables.get(name):
             return
+        self._rewrite(name)
+        self.fingerprints[name] = fingerprint
+
+    def _rewrite(self, name: str) -> None:
         relative = f"{name}/{self.tag}.parquet"
         (self.root / name).mkdir(parents=True, exist_ok=True)
         self.con.execute(f"COPY {name} TO {_quoted(self.root / relative)} (FORMAT parquet)")
         self.dropped += self.tables.get(name, [])
         self.tables[name] = [relative]
-        self.fingerprints[name] = fingerprint
         self.changed = True
+
+    def _appended(self, name: str) -> None:
+        """Only the rows past the published ones; the whole table when that count is not
+        known (a manifest from before) or went down (never, while the table is append-only)."""
+        total = _count(self.con, name)
+        published = self.old.table_rows.get(name)
+        files = self.tables.get(name, [])
+        if published is None or total < published or not files:
+            self._rewrite(name)
+        elif total > published:
+            relative = f"{name}/{self.tag}_a.parquet"
+            self.con.execute(
+                f"COPY (SELECT * FROM {name} WHERE rowid >= {int(published)}) "
+                f"TO {_quoted(self.root / relative)} (FORMAT parquet)"
+            )
+            self.tables[name] = self._tiered(name, [*files, relative])
+            self.changed = True
+        self.table_rows[name] = total
+        self.fingerprints.pop(name, None)
+
+    def _tiered(self, name: str, files: list[str]) -> list[str]:
+        """More than MAX_MONTH_FILES files: the newest ones, from the oldest file no larger
+        than all those after it together, merged into one (as a binary counter carries), so
+        a row is merged again only once as many newer rows have come."""
+        if len(files) <= MAX_MONTH_FILES:
+            return files
+        sizes = [_size(self.root / f) for f in files]
+        # none such (each file larger than all newer ones together): the newest two
+        tiers = (i for i in range(len(files) - 1) if sizes[i] <= sum(sizes[i + 1 :]))
+        start = next(tiers, len(files) - 2)
+        merged = files[start:]
+        relative = f"{name}/{self.tag}_m.parquet"
+        self.con.execute(
+            f"COPY (SELECT * FROM read_parquet({_file_list(self.root, merged)})) "
+            f"TO {_quoted(self.root / relative)} (FORMAT parquet)"
+        )
+        self.dropped += merged
+        return [*files[:start], relative]
 
     def manifest(self, total: int) -> Manifest:
         now = time.time()
@@ -332,6 +390,7 @@ class _Publication:
             fingerprints=self.fingerprints,
             retired=retired,
             published_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
+            table_rows=self.table_rows,
         )
 
 
@@ -379,6 +438,10 @@ def _collect_garbage(root: Path, manifest: Manifest, *, now: float | None = None
     still = [(name, when) for name, when in manifest.retired if (root / name).exists()]
     if len(still) != len(manifest.retired):
         manifest.retired = still  # noted at the next publish; nothing to rewrite now
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
 
 def _size(path: Path) -> int:
